@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs the whole test suite with tap and ends with the one line CI reads:
+// "N passed, N failed" (tap's own closing line is `# { total, pass, ... }`).
+'use strict'
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.resolve(__dirname, '..')
+const raw = path.join(root, '.tap', 'raw-output.tap')
+fs.mkdirSync(path.dirname(raw), { recursive: true })
+fs.rmSync(raw, { force: true })
+
+const tapBin = path.join(root, 'node_modules', '.bin', 'tap')
+const args = ['-R', process.env.TAP_REPORTER || 'base', '-o', raw, ...process.argv.slice(2)]
+const run = spawnSync(tapBin, args, { cwd: root, stdio: 'inherit', env: process.env })
+
+let summary = null
+if (fs.existsSync(raw)) {
+  const lines = fs.readFileSync(raw, 'utf8').trimEnd().split('\n')
+  for (let i = lines.length - 1; i >= 0 && !summary; i--) {
+    const m = /^# (\{ total: .*\})\s*$/.exec(lines[i])
+    if (m) summary = Function(`return (${m[1]})`)()
+  }
+}
+const code = run.status === null ? 1 : run.status
+if (!summary) {
+  console.log(`tap ended (exit ${code}) without a summary`)
+  console.log(`0 passed, 1 failed`)
+  process.exit(code || 1)
+}
+const failed = (summary.fail || 0)
+const skipped = (summary.skip || 0) + (summary.todo || 0)
+// A failure outside any assertion (coverage under the threshold, a crashed file) still fails the run.
+if (code !== 0 && failed === 0) console.log(`tap exited ${code}: see above (coverage threshold or a file that crashed)`)
+console.log(`${summary.pass || 0} passed, ${failed + (code !== 0 && failed === 0 ? 1 : 0)} failed` + (skipped ? `, ${skipped} skipped` : ''))
+process.exit(code)
