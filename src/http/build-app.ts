@@ -1,0 +1,50 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Config } from '../config'
+import type { Metrics } from '../observability/create-metrics'
+import type { Queues } from '../queue/create-queues'
+import { installErrorHandling } from './errors'
+import { healthRoutes } from './routes/health'
+import { adminRoutes } from './routes/admin'
+
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  metrics: Metrics
+  queues: Queues
+  checkRedis: () => Promise<void>
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The web process's Fastify app. The one composition point for routes; no listening here. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is what Fastify uses; only the generic parameter differs.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Keep a caller's request id when it is sane (load balancers set one), else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  })
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000
+    )
+  })
+
+  installErrorHandling(app)
+  await app.register(healthRoutes, { checkRedis: deps.checkRedis, registry: deps.metrics.registry })
+  await app.register(adminRoutes, { prefix: '/admin', credentials: deps.config.admin, queues: Object.values(deps.queues) })
+  return app
+}

@@ -1,0 +1,39 @@
+// `npm start`: web and worker in one process, for small sites.
+import { loadConfig } from '../config'
+import { exitOnSignals, loadConfigOrExit } from './startup'
+import { startWeb } from './start-web'
+import { startWorker } from './start-worker'
+
+const NOTHING_CONFIGURED = `calstatus: nothing to sync yet: Microsoft 365 and Mattermost are not configured.
+Set these environment variables (README, "Configuration"), then run npm start again:
+  MS_TENANT_ID, MS_CLIENT_ID, MS_CLIENT_SECRET   the Entra app registration (application permissions, admin consent)
+  MM_URL, MM_BOT_TOKEN                           the Mattermost site and a bot allowed to edit other users
+  PUBLIC_URL                                     https URL Graph can reach, for near-real-time updates
+  REDIS_URL                                      Redis (default redis://127.0.0.1:6379)
+`
+
+function nothingConfigured(): boolean {
+  try {
+    const { config } = loadConfig(process.env)
+    return config.microsoft === null && config.mattermost === null
+  } catch {
+    return false // a real configuration error: loadConfigOrExit reports it below
+  }
+}
+
+if (nothingConfigured()) {
+  process.stdout.write(NOTHING_CONFIGURED)
+  process.exit(1)
+}
+
+const { config, log } = loadConfigOrExit(process.env, 'all', { requireIntegrations: true })
+Promise.all([startWeb(config, log), startWorker(config, log)]).then(
+  ([web, worker]) =>
+    exitOnSignals(log, async () => {
+      await Promise.all([web.stop(), worker.stop()])
+    }),
+  (err: unknown) => {
+    log.fatal({ err }, 'failed to start')
+    process.exit(1)
+  }
+)

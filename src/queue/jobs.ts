@@ -1,0 +1,40 @@
+import type { Job } from 'bullmq'
+
+// Every job of the service (../shared/design/architecture.md, "Jobs"), the queue it runs on
+// and the shape of its data. Queues group jobs by how urgent they are, so a long sweep never
+// delays a meeting's start: `sync` (notifications, wake-ups), `sweep`, `maintenance`.
+
+export interface JobDataMap {
+  sweep: { scheduledAt?: number }
+  'sweep-shard': { sweepId: string; shard: number; userIds: string[] }
+  'sync-user': { userId: string; reason: string }
+  'wake-up': { userId: string; at: number }
+  subscriptions: { userIds?: string[] }
+  directory: { reason: string }
+}
+
+export type JobName = keyof JobDataMap
+
+export const QUEUE_NAMES = ['sync', 'sweep', 'maintenance'] as const
+export type QueueName = (typeof QUEUE_NAMES)[number]
+
+export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
+  'sync-user': 'sync',
+  'wake-up': 'sync',
+  sweep: 'sweep',
+  'sweep-shard': 'sweep',
+  subscriptions: 'maintenance',
+  directory: 'maintenance'
+}
+
+/** What a processor returns: `skipped` for expected skips (not an error), with a reason. */
+export type JobResult = { outcome: 'done'; detail?: Record<string, unknown> } | { outcome: 'skipped'; reason: string }
+
+export type Processor<K extends JobName> = (job: Job<JobDataMap[K], JobResult, K>) => Promise<JobResult>
+
+/** The typed map the worker is started from: one processor per job name, no more, no less. */
+export type Processors = { [K in JobName]: Processor<K> }
+
+export function jobNamesOf(queue: QueueName): JobName[] {
+  return (Object.keys(QUEUE_OF) as JobName[]).filter((name) => QUEUE_OF[name] === queue)
+}

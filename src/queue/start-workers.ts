@@ -1,0 +1,81 @@
+import { Worker, UnrecoverableError, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Metrics } from '../observability/create-metrics'
+import { QUEUE_NAMES, jobNamesOf, type JobName, type JobResult, type Processors, type QueueName } from './jobs'
+
+export interface WorkerSet {
+  workers: Worker[]
+  /** Stop taking jobs, let active ones finish for at most `timeoutMs`, then force-close. */
+  close(timeoutMs: number): Promise<{ forced: boolean }>
+}
+
+export interface StartWorkersOptions {
+  connection: Redis
+  prefix: string
+  processors: Processors
+  log: Logger
+  metrics: Metrics
+  concurrency?: Partial<Record<QueueName, number>>
+}
+
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 50, sweep: 4, maintenance: 2 }
+
+export function startWorkers(opts: StartWorkersOptions): WorkerSet {
+  const workers = QUEUE_NAMES.map((queue) => {
+    const names = new Set<string>(jobNamesOf(queue))
+    const worker = new Worker<unknown, JobResult, string>(
+      queue,
+      async (job: Job<unknown, JobResult, string>) => {
+        if (!names.has(job.name)) {
+          opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'failed' })
+          // A job this queue has no processor for can never succeed: do not retry it.
+          throw new UnrecoverableError(`no processor for job "${job.name}" on queue "${queue}"`)
+        }
+        const processor = opts.processors[job.name as JobName] as (j: Job<unknown, JobResult, string>) => Promise<JobResult>
+        const stop = opts.metrics.jobDuration.startTimer({ queue, name: job.name })
+        try {
+          const result = await processor(job)
+          opts.metrics.jobs.inc({ queue, name: job.name, outcome: result.outcome === 'skipped' ? 'skipped' : 'completed' })
+          return result
+        } catch (err) {
+          opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'failed' })
+          throw err
+        } finally {
+          stop()
+        }
+      },
+      {
+        connection: opts.connection,
+        prefix: opts.prefix,
+        concurrency: opts.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
+        autorun: true
+      }
+    )
+    // BullMQ emits 'error' for connection trouble; unhandled, it would crash the process.
+    worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'))
+    worker.on('failed', (job, err) =>
+      opts.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed')
+    )
+    return worker
+  })
+
+  return {
+    workers,
+    async close(timeoutMs) {
+      // pause() stops fetching new jobs and resolves once the active ones have finished.
+      // (close() cannot be used for the wait: a later close(true) returns the same pending
+      // promise instead of forcing.) Jobs still running at the deadline are left to BullMQ,
+      // whose stalled-job check hands them to another worker.
+      let timer: NodeJS.Timeout | undefined
+      const drained = Promise.all(workers.map((w) => w.pause())).then(() => false)
+      const deadline = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs)
+      })
+      const forced = await Promise.race([drained, deadline])
+      clearTimeout(timer)
+      await Promise.all(workers.map((w) => w.close(forced)))
+      return { forced }
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import t from 'tap'
+import { CONFIG_VARIABLES, ConfigError, describeConfig, loadConfig, type Env } from '../src/config'
+
+const MS = {
+  MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  MS_CLIENT_SECRET: 'very~secret.value'
+}
+const MM = { MM_URL: 'https://chat.example.com', MM_BOT_TOKEN: 'abcdefghijklmnopqrstuvwxyz' }
+const FULL: Env = { ...MS, ...MM, PUBLIC_URL: 'https://calstatus.example.com' }
+
+function errorOf(env: Env): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+t.test('defaults: every variable of the table with no environment at all', async (t) => {
+  const { config, warnings } = loadConfig({})
+  t.same(config, {
+    redisUrl: 'redis://127.0.0.1:6379',
+    port: 3000,
+    host: '0.0.0.0',
+    publicUrl: null,
+    microsoft: null,
+    mattermost: null,
+    admin: null,
+    sweepIntervalSeconds: 300,
+    syncUsers: 'all',
+    logLevel: 'info',
+    queuePrefix: '{calstatus}',
+    workerMetricsPort: null,
+    shutdownTimeoutSeconds: 25
+  })
+  t.same(warnings, [])
+})
+
+t.test('a full configuration is read as given', async (t) => {
+  const { config, warnings } = loadConfig({
+    ...FULL,
+    REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+    PORT: '8080',
+    HOST: '127.0.0.1',
+    MS_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+    MS_GRAPH_URL: 'https://graph.microsoft.us',
+    MM_URL: 'https://chat.example.com/',
+    MM_COMMAND_TOKEN: 'cmdtoken123',
+    ADMIN_USERNAME: 'ops',
+    ADMIN_PASSWORD: 'a long admin password',
+    ADMIN_MM_USERS: '@alice, bob.smith ,',
+    SWEEP_INTERVAL_SECONDS: '120',
+    SYNC_USERS: 'opt-in',
+    MM_MAX_REQUESTS_PER_SECOND: '50',
+    LOG_LEVEL: 'DEBUG',
+    QUEUE_PREFIX: '{cs-prod}',
+    WORKER_METRICS_PORT: '9100',
+    SHUTDOWN_TIMEOUT_SECONDS: '10'
+  })
+  t.same(warnings, [])
+  t.equal(config.redisUrl, 'rediss://:pw@redis.internal:6380/2')
+  t.equal(config.port, 8080)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.publicUrl, 'https://calstatus.example.com')
+  t.same(config.microsoft, { ...{ tenantId: MS.MS_TENANT_ID, clientId: MS.MS_CLIENT_ID, clientSecret: MS.MS_CLIENT_SECRET }, authorityHost: 'https://login.microsoftonline.us', graphUrl: 'https://graph.microsoft.us' })
+  t.same(config.mattermost, { url: 'https://chat.example.com', botToken: MM.MM_BOT_TOKEN, commandToken: 'cmdtoken123', adminUsers: ['alice', 'bob.smith'], maxRequestsPerSecond: 50 })
+  t.same(config.admin, { username: 'ops', password: 'a long admin password' })
+  t.equal(config.sweepIntervalSeconds, 120)
+  t.equal(config.syncUsers, 'opt-in')
+  t.equal(config.logLevel, 'debug')
+  t.equal(config.queuePrefix, '{cs-prod}')
+  t.equal(config.workerMetricsPort, 9100)
+  t.equal(config.shutdownTimeoutSeconds, 10)
+})
+
+t.test('Microsoft defaults and tenant forms', async (t) => {
+  const { config } = loadConfig(FULL)
+  t.equal(config.microsoft?.authorityHost, 'https://login.microsoftonline.com')
+  t.equal(config.microsoft?.graphUrl, 'https://graph.microsoft.com')
+  t.equal(config.mattermost?.maxRequestsPerSecond, 20)
+  t.equal(config.mattermost?.commandToken, null)
+  t.same(config.mattermost?.adminUsers, [])
+  t.equal(loadConfig({ ...FULL, MS_TENANT_ID: 'contoso.onmicrosoft.com' }).config.microsoft?.tenantId, 'contoso.onmicrosoft.com')
+})
+
+t.test('empty values count as unset', async (t) => {
+  const { config } = loadConfig({ PORT: '', REDIS_URL: '  ', MS_TENANT_ID: '', LOG_LEVEL: '' })
+  t.equal(config.port, 3000)
+  t.equal(config.redisUrl, 'redis://127.0.0.1:6379')
+  t.equal(config.microsoft, null)
+  t.equal(config.logLevel, 'info')
+})
+
+// Each malformed or missing value: the variable it names and the words that say what is expected.
+const errors: Array<[string, Env, string, RegExp]> = [
+  ['REDIS_URL not a URL', { REDIS_URL: 'localhost:6379' }, 'REDIS_URL', /must be a (URL|redis or rediss URL)/],
+  ['REDIS_URL wrong scheme', { REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL', /redis or rediss URL/],
+  ['PORT not a number', { PORT: 'eighty' }, 'PORT', /whole number from 0 to 65535/],
+  ['PORT too large', { PORT: '70000' }, 'PORT', /whole number from 0 to 65535/],
+  ['PORT negative', { PORT: '-1' }, 'PORT', /whole number/],
+  ['PUBLIC_URL not a URL', { PUBLIC_URL: 'calstatus.example.com' }, 'PUBLIC_URL', /must be a URL/],
+  ['PUBLIC_URL ftp', { PUBLIC_URL: 'ftp://x.example.com' }, 'PUBLIC_URL', /http or https URL/],
+  ['PUBLIC_URL with query', { PUBLIC_URL: 'https://x.example.com/?a=1' }, 'PUBLIC_URL', /without query or fragment/],
+  ['MS_TENANT_ID missing when MS_CLIENT_ID set', { ...MM, MS_CLIENT_ID: MS.MS_CLIENT_ID, MS_CLIENT_SECRET: 'x' }, 'MS_TENANT_ID', /is required/],
+  ['MS_TENANT_ID common', { ...FULL, MS_TENANT_ID: 'common' }, 'MS_TENANT_ID', /must name one tenant/],
+  ['MS_TENANT_ID malformed', { ...FULL, MS_TENANT_ID: 'not a tenant' }, 'MS_TENANT_ID', /GUID or a domain/],
+  ['MS_CLIENT_ID missing', { ...MM, MS_TENANT_ID: MS.MS_TENANT_ID, MS_CLIENT_SECRET: 'x' }, 'MS_CLIENT_ID', /is required/],
+  ['MS_CLIENT_ID not a GUID', { ...FULL, MS_CLIENT_ID: 'my-app' }, 'MS_CLIENT_ID', /must be a GUID/],
+  ['MS_CLIENT_SECRET missing', { ...MM, MS_TENANT_ID: MS.MS_TENANT_ID, MS_CLIENT_ID: MS.MS_CLIENT_ID }, 'MS_CLIENT_SECRET', /is required/],
+  ['MS_AUTHORITY_HOST http', { ...FULL, MS_AUTHORITY_HOST: 'http://login.example.com' }, 'MS_AUTHORITY_HOST', /https URL/],
+  ['MS_GRAPH_URL http', { ...FULL, MS_GRAPH_URL: 'http://graph.example.com' }, 'MS_GRAPH_URL', /https URL/],
+  ['MM_URL missing when MS set', { ...MS }, 'MM_URL', /is required/],
+  ['MM_URL missing when token set', { ...MS, MM_BOT_TOKEN: 'abc' }, 'MM_URL', /is required/],
+  ['MM_URL not a URL', { ...FULL, MM_URL: 'chat' }, 'MM_URL', /must be a URL/],
+  ['MM_URL with credentials', { ...FULL, MM_URL: 'https://u:p@chat.example.com' }, 'MM_URL', /credentials/],
+  ['MM_BOT_TOKEN missing', { ...MS, MM_URL: MM.MM_URL }, 'MM_BOT_TOKEN', /is required/],
+  ['MM_BOT_TOKEN with a space', { ...FULL, MM_BOT_TOKEN: 'abc def' }, 'MM_BOT_TOKEN', /whitespace/],
+  ['MS missing when MM set', { ...MM }, 'MS_TENANT_ID', /is required/],
+  ['MM_COMMAND_TOKEN with a space', { ...FULL, MM_COMMAND_TOKEN: 'a b' }, 'MM_COMMAND_TOKEN', /whitespace/],
+  ['ADMIN_USERNAME without password', { ADMIN_USERNAME: 'ops' }, 'ADMIN_PASSWORD', /is required when ADMIN_USERNAME/],
+  ['ADMIN_PASSWORD without username', { ADMIN_PASSWORD: 'a long admin password' }, 'ADMIN_USERNAME', /is required when ADMIN_PASSWORD/],
+  ['ADMIN_USERNAME with a colon', { ADMIN_USERNAME: 'a:b', ADMIN_PASSWORD: 'a long admin password' }, 'ADMIN_USERNAME', /must not contain ":"/],
+  ['ADMIN_MM_USERS not usernames', { ...FULL, ADMIN_MM_USERS: 'alice, Bob Smith' }, 'ADMIN_MM_USERS', /"bob smith" is not one/],
+  ['SWEEP_INTERVAL_SECONDS too small', { SWEEP_INTERVAL_SECONDS: '5' }, 'SWEEP_INTERVAL_SECONDS', /from 10 to 86400/],
+  ['SWEEP_INTERVAL_SECONDS fraction', { SWEEP_INTERVAL_SECONDS: '1.5' }, 'SWEEP_INTERVAL_SECONDS', /whole number/],
+  ['SYNC_USERS unknown', { SYNC_USERS: 'some' }, 'SYNC_USERS', /one of all, opt-in/],
+  ['MM_MAX_REQUESTS_PER_SECOND zero', { ...FULL, MM_MAX_REQUESTS_PER_SECOND: '0' }, 'MM_MAX_REQUESTS_PER_SECOND', /from 1 to 10000/],
+  ['LOG_LEVEL unknown', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of fatal, error, warn, info, debug, trace, silent/],
+  ['QUEUE_PREFIX with a colon', { QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX', /whitespace or ":"/],
+  ['WORKER_METRICS_PORT not a number', { WORKER_METRICS_PORT: 'x' }, 'WORKER_METRICS_PORT', /whole number/],
+  ['SHUTDOWN_TIMEOUT_SECONDS zero', { SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS', /from 1 to 600/]
+]
+for (const [name, env, variable, expected] of errors) {
+  t.test(`error: ${name}`, async (t) => {
+    const err = errorOf(env)
+    t.equal(err.variable, variable)
+    t.match(err.message, expected)
+    t.ok(err.message.startsWith(variable + ' '), 'the line starts with the variable name')
+    t.notMatch(err.message, /\n/, 'one line')
+    t.notMatch(err.message, /very~secret|abcdefghijklmnopqrstuvwxyz/, 'no secret in the message')
+  })
+}
+
+t.test('warnings: http PUBLIC_URL, no PUBLIC_URL, short admin password', async (t) => {
+  t.match(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).warnings, [/PUBLIC_URL is http:\/\//])
+  t.equal(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).config.publicUrl, 'http://localhost:3000')
+  const noPublic = { ...FULL }
+  delete (noPublic as Record<string, string | undefined>)['PUBLIC_URL']
+  t.match(loadConfig(noPublic).warnings, [/PUBLIC_URL is not set/])
+  t.match(loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'short' }).warnings, [/shorter than 12/])
+})
+
+t.test('describeConfig hides every secret and keeps the rest', async (t) => {
+  const { config } = loadConfig({ ...FULL, MM_COMMAND_TOKEN: 'cmd-secret', ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'admin-secret-pw', REDIS_URL: 'redis://:redis-pw@h:6379' })
+  const text = JSON.stringify(describeConfig(config))
+  for (const secret of ['very~secret.value', MM.MM_BOT_TOKEN, 'cmd-secret', 'admin-secret-pw', 'redis-pw']) t.notMatch(text, secret)
+  t.match(text, MS.MS_CLIENT_ID)
+  t.match(text, '"username":"ops"')
+})
+
+t.test('the README table lists exactly the variables the code reads', async (t) => {
+  const src = (await import('node:fs')).readFileSync(require.resolve('../src/config.ts'), 'utf8')
+  const read = new Set([...src.matchAll(/\(env, '([A-Z_]+)'/g), ...src.matchAll(/env\['([A-Z_]+)'\]/g), ...src.matchAll(/'(M[MS]_[A-Z_]+)'/g)].map((m) => m[1]))
+  const listed = new Set(CONFIG_VARIABLES.map((v) => v.name))
+  t.same([...read].filter((v) => !listed.has(v as string)), [], 'every variable read is in the table')
+  const readme = (await import('node:fs')).readFileSync(require.resolve('../README.md'), 'utf8')
+  for (const v of listed) t.match(readme, '`' + v + '`', `README mentions ${v}`)
+})

@@ -1,0 +1,119 @@
+import t from 'tap'
+import { Queue, QueueEvents } from 'bullmq'
+import { Writable } from 'node:stream'
+import { createLogger } from '../../src/observability/create-logger'
+import { createMetrics } from '../../src/observability/create-metrics'
+import { createRedis } from '../../src/store/create-redis'
+import { startWorkers } from '../../src/queue/start-workers'
+import { createDefaultProcessors } from '../../src/queue/default-processors'
+import { QUEUE_OF, type Processors } from '../../src/queue/jobs'
+import { usePrivateRedis } from '../helpers/redis-server'
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
+
+t.test('jobs are dispatched by name to their typed processor, on their own queue', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const prefix = '{t1}'
+  const seen: string[] = []
+  const slow = deferred()
+  const release = deferred()
+  const processors: Processors = {
+    ...createDefaultProcessors(),
+    'sync-user': async (job) => {
+      seen.push(`sync-user:${job.data.userId}:${job.data.reason}`)
+      return { outcome: 'done' }
+    },
+    directory: async (job) => {
+      seen.push(`directory:${job.data.reason}`)
+      slow.resolve()
+      await release.promise
+      return { outcome: 'done', detail: { finished: true } }
+    }
+  }
+  const connection = createRedis(redis.url, 'worker', silent)
+  const metrics = createMetrics('worker')
+  const set = startWorkers({ connection, prefix, processors, log: silent, metrics })
+  const producer = createRedis(redis.url, 'command', silent)
+  const sync = new Queue('sync', { connection: producer, prefix })
+  const maintenance = new Queue('maintenance', { connection: producer, prefix })
+  const eventConnections = [createRedis(redis.url, 'worker', silent), createRedis(redis.url, 'worker', silent)] as const
+  const events = new QueueEvents('sync', { connection: eventConnections[0], prefix })
+  const maintenanceEvents = new QueueEvents('maintenance', { connection: eventConnections[1], prefix })
+  await Promise.all([events.waitUntilReady(), maintenanceEvents.waitUntilReady()])
+  t.teardown(async () => {
+    await Promise.all([sync.close(), maintenance.close(), events.close(), maintenanceEvents.close()])
+    for (const c of [producer, connection, ...eventConnections]) c.disconnect()
+  })
+
+  t.equal(QUEUE_OF['sync-user'], 'sync')
+  const done = await (await sync.add('sync-user', { userId: 'u1', reason: 'test' })).waitUntilFinished(events, 5000)
+  t.same(done, { outcome: 'done' })
+  const skipped = await (await sync.add('wake-up', { userId: 'u1', at: 0 })).waitUntilFinished(events, 5000)
+  t.same(skipped, { outcome: 'skipped', reason: 'not implemented yet' }, 'an expected skip is a result, not a failure')
+
+  // A job name with no processor on this queue fails at once and is not retried.
+  const stray = await sync.add('sweep' as never, {}, { attempts: 3 })
+  await t.rejects(stray.waitUntilFinished(events, 5000), /no processor for job "sweep" on queue "sync"/)
+  const reloaded = await sync.getJob(stray.id as string)
+  t.equal(reloaded?.attemptsMade, 1, 'UnrecoverableError: no retries')
+
+  const metricsText = await metrics.registry.metrics()
+  t.match(metricsText, /calstatus_jobs_total\{queue="sync",name="sync-user",outcome="completed",process="worker"\} 1/)
+  t.match(metricsText, /calstatus_jobs_total\{queue="sync",name="wake-up",outcome="skipped",process="worker"\} 1/)
+  t.match(metricsText, /calstatus_jobs_total\{queue="sync",name="sweep",outcome="failed",process="worker"\} 1/)
+
+  // Graceful close: an active job finishes before close() resolves; nothing new is taken.
+  const slowJob = await maintenance.add('directory', { reason: 'slow' })
+  await slow.promise
+  let closed = false
+  const closing = set.close(5000).then((r) => {
+    closed = true
+    return r
+  })
+  await new Promise((r) => setTimeout(r, 200))
+  t.equal(closed, false, 'close waits for the active job')
+  await maintenance.add('directory', { reason: 'after-close' })
+  release.resolve()
+  t.same(await closing, { forced: false })
+  t.same(await slowJob.waitUntilFinished(maintenanceEvents, 5000), { outcome: 'done', detail: { finished: true } })
+  t.same(seen, ['sync-user:u1:test', 'directory:slow'], 'the job added after close was not taken')
+  t.equal(await maintenance.getWaitingCount(), 1, 'it waits in Redis for the next worker')
+})
+
+t.test('close is bounded: a job that never ends is left to BullMQ after the timeout', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const prefix = '{t2}'
+  const running = deferred()
+  const connection = createRedis(redis.url, 'worker', silent)
+  const set = startWorkers({
+    connection,
+    prefix,
+    log: silent,
+    metrics: createMetrics('worker'),
+    processors: {
+      ...createDefaultProcessors(),
+      sweep: async () => {
+        running.resolve()
+        return new Promise(() => undefined)
+      }
+    }
+  })
+  const producer = createRedis(redis.url, 'command', silent)
+  const sweep = new Queue('sweep', { connection: producer, prefix })
+  t.teardown(async () => {
+    await sweep.close()
+    producer.disconnect()
+    connection.disconnect()
+  })
+  await sweep.add('sweep', {})
+  await running.promise
+  const t0 = Date.now()
+  t.same(await set.close(300), { forced: true })
+  t.ok(Date.now() - t0 < 3000, 'returns soon after the timeout')
+})
