@@ -11,6 +11,15 @@ const raw = path.join(root, '.tap', 'raw-output.tap')
 fs.mkdirSync(path.dirname(raw), { recursive: true })
 fs.rmSync(raw, { force: true })
 
+// The end-to-end tests start the built processes (Procfile lines run `node dist/...`):
+// build once here rather than once per test file.
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+if (build.status !== 0) {
+  console.log('build failed (tsc -p tsconfig.build.json): no tests run')
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+}
+
 const tapBin = path.join(root, 'node_modules', '.bin', 'tap')
 const args = ['-R', process.env.TAP_REPORTER || 'base', '-o', raw, ...process.argv.slice(2)]
 const run = spawnSync(tapBin, args, { cwd: root, stdio: 'inherit', env: process.env })

@@ -1,0 +1,134 @@
+import t from 'tap'
+import { Queue, QueueEvents } from 'bullmq'
+import { Redis } from 'ioredis'
+import { usePrivateRedis, freePort } from '../helpers/redis-server'
+import { assertBuilt, baseEnv, httpStatus, procfileCommands, startCommand, waitFor } from '../helpers/processes'
+
+// The Procfile's two processes, started as outside tools start them, against a private Redis.
+
+const SECRET = 'procfile-test-client-secret-value'
+const BOT_TOKEN = 'procfiletestbottoken000001'
+
+t.test('web and worker from the Procfile: health, readiness through a Redis outage, clean SIGTERM', async (t) => {
+  assertBuilt()
+  const redis = await usePrivateRedis(t)
+  const [port, metricsPort] = [await freePort(), await freePort()]
+  const env = baseEnv({
+    REDIS_URL: redis.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(metricsPort),
+    MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    MS_CLIENT_SECRET: SECRET,
+    MM_URL: 'http://127.0.0.1:9',
+    MM_BOT_TOKEN: BOT_TOKEN,
+    ADMIN_USERNAME: 'ops',
+    ADMIN_PASSWORD: 'procfile admin password',
+    QUEUE_PREFIX: '{procfile}'
+  })
+  const commands = procfileCommands()
+  t.match(commands, { web: /^node dist\//, worker: /^node dist\// }, 'both lines run built entries')
+  const web = startCommand(commands['web'] as string, env)
+  const worker = startCommand(commands['worker'] as string, env)
+  t.teardown(async () => {
+    await web.stop('SIGKILL')
+    await worker.stop('SIGKILL')
+  })
+  const base = `http://127.0.0.1:${port}`
+
+  await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`${base}/healthz`)) === 200 ? true : undefined))
+  await waitFor('worker /metrics', 15_000, async () => ((await httpStatus(`http://127.0.0.1:${metricsPort}/metrics`)) === 200 ? true : undefined))
+  t.equal(await httpStatus(`${base}/readyz`), 200, 'ready with Redis up')
+  t.equal(await httpStatus(`${base}/admin/queues`), 401, 'admin needs credentials')
+
+  await redis.stop()
+  t.equal(await waitFor('503 from /readyz', 10_000, async () => ((await httpStatus(`${base}/readyz`)) === 503 ? 503 : undefined)), 503, '503 once Redis is gone')
+  t.equal(await httpStatus(`${base}/healthz`), 200, 'still alive')
+  await new Promise((r) => setTimeout(r, 1000))
+  t.equal(web.child.exitCode, null, 'web did not crash while Redis was away')
+  t.equal(worker.child.exitCode, null, 'worker did not crash while Redis was away')
+
+  await redis.restart()
+  t.equal(await waitFor('200 from /readyz', 15_000, async () => ((await httpStatus(`${base}/readyz`)) === 200 ? 200 : undefined)), 200, 'ready again without a restart')
+
+  // The worker process healed too: it takes a job enqueued after the outage.
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
+  const queue = new Queue('sync', { connection, prefix: '{procfile}' })
+  const eventsConnection = connection.duplicate()
+  const events = new QueueEvents('sync', { connection: eventsConnection, prefix: '{procfile}' })
+  await events.waitUntilReady()
+  const job = await queue.add('sync-user', { userId: 'u1', reason: 'procfile-test' })
+  t.same(await job.waitUntilFinished(events, 15_000), { outcome: 'skipped', reason: 'not implemented yet' }, 'worker processed a job after Redis came back')
+  await queue.close()
+  await events.close()
+  connection.disconnect()
+  eventsConnection.disconnect()
+
+  const [webExit, workerExit] = await Promise.all([web.stop('SIGTERM'), worker.stop('SIGTERM')])
+  t.equal(webExit.code, 0, 'web exits 0 on SIGTERM')
+  t.equal(workerExit.code, 0, 'worker exits 0 on SIGTERM')
+  t.ok(webExit.ms < 10_000, `web stopped within 10 s (${webExit.ms} ms)`)
+  t.ok(workerExit.ms < 10_000, `worker stopped within 10 s (${workerExit.ms} ms)`)
+  for (const [name, p] of [['web', web], ['worker', worker]] as const) {
+    t.notMatch(p.output(), SECRET, `${name} never logs the client secret`)
+    t.notMatch(p.output(), BOT_TOKEN, `${name} never logs the bot token`)
+    t.match(p.output(), /"msg":"stopped"/, `${name} logged a clean stop`)
+  }
+})
+
+t.test('SIGINT stops the processes cleanly too', async (t) => {
+  assertBuilt()
+  const redis = await usePrivateRedis(t)
+  const port = await freePort()
+  const env = baseEnv({
+    REDIS_URL: redis.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MS_TENANT_ID: 'contoso.onmicrosoft.com',
+    MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    MS_CLIENT_SECRET: SECRET,
+    MM_URL: 'http://127.0.0.1:9',
+    MM_BOT_TOKEN: BOT_TOKEN
+  })
+  const web = startCommand(procfileCommands()['web'] as string, env)
+  const worker = startCommand(procfileCommands()['worker'] as string, env)
+  t.teardown(async () => {
+    await web.stop('SIGKILL')
+    await worker.stop('SIGKILL')
+  })
+  await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined))
+  await waitFor('worker started', 15_000, async () => (/workers started/.test(worker.output()) ? true : undefined))
+  const [a, b] = await Promise.all([web.stop('SIGINT'), worker.stop('SIGINT')])
+  t.same([a.code, b.code], [0, 0])
+})
+
+t.test('configuration errors: exit 1 with one line naming the variable, no stack trace', async (t) => {
+  assertBuilt()
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['web', { PORT: 'eighty', MS_TENANT_ID: 'x' }, /^calstatus web: configuration error: MS_TENANT_ID must be a tenant GUID or a domain/],
+    ['web', { PORT: 'eighty' }, /^calstatus web: configuration error: PORT must be a whole number from 0 to 65535, got "eighty"$/],
+    ['worker', { REDIS_URL: 'localhost' }, /^calstatus worker: configuration error: REDIS_URL must be a URL/],
+    ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
+    ['web', { MS_TENANT_ID: 'contoso.com', MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MS_CLIENT_SECRET: SECRET }, /^calstatus web: configuration error: MM_URL is required/]
+  ]
+  for (const [name, vars, expected] of cases) {
+    const p = startCommand(procfileCommands()[name] as string, baseEnv(vars))
+    const exit = await p.exited
+    const lines = p.output().trim().split('\n')
+    t.equal(exit.code, 1, `${name} ${JSON.stringify(vars)} exits 1`)
+    t.equal(lines.length, 1, 'one line')
+    t.match(lines[0], expected)
+    t.notMatch(p.output(), /\n\s+at |Error:/, 'no stack trace')
+    t.notMatch(p.output(), SECRET, 'no secret')
+  }
+})
+
+t.test('npm start with no configuration says what to configure', async (t) => {
+  assertBuilt()
+  const p = startCommand('node dist/src/main/all.js', baseEnv({}))
+  const exit = await p.exited
+  t.equal(exit.code, 1)
+  t.match(p.output(), /Microsoft 365 and Mattermost are not configured/)
+  for (const v of ['MS_TENANT_ID', 'MS_CLIENT_ID', 'MS_CLIENT_SECRET', 'MM_URL', 'MM_BOT_TOKEN', 'PUBLIC_URL']) t.match(p.output(), v)
+})
