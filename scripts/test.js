@@ -21,7 +21,8 @@ if (build.status !== 0) {
 }
 
 const tapBin = path.join(root, 'node_modules', '.bin', 'tap')
-const args = ['-R', process.env.TAP_REPORTER || 'base', '-o', raw, ...process.argv.slice(2)]
+const reporter = process.env.TAP_REPORTER || (process.stdout.isTTY ? 'base' : 'terse')
+const args = ['-R', reporter, '-o', raw, ...process.argv.slice(2)]
 const run = spawnSync(tapBin, args, { cwd: root, stdio: 'inherit', env: process.env })
 
 let summary = null
