@@ -11,6 +11,9 @@ export interface MicrosoftConfig {
   clientSecret: string
   authorityHost: string
   graphUrl: string
+  maxConcurrentBatches: number
+  timeoutSeconds: number
+  subscriptionLifetimeMinutes: number
 }
 
 export interface MattermostConfig {
@@ -68,6 +71,9 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'MS_CLIENT_SECRET', default: 'required', meaning: 'app registration client secret' },
   { name: 'MS_AUTHORITY_HOST', default: 'https://login.microsoftonline.com', meaning: 'identity host (a sovereign cloud, or a simulator); https' },
   { name: 'MS_GRAPH_URL', default: 'https://graph.microsoft.com', meaning: 'Graph host (a sovereign cloud, or a simulator); https' },
+  { name: 'GRAPH_MAX_CONCURRENT_BATCHES', default: '10', meaning: 'Graph $batch requests (400 users each) in flight at once per process (1..50)' },
+  { name: 'GRAPH_TIMEOUT_SECONDS', default: '30', meaning: 'timeout of one Graph HTTP attempt (1..300)' },
+  { name: 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', default: '4200', meaning: 'lifetime asked for change-notification subscriptions (60..10080; renewed well before expiry)' },
   { name: 'MM_URL', default: 'required', meaning: 'Mattermost site URL' },
   { name: 'MM_BOT_TOKEN', default: 'required', meaning: 'bot access token; the bot needs a role with edit_other_users' },
   { name: 'MM_COMMAND_TOKEN', default: '(none)', meaning: 'token of the /calstatus slash command; the command is off without it' },
@@ -169,7 +175,11 @@ function microsoft(env: Env): MicrosoftConfig | null {
     clientSecret,
     // msal-node accepts only https authorities; Graph only gets the bearer token over https.
     authorityHost: baseUrl(env, 'MS_AUTHORITY_HOST', 'https://login.microsoftonline.com', ['https']) as string,
-    graphUrl: baseUrl(env, 'MS_GRAPH_URL', 'https://graph.microsoft.com', ['https']) as string
+    graphUrl: baseUrl(env, 'MS_GRAPH_URL', 'https://graph.microsoft.com', ['https']) as string,
+    maxConcurrentBatches: integer(env, 'GRAPH_MAX_CONCURRENT_BATCHES', 10, 1, 50) as number,
+    timeoutSeconds: integer(env, 'GRAPH_TIMEOUT_SECONDS', 30, 1, 300) as number,
+    // Events allow 10,080 minutes (older pages: 4,230); stay under both.
+    subscriptionLifetimeMinutes: integer(env, 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', 4200, 60, 10_080) as number
   }
 }
 

@@ -47,6 +47,9 @@ t.test('a full configuration is read as given', async (t) => {
     HOST: '127.0.0.1',
     MS_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
     MS_GRAPH_URL: 'https://graph.microsoft.us',
+    GRAPH_MAX_CONCURRENT_BATCHES: '4',
+    GRAPH_TIMEOUT_SECONDS: '12',
+    GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: '2880',
     MM_URL: 'https://chat.example.com/',
     MM_COMMAND_TOKEN: 'cmdtoken123',
     ADMIN_USERNAME: 'ops',
@@ -65,7 +68,14 @@ t.test('a full configuration is read as given', async (t) => {
   t.equal(config.port, 8080)
   t.equal(config.host, '127.0.0.1')
   t.equal(config.publicUrl, 'https://calstatus.example.com')
-  t.same(config.microsoft, { ...{ tenantId: MS.MS_TENANT_ID, clientId: MS.MS_CLIENT_ID, clientSecret: MS.MS_CLIENT_SECRET }, authorityHost: 'https://login.microsoftonline.us', graphUrl: 'https://graph.microsoft.us' })
+  t.same(config.microsoft, {
+    ...{ tenantId: MS.MS_TENANT_ID, clientId: MS.MS_CLIENT_ID, clientSecret: MS.MS_CLIENT_SECRET },
+    authorityHost: 'https://login.microsoftonline.us',
+    graphUrl: 'https://graph.microsoft.us',
+    maxConcurrentBatches: 4,
+    timeoutSeconds: 12,
+    subscriptionLifetimeMinutes: 2880
+  })
   t.same(config.mattermost, { url: 'https://chat.example.com', botToken: MM.MM_BOT_TOKEN, commandToken: 'cmdtoken123', adminUsers: ['alice', 'bob.smith'], maxRequestsPerSecond: 50 })
   t.same(config.admin, { username: 'ops', password: 'a long admin password' })
   t.equal(config.sweepIntervalSeconds, 120)
@@ -80,6 +90,9 @@ t.test('Microsoft defaults and tenant forms', async (t) => {
   const { config } = loadConfig(FULL)
   t.equal(config.microsoft?.authorityHost, 'https://login.microsoftonline.com')
   t.equal(config.microsoft?.graphUrl, 'https://graph.microsoft.com')
+  t.equal(config.microsoft?.maxConcurrentBatches, 10)
+  t.equal(config.microsoft?.timeoutSeconds, 30)
+  t.equal(config.microsoft?.subscriptionLifetimeMinutes, 4200)
   t.equal(config.mattermost?.maxRequestsPerSecond, 20)
   t.equal(config.mattermost?.commandToken, null)
   t.same(config.mattermost?.adminUsers, [])
@@ -112,6 +125,9 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['MS_CLIENT_SECRET missing', { ...MM, MS_TENANT_ID: MS.MS_TENANT_ID, MS_CLIENT_ID: MS.MS_CLIENT_ID }, 'MS_CLIENT_SECRET', /is required/],
   ['MS_AUTHORITY_HOST http', { ...FULL, MS_AUTHORITY_HOST: 'http://login.example.com' }, 'MS_AUTHORITY_HOST', /https URL/],
   ['MS_GRAPH_URL http', { ...FULL, MS_GRAPH_URL: 'http://graph.example.com' }, 'MS_GRAPH_URL', /https URL/],
+  ['GRAPH_MAX_CONCURRENT_BATCHES zero', { ...FULL, GRAPH_MAX_CONCURRENT_BATCHES: '0' }, 'GRAPH_MAX_CONCURRENT_BATCHES', /from 1 to 50/],
+  ['GRAPH_TIMEOUT_SECONDS too large', { ...FULL, GRAPH_TIMEOUT_SECONDS: '301' }, 'GRAPH_TIMEOUT_SECONDS', /from 1 to 300/],
+  ['GRAPH_SUBSCRIPTION_LIFETIME_MINUTES over the maximum', { ...FULL, GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: '10081' }, 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', /from 60 to 10080/],
   ['MM_URL missing when MS set', { ...MS }, 'MM_URL', /is required/],
   ['MM_URL missing when token set', { ...MS, MM_BOT_TOKEN: 'abc' }, 'MM_URL', /is required/],
   ['MM_URL not a URL', { ...FULL, MM_URL: 'chat' }, 'MM_URL', /must be a URL/],
@@ -163,7 +179,7 @@ t.test('describeConfig hides every secret and keeps the rest', async (t) => {
 
 t.test('the README table lists exactly the variables the code reads', async (t) => {
   const src = (await import('node:fs')).readFileSync(require.resolve('../src/config.ts'), 'utf8')
-  const read = new Set([...src.matchAll(/\(env, '([A-Z_]+)'/g), ...src.matchAll(/env\['([A-Z_]+)'\]/g), ...src.matchAll(/'(M[MS]_[A-Z_]+)'/g)].map((m) => m[1]))
+  const read = new Set([...src.matchAll(/\(env, '([A-Z_]+)'/g), ...src.matchAll(/env\['([A-Z_]+)'\]/g), ...src.matchAll(/'((?:M[MS]|GRAPH)_[A-Z_]+)'/g)].map((m) => m[1]))
   const listed = new Set(CONFIG_VARIABLES.map((v) => v.name))
   t.same([...read].filter((v) => !listed.has(v as string)), [], 'every variable read is in the table')
   const readme = (await import('node:fs')).readFileSync(require.resolve('../README.md'), 'utf8')
