@@ -1,0 +1,51 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { MicrosoftConfig } from '../config'
+import { createTokenProvider, type TokenProvider } from './create-token-provider'
+import { createGraphClient, type GraphClient } from './create-graph-client'
+import { createGraphMetrics, type GraphMetrics } from './graph-metrics'
+import { fetchSchedules, type ScheduleResult, type ScheduleWindow } from './fetch-schedules'
+import { resolveUsers, type ResolvedUser } from './resolve-users'
+import { createSubscriptionsApi, type SubscriptionsApi } from './subscriptions'
+import type { RunBatchesStats } from './run-batches'
+
+export interface GraphAdapter {
+  tokens: TokenProvider
+  client: GraphClient
+  metrics: GraphMetrics
+  fetchSchedules(emails: string[], window: ScheduleWindow): Promise<{ results: Map<string, ScheduleResult>; stats: RunBatchesStats }>
+  resolveUsers(emails: string[]): Promise<Map<string, ResolvedUser>>
+  /** null without PUBLIC_URL: Graph has nowhere to deliver notifications. */
+  subscriptions: SubscriptionsApi | null
+}
+
+export interface GraphAdapterOptions {
+  /** Attempts per batch item before it is reported as failed. */
+  maxItemAttempts?: number
+  /** Base of the backoff when Graph gives no Retry-After (tests shorten it). */
+  backoffBaseMs?: number
+}
+
+/** Everything the service does with Microsoft, from one configuration. */
+export function createGraphAdapter(
+  config: MicrosoftConfig,
+  deps: { log: Logger; registry: Registry; publicUrl: string | null },
+  opts: GraphAdapterOptions = {}
+): GraphAdapter {
+  const metrics = createGraphMetrics(deps.registry)
+  const tokens = createTokenProvider(config, { log: deps.log, metrics })
+  const client = createGraphClient(config, { tokens, metrics, log: deps.log }, { timeoutMs: config.timeoutSeconds * 1000, maxRetries: 3 })
+  const batchOpts = {
+    maxConcurrentBatches: config.maxConcurrentBatches,
+    maxAttempts: opts.maxItemAttempts ?? 8,
+    ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {})
+  }
+  return {
+    tokens,
+    client,
+    metrics,
+    fetchSchedules: (emails, window) => fetchSchedules(client, metrics, emails, window, batchOpts),
+    resolveUsers: (emails) => resolveUsers(client, metrics, emails, batchOpts),
+    subscriptions: deps.publicUrl ? createSubscriptionsApi(client, { publicUrl: deps.publicUrl, lifetimeMinutes: config.subscriptionLifetimeMinutes }) : null
+  }
+}

@@ -1,0 +1,200 @@
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  ResponseType,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware
+} from '@microsoft/microsoft-graph-client'
+import type { Logger } from 'pino'
+import type { MicrosoftConfig } from '../config'
+import { GraphAuthError, GraphRequestError } from './errors'
+import type { GraphMetrics } from './graph-metrics'
+import type { TokenProvider } from './create-token-provider'
+
+export interface GraphResponse<T = unknown> {
+  status: number
+  headers: Record<string, string>
+  body: T
+}
+
+/** One request inside a JSON batch; `url` is relative to the version (graph.md "JSON batching"). */
+export interface BatchRequest {
+  id: string
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  url: string
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export interface BatchItemResponse {
+  id: string
+  status: number
+  headers: Record<string, string>
+  body: unknown
+}
+
+export interface GraphClientOptions {
+  /** Per attempt; a slow Graph must not hold a job for ever. */
+  timeoutMs: number
+  /** Whole-request retries on 429/503/504 (graph-client's RetryHandler honours Retry-After). */
+  maxRetries: number
+  acceptLanguage?: string
+}
+
+export interface GraphClient {
+  request<T = unknown>(method: BatchRequest['method'], path: string, opts: { kind: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>>
+  /** POST /$batch; resolves with the items keyed by id (never by position: order is not kept). */
+  batch(requests: BatchRequest[], kind: string): Promise<Map<string, BatchItemResponse>>
+}
+
+export const MAX_BATCH_REQUESTS = 20
+
+/** Retry-After in seconds from a header map (any casing); undefined when absent or unreadable. */
+export function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
+  if (!headers) return undefined
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'retry-after')
+  if (!key) return undefined
+  const raw = (headers[key] ?? '').trim()
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw)
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}
+
+function statusClass(status: number): string {
+  return status === 0 ? 'error' : `${Math.floor(status / 100)}xx`
+}
+
+/**
+ * Sits after graph-client's RetryHandler, so it sees every attempt: sets an explicit
+ * Accept-Language (Node's fetch sends `*`, which some Graph endpoints reject: graph.md),
+ * gives each attempt its own timeout, and counts attempts, 429s and the delays asked for.
+ */
+class AttemptHandler implements Middleware {
+  private next: Middleware | undefined
+  constructor(
+    private readonly opts: GraphClientOptions,
+    private readonly metrics: GraphMetrics
+  ) {}
+  setNext(next: Middleware): void {
+    this.next = next
+  }
+  async execute(context: Context): Promise<void> {
+    const options = (context.options ??= {})
+    const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0])
+    headers.set('Accept-Language', this.opts.acceptLanguage ?? 'en-US')
+    options.headers = Object.fromEntries(headers.entries())
+    options.signal = AbortSignal.timeout(this.opts.timeoutMs)
+    const kind = (options as { calstatusKind?: string }).calstatusKind ?? 'other'
+    try {
+      await this.next?.execute(context)
+    } catch (err) {
+      this.metrics.requests.inc({ kind, outcome: 'error' })
+      throw err
+    }
+    const status = context.response?.status ?? 0
+    this.metrics.requests.inc({ kind, outcome: statusClass(status) })
+    if (status === 429) this.metrics.throttled.inc({ kind })
+    if ([429, 503, 504].includes(status)) {
+      const after = retryAfterSeconds(Object.fromEntries(context.response?.headers.entries() ?? []))
+      if (after !== undefined) this.metrics.retryDelay.observe({ kind }, after)
+    }
+  }
+}
+
+export function createGraphClient(
+  config: MicrosoftConfig,
+  deps: { tokens: TokenProvider; metrics: GraphMetrics; log: Logger },
+  opts: GraphClientOptions
+): GraphClient {
+  const auth = new AuthenticationHandler({ getAccessToken: () => deps.tokens.getToken() })
+  const retry = new RetryHandler(new RetryHandlerOptions(3, opts.maxRetries))
+  const attempt = new AttemptHandler(opts, deps.metrics)
+  const http = new HTTPMessageHandler()
+  auth.setNext(retry)
+  retry.setNext(attempt)
+  attempt.setNext(http)
+  const client = Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl: `${config.graphUrl}/`,
+    defaultVersion: 'v1.0',
+    // The bearer token only goes to Graph's own hosts or these (graph.md); hostname, no port.
+    customHosts: new Set([new URL(config.graphUrl).hostname])
+  })
+
+  const send = async <T>(method: BatchRequest['method'], path: string, kind: string, body: unknown, headers: Record<string, string>): Promise<GraphResponse<T>> => {
+    let request = client.api(path).responseType(ResponseType.RAW).options({ calstatusKind: kind } as never)
+    for (const [k, v] of Object.entries(headers)) request = request.header(k, v)
+    let response: Response
+    try {
+      response = (await (method === 'GET'
+        ? request.get()
+        : method === 'POST'
+          ? request.post(body ?? {})
+          : method === 'PATCH'
+            ? request.patch(body ?? {})
+            : request.delete())) as Response
+    } catch (err) {
+      if (err instanceof GraphAuthError) throw err
+      const e = err as { name?: string; message?: string; code?: string }
+      const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /aborted|timeout/i.test(e.message ?? '')
+      throw new GraphRequestError(0, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${opts.timeoutMs} ms` : (e.message ?? 'request failed'))
+    }
+    const text = await response.text()
+    let parsed: unknown = text
+    if (text && /json/i.test(response.headers.get('content-type') ?? '')) {
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        parsed = text
+      }
+    }
+    return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed as T }
+  }
+
+  const request = async <T>(method: BatchRequest['method'], path: string, o: { kind: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>> => {
+    const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {})
+    if (first.status !== 401) return first
+    // An expired or revoked token: get a fresh one once, then give up (graph.md "Errors").
+    await deps.tokens.getToken({ forceRefresh: true })
+    return send<T>(method, path, o.kind, o.body, o.headers ?? {})
+  }
+
+  return {
+    request,
+    async batch(requests, kind) {
+      if (requests.length === 0) return new Map()
+      if (requests.length > MAX_BATCH_REQUESTS) throw new Error(`a $batch takes at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`)
+      const payload = {
+        requests: requests.map((r) => ({
+          id: r.id,
+          method: r.method,
+          url: r.url,
+          // `headers` is required whenever there is a body (graph.md).
+          ...(r.body !== undefined ? { body: r.body, headers: { 'Content-Type': 'application/json', ...r.headers } } : r.headers ? { headers: r.headers } : {})
+        }))
+      }
+      const res = await request<{ responses?: Array<{ id: string; status: number; headers?: Record<string, string>; body?: unknown }> }>('POST', '/$batch', {
+        kind: 'batch',
+        body: payload
+      })
+      if (res.status !== 200) {
+        const err = (res.body as { error?: { code?: string; message?: string } } | undefined)?.error
+        throw new GraphRequestError(res.status, err?.code ?? 'batch-failed', err?.message ?? `$batch answered ${res.status}`, retryAfterSeconds(res.headers))
+      }
+      const byId = new Map<string, BatchItemResponse>()
+      for (const item of res.body.responses ?? []) {
+        byId.set(item.id, { id: item.id, status: item.status, headers: item.headers ?? {}, body: item.body })
+        deps.metrics.requests.inc({ kind, outcome: statusClass(item.status) })
+        if (item.status === 429) deps.metrics.throttled.inc({ kind })
+      }
+      // An item Graph did not answer is a failure of that item, never silently dropped.
+      for (const r of requests) {
+        if (!byId.has(r.id)) byId.set(r.id, { id: r.id, status: 0, headers: {}, body: { error: { code: 'missing', message: 'no response for this id in the batch' } } })
+      }
+      return byId
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { GraphRequestError } from './errors'
+import { MAX_BATCH_REQUESTS, retryAfterSeconds, type BatchItemResponse, type BatchRequest, type GraphClient } from './create-graph-client'
+import type { GraphMetrics } from './graph-metrics'
+
+/**
+ * Packs units of work (one batch item each) into JSON batches of 20, sends at most
+ * `maxConcurrentBatches` at a time, and retries throttled or failed items on their own:
+ * never before the Retry-After the item was given (graph.md "Throttling": throttled requests
+ * still count), with exponential backoff and jitter when there is none, while the items that
+ * succeeded are kept. The answer for each unit is left to `onResponse`.
+ */
+
+export interface BatchUnit {
+  id: string
+}
+
+export type UnitVerdict =
+  | { done: true }
+  /** Throttled or transient: try again later (after `afterSeconds` when Graph said so). */
+  | { retry: true; afterSeconds?: number; reason: string }
+  /** The unit changed (another path mailbox, say): send it again at once, not counted as a retry. */
+  | { resend: true }
+
+export interface RunBatchesOptions<U extends BatchUnit> {
+  kind: string
+  maxConcurrentBatches: number
+  maxAttempts: number
+  toRequest(unit: U): BatchRequest
+  onResponse(unit: U, response: BatchItemResponse): UnitVerdict
+  onGiveUp(unit: U, reason: string): void
+  /** Base of the exponential backoff when Graph gives no Retry-After. */
+  backoffBaseMs?: number
+}
+
+export interface RunBatchesStats {
+  httpRequests: number
+  retries: number
+}
+
+interface Pending<U> {
+  unit: U
+  attempts: number
+  notBefore: number
+}
+
+const MAX_BACKOFF_MS = 60_000
+
+export function backoffMs(attempt: number, baseMs: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1))
+  // "Equal jitter": at least half the ceiling, so retries spread out but never bunch at zero.
+  return ceiling / 2 + Math.random() * (ceiling / 2)
+}
+
+export async function runBatches<U extends BatchUnit>(client: GraphClient, metrics: GraphMetrics, units: U[], opts: RunBatchesOptions<U>): Promise<RunBatchesStats> {
+  const stats: RunBatchesStats = { httpRequests: 0, retries: 0 }
+  const base = opts.backoffBaseMs ?? 1000
+  let pending: Pending<U>[] = units.map((unit) => ({ unit, attempts: 0, notBefore: 0 }))
+  const inflight = new Set<Promise<void>>()
+
+  const later = (p: Pending<U>, afterSeconds: number | undefined, reason: string): void => {
+    p.attempts += 1
+    if (p.attempts >= opts.maxAttempts) {
+      opts.onGiveUp(p.unit, `${reason} (gave up after ${p.attempts} attempts)`)
+      return
+    }
+    // Graph's Retry-After is a floor, never a suggestion: wait at least that long.
+    const delay = afterSeconds !== undefined ? afterSeconds * 1000 + Math.random() * 250 : backoffMs(p.attempts, base)
+    metrics.retryDelay.observe({ kind: opts.kind }, delay / 1000)
+    stats.retries += 1
+    p.notBefore = Date.now() + delay
+    pending.push(p)
+  }
+
+  const send = async (group: Pending<U>[]): Promise<void> => {
+    stats.httpRequests += 1
+    let answers: Map<string, BatchItemResponse>
+    try {
+      answers = await client.batch(group.map((p) => p.unit).map(opts.toRequest), opts.kind)
+    } catch (err) {
+      // The whole batch failed (after the client's own retries): every item waits and retries.
+      const e = err as Error
+      const after = err instanceof GraphRequestError ? err.retryAfterSeconds : undefined
+      for (const p of group) later(p, after, `batch failed: ${e.message}`)
+      return
+    }
+    for (const p of group) {
+      const answer = answers.get(p.unit.id)
+      const verdict: UnitVerdict = answer
+        ? opts.onResponse(p.unit, answer)
+        : { retry: true, reason: 'no answer for this item' }
+      if ('resend' in verdict) {
+        p.notBefore = 0
+        pending.push(p)
+      } else if ('retry' in verdict) {
+        later(p, verdict.afterSeconds, verdict.reason)
+      }
+    }
+  }
+
+  while (pending.length > 0 || inflight.size > 0) {
+    const now = Date.now()
+    const ready = pending.filter((p) => p.notBefore <= now)
+    if (ready.length > 0 && inflight.size < opts.maxConcurrentBatches) {
+      const group = ready.slice(0, MAX_BATCH_REQUESTS)
+      const taken = new Set(group)
+      pending = pending.filter((p) => !taken.has(p))
+      const task: Promise<void> = send(group).finally(() => inflight.delete(task))
+      inflight.add(task)
+      continue
+    }
+    const waits: Promise<unknown>[] = [...inflight]
+    if (pending.length > 0 && inflight.size < opts.maxConcurrentBatches) {
+      const next = Math.min(...pending.map((p) => p.notBefore))
+      waits.push(new Promise((resolve) => setTimeout(resolve, Math.max(1, next - now))))
+    }
+    await Promise.race(waits)
+  }
+  return stats
+}
+
+/** Graph's error body `{error: {code, message}}`, or a readable stand-in. */
+export function graphErrorOf(response: BatchItemResponse): { code: string; message: string } {
+  const err = (response.body as { error?: { code?: string; message?: string } } | undefined)?.error
+  return { code: err?.code ?? `HTTP${response.status}`, message: err?.message ?? `status ${response.status}` }
+}
+
+/** 429, 503, 504 and a missing answer are worth another try; the Retry-After of the item rules. */
+export function transientVerdict(response: BatchItemResponse): UnitVerdict | null {
+  if ([0, 429, 500, 502, 503, 504].includes(response.status)) {
+    const { code, message } = graphErrorOf(response)
+    return { retry: true, afterSeconds: retryAfterSeconds(response.headers), reason: `${response.status} ${code}: ${message}` }
+  }
+  return null
+}

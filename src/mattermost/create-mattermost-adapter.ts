@@ -1,0 +1,273 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { MattermostConfig } from '../config'
+import { createMattermostHttp, isAmbiguous, type MattermostHttp, type MattermostHttpOptions } from './create-mattermost-http'
+import { createMattermostMetrics, type MattermostMetrics } from './mattermost-metrics'
+import { createRateCeiling } from './create-rate-ceiling'
+import { MattermostError, MattermostPermissionError } from './errors'
+
+export type MmStatusValue = 'online' | 'away' | 'offline' | 'dnd'
+
+export interface MmUserStatus {
+  user_id: string
+  status: MmStatusValue
+  manual: boolean
+  last_activity_at: number
+  /** seconds */
+  dnd_end_time: number
+}
+
+export interface MmCustomStatus {
+  emoji: string
+  text: string
+  duration?: string
+  expires_at?: string
+}
+
+export interface DirectoryUser {
+  id: string
+  username: string
+  email: string
+  /** IANA zone the user sees times in (automatic or manual per their settings), UTC if unset. */
+  timeZone: string
+  roles: string[]
+  isSystemAdmin: boolean
+}
+
+/** A write either happened, or was skipped for a reason that is not a failure. */
+export type WriteOutcome = { done: true } | { done: false; skipped: 'system-admin'; reason: string }
+
+export interface MattermostAdapter {
+  http: MattermostHttp
+  metrics: MattermostMetrics
+  /** Start-up check: the bot token works; who the bot is. */
+  me(): Promise<{ id: string; username: string; roles: string[]; isBot: boolean }>
+  getStatuses(userIds: string[]): Promise<Map<string, MmUserStatus>>
+  setStatus(userId: string, status: MmStatusValue, dndEndTimeSeconds?: number): Promise<WriteOutcome>
+  getCustomStatus(userId: string): Promise<MmCustomStatus | null>
+  setCustomStatus(userId: string, cs: { emoji: string; text: string; expiresAt: string }): Promise<WriteOutcome>
+  clearCustomStatus(userId: string): Promise<WriteOutcome>
+  sendDirectMessage(userId: string, message: string, props?: Record<string, unknown>): Promise<{ postId: string; channelId: string }>
+  /** Active, non-bot users, one page (at most 200) at a time. */
+  listUsers(): AsyncGenerator<DirectoryUser[]>
+  getUserByEmail(email: string): Promise<DirectoryUser | null>
+}
+
+/** The server's request body limit is 300,000 bytes; stay clear of it (mattermost.md). */
+export const STATUS_IDS_BODY_LIMIT = 250_000
+export const USERS_PER_PAGE = 200
+
+interface RawUser {
+  id: string
+  username: string
+  email: string
+  roles?: string
+  is_bot?: boolean
+  delete_at?: number
+  timezone?: { useAutomaticTimezone?: string | boolean; automaticTimezone?: string; manualTimezone?: string }
+  props?: Record<string, string>
+}
+
+function effectiveTimeZone(tz: RawUser['timezone']): string {
+  if (!tz) return 'UTC'
+  const automatic = tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true'
+  const zone = automatic ? tz.automaticTimezone : tz.manualTimezone
+  return zone && zone.trim() !== '' ? zone : 'UTC'
+}
+
+function toDirectoryUser(u: RawUser): DirectoryUser {
+  const roles = (u.roles ?? '').split(/\s+/).filter(Boolean)
+  return { id: u.id, username: u.username, email: u.email, timeZone: effectiveTimeZone(u.timezone), roles, isSystemAdmin: roles.includes('system_admin') }
+}
+
+/** Split ids into the fewest status/ids calls whose JSON body stays under the limit. */
+export function chunkIdsByBodySize(ids: string[], limitBytes: number): string[][] {
+  const chunks: string[][] = []
+  let current: string[] = []
+  let size = 2 // []
+  for (const id of ids) {
+    const add = Buffer.byteLength(JSON.stringify(id)) + (current.length > 0 ? 1 : 0)
+    if (size + add > limitBytes && current.length > 0) {
+      chunks.push(current)
+      current = []
+      size = 2
+    }
+    current.push(id)
+    size += Buffer.byteLength(JSON.stringify(id)) + (current.length > 1 ? 1 : 0)
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+export interface MattermostAdapterDeps {
+  log: Logger
+  registry: Registry
+  /** Shared state: the cluster-wide ceiling, the DM channel cache, the once-only admin notice. */
+  redis: Redis
+  keyPrefix: string
+}
+
+export function createMattermostAdapter(config: MattermostConfig, deps: MattermostAdapterDeps, httpOpts?: Partial<MattermostHttpOptions>): MattermostAdapter {
+  const metrics = createMattermostMetrics(deps.registry)
+  const ceiling = createRateCeiling(deps.redis, { key: `${deps.keyPrefix}:mm:ceiling`, perSecond: config.maxRequestsPerSecond })
+  const http = createMattermostHttp(config, { ceiling, metrics, log: deps.log }, {
+    timeoutMs: 10_000,
+    maxAttempts: 4,
+    maxThrottledAttempts: 8,
+    backoffBaseMs: 500,
+    ...httpOpts
+  })
+  const c4 = http.client4
+  const dmKey = `${deps.keyPrefix}:mm:dm-channels`
+  let botId: string | null = null
+
+  const me: MattermostAdapter['me'] = async () => {
+    const res = await http.call<RawUser>({ method: 'GET', url: `${c4.getUsersRoute()}/me`, route: 'GET /users/me' })
+    botId = res.body.id
+    const roles = (res.body.roles ?? '').split(/\s+/).filter(Boolean)
+    return { id: res.body.id, username: res.body.username, roles, isBot: res.body.is_bot === true }
+  }
+
+  /**
+   * A 403 on a write to another user: a system admin the bot may not edit without
+   * manage_system is skipped, not failed; anything else means the bot lacks edit_other_users,
+   * which admins hear about once (per Redis, so once per cluster) and every caller sees.
+   */
+  const onForbidden = async (userId: string, route: string): Promise<WriteOutcome> => {
+    const target = await http.call<RawUser>({ method: 'GET', url: c4.getUserRoute(userId), route: 'GET /users/{id}' })
+    if (toDirectoryUser(target.body).isSystemAdmin) {
+      return { done: false, skipped: 'system-admin', reason: 'a system admin; the bot needs manage_system to change their status' }
+    }
+    const error = new MattermostPermissionError(route)
+    await noticeAdminsOnce('edit-other-users', `calstatus cannot change statuses: ${error.message}`)
+    throw error
+  }
+
+  const noticeAdminsOnce = async (what: string, message: string): Promise<void> => {
+    const first = await deps.redis.set(`${deps.keyPrefix}:mm:notice:${what}`, String(Date.now()), 'EX', 24 * 3600, 'NX')
+    if (first !== 'OK') return
+    deps.log.error(message)
+    for (const username of config.adminUsers) {
+      try {
+        const user = await http.call<RawUser>({ method: 'GET', url: `${c4.getUsersRoute()}/username/${encodeURIComponent(username)}`, route: 'GET /users/username/{username}' })
+        await adapter.sendDirectMessage(user.body.id, message)
+      } catch (err) {
+        deps.log.warn({ username, err: (err as Error).message }, 'could not send the admin notice')
+      }
+    }
+  }
+
+  const write = async (userId: string, route: string, req: () => Promise<unknown>): Promise<WriteOutcome> => {
+    try {
+      await req()
+      return { done: true }
+    } catch (err) {
+      if (err instanceof MattermostError && err.status === 403) return onForbidden(userId, route)
+      throw err
+    }
+  }
+
+  const getStatus = async (userId: string): Promise<MmUserStatus> =>
+    (await http.call<MmUserStatus>({ method: 'GET', url: `${c4.getUserRoute(userId)}/status`, route: 'GET /users/{id}/status' })).body
+
+  const adapter: MattermostAdapter = {
+    http,
+    metrics,
+    me,
+    async getStatuses(userIds) {
+      const out = new Map<string, MmUserStatus>()
+      for (const ids of chunkIdsByBodySize([...new Set(userIds)], STATUS_IDS_BODY_LIMIT)) {
+        const res = await http.call<MmUserStatus[]>({ method: 'POST', url: `${c4.getUsersRoute()}/status/ids`, route: 'POST /users/status/ids', body: ids })
+        // Order is not guaranteed: key by user_id.
+        for (const s of res.body) out.set(s.user_id, s)
+      }
+      return out
+    },
+    async setStatus(userId, status, dndEndTimeSeconds) {
+      const route = 'PUT /users/{id}/status'
+      const body = { user_id: userId, status, ...(status === 'dnd' && dndEndTimeSeconds ? { dnd_end_time: Math.floor(dndEndTimeSeconds) } : {}) }
+      const put = (): Promise<unknown> => http.call({ method: 'PUT', url: `${c4.getUserRoute(userId)}/status`, route, body, idempotent: status !== 'dnd' })
+      return write(userId, route, async () => {
+        try {
+          await put()
+        } catch (err) {
+          if (!isAmbiguous(err)) throw err
+          // The DND may have landed: setting it again would make Mattermost remember `dnd` as
+          // the status to restore. Look before trying again.
+          const now = await getStatus(userId)
+          const expectedEnd = body.dnd_end_time ? body.dnd_end_time - (body.dnd_end_time % 60) : 0
+          if (now.status === 'dnd' && (now.dnd_end_time ?? 0) === expectedEnd) return
+          await put()
+        }
+      })
+    },
+    async getCustomStatus(userId) {
+      const res = await http.call<RawUser>({ method: 'GET', url: c4.getUserRoute(userId), route: 'GET /users/{id}' })
+      const raw = res.body.props?.['customStatus']
+      if (!raw) return null
+      try {
+        const cs = JSON.parse(raw) as MmCustomStatus
+        return cs && (cs.emoji || cs.text) ? cs : null
+      } catch {
+        return null
+      }
+    },
+    async setCustomStatus(userId, cs) {
+      const route = 'PUT /users/{id}/status/custom'
+      return write(userId, route, () =>
+        http.call({
+          method: 'PUT',
+          url: `${c4.getUserRoute(userId)}/status/custom`,
+          route,
+          // `date_and_time` with the block's end: clients hide it on time even if we are down.
+          body: { emoji: cs.emoji, text: [...cs.text].slice(0, 100).join(''), duration: 'date_and_time', expires_at: cs.expiresAt }
+        })
+      )
+    },
+    async clearCustomStatus(userId) {
+      const route = 'DELETE /users/{id}/status/custom'
+      return write(userId, route, () => http.call({ method: 'DELETE', url: `${c4.getUserRoute(userId)}/status/custom`, route }))
+    },
+    async sendDirectMessage(userId, message, props) {
+      const bot = botId ?? (await me()).id
+      let channelId = await deps.redis.hget(dmKey, `${bot}:${userId}`)
+      if (!channelId) {
+        const res = await http.call<{ id: string }>({ method: 'POST', url: `${c4.getChannelsRoute()}/direct`, route: 'POST /channels/direct', body: [bot, userId] })
+        channelId = res.body.id
+        await deps.redis.hset(dmKey, `${bot}:${userId}`, channelId)
+      }
+      const post = await http.call<{ id: string }>({
+        method: 'POST',
+        url: c4.getPostsRoute(),
+        route: 'POST /posts',
+        body: { channel_id: channelId, message, ...(props ? { props } : {}) },
+        idempotent: false
+      })
+      return { postId: post.body.id, channelId }
+    },
+    async *listUsers() {
+      for (let page = 0; ; page++) {
+        const res = await http.call<RawUser[]>({
+          method: 'GET',
+          url: `${c4.getUsersRoute()}?page=${page}&per_page=${USERS_PER_PAGE}&active=true`,
+          route: 'GET /users'
+        })
+        const users = res.body.filter((u) => !u.is_bot && !u.delete_at && u.email).map(toDirectoryUser)
+        if (users.length > 0) yield users
+        if (res.body.length < USERS_PER_PAGE) return
+      }
+    },
+    async getUserByEmail(email) {
+      // The client does not URL-encode e-mails (mattermost.md): '+' and '/' would break the path.
+      const res = await http.call<RawUser>({
+        method: 'GET',
+        url: `${c4.getUsersRoute()}/email/${encodeURIComponent(email)}`,
+        route: 'GET /users/email/{email}',
+        accept: [404]
+      })
+      return res.status === 404 ? null : toDirectoryUser(res.body)
+    }
+  }
+  return adapter
+}

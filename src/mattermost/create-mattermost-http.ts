@@ -1,0 +1,136 @@
+import mm from '@mattermost/client'
+import type { Logger } from 'pino'
+import { MattermostAuthError, MattermostError } from './errors'
+import type { MattermostMetrics } from './mattermost-metrics'
+import type { RateCeiling } from './create-rate-ceiling'
+
+// `@mattermost/client` is CommonJS: a default import then destructuring works under either
+// module system (mattermost.md "@mattermost/client from Node 20").
+const { Client4 } = mm
+
+export interface MattermostRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  /** Full API path from Client4's route builders, e.g. client4.getUsersRoute() + '/status/ids'. */
+  url: string
+  /** Route template for metrics and errors, e.g. 'PUT /users/{id}/status'. */
+  route: string
+  body?: unknown
+  /**
+   * false when repeating a request that may already have been applied is harmful: a DM
+   * posted twice, or DND set over DND (which makes Mattermost store prev_status = dnd).
+   * Such requests are retried only when the server surely did not apply them (429, 503).
+   */
+  idempotent?: boolean
+  /** Statuses the caller handles itself instead of an error (e.g. 404 for a lookup). */
+  accept?: number[]
+}
+
+export interface MattermostResponse<T = unknown> {
+  status: number
+  body: T
+}
+
+export interface MattermostHttp {
+  client4: InstanceType<typeof Client4>
+  call<T = unknown>(req: MattermostRequest): Promise<MattermostResponse<T>>
+}
+
+export interface MattermostHttpOptions {
+  timeoutMs: number
+  /** Attempts for 5xx and network errors. */
+  maxAttempts: number
+  /** Attempts for 429s (each waits for Retry-After / X-Ratelimit-Reset). */
+  maxThrottledAttempts: number
+  backoffBaseMs: number
+}
+
+/** An error whose request may or may not have been applied by the server. */
+export function isAmbiguous(err: unknown): boolean {
+  return err instanceof MattermostError && (err.status === 0 || err.status === 500 || err.status === 502 || err.status === 504)
+}
+
+function header(res: Response, name: string): number | undefined {
+  const raw = res.headers.get(name)
+  if (raw === null || raw.trim() === '' || !/^\d+(\.\d+)?$/.test(raw.trim())) return undefined
+  return Number(raw)
+}
+
+export function createMattermostHttp(
+  config: { url: string; botToken: string },
+  deps: { ceiling: RateCeiling | null; metrics: MattermostMetrics; log: Logger },
+  opts: MattermostHttpOptions
+): MattermostHttp {
+  const client4 = new Client4()
+  client4.setUrl(config.url)
+  client4.setToken(config.botToken)
+  client4.setUserAgent('calstatus')
+
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+  const backoff = (attempt: number): number => {
+    const ceiling = Math.min(30_000, opts.backoffBaseMs * 2 ** (attempt - 1))
+    return ceiling / 2 + Math.random() * (ceiling / 2)
+  }
+
+  async function call<T>(req: MattermostRequest): Promise<MattermostResponse<T>> {
+    let attempts = 0
+    let throttled = 0
+    for (;;) {
+      if (deps.ceiling) {
+        const waited = await deps.ceiling.acquire()
+        deps.metrics.ceilingWait.observe(waited / 1000)
+      }
+      attempts += 1
+      let res: Response
+      try {
+        // Client4's options carry the bearer token, X-Requested-With and the user agent.
+        const init = client4.getOptions({ method: req.method, ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}) }) as RequestInit
+        res = await fetch(req.url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) })
+      } catch (err) {
+        deps.metrics.calls.inc({ route: req.route, outcome: 'error' })
+        const message = (err as Error).name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : (err as Error).message
+        if (req.idempotent !== false && attempts < opts.maxAttempts) {
+          await sleep(backoff(attempts))
+          continue
+        }
+        throw new MattermostError(0, req.route, 'network', message)
+      }
+      deps.metrics.calls.inc({ route: req.route, outcome: `${Math.floor(res.status / 100)}xx` })
+      const text = await res.text()
+      let body: unknown = text
+      // Mattermost answers JSON with exactly `application/json`; parse anything JSON-ish.
+      if (text && /json/i.test(res.headers.get('content-type') ?? '')) {
+        try {
+          body = JSON.parse(text)
+        } catch {
+          body = text
+        }
+      }
+      if (res.ok || req.accept?.includes(res.status)) return { status: res.status, body: body as T }
+
+      if (res.status === 429) {
+        deps.metrics.throttled.inc({ route: req.route })
+        throttled += 1
+        if (throttled < opts.maxThrottledAttempts) {
+          // Retry-After and X-Ratelimit-Reset are seconds (mattermost.md "Rate limiting").
+          const after = header(res, 'retry-after') ?? header(res, 'x-ratelimit-reset')
+          const waitMs = after !== undefined ? after * 1000 + Math.random() * 100 : backoff(throttled)
+          deps.log.debug({ route: req.route, waitMs }, 'mattermost 429: waiting')
+          await sleep(waitMs)
+          attempts -= 1 // a 429 was not applied: it does not use up an error attempt
+          continue
+        }
+      }
+      const err = (typeof body === 'object' && body !== null ? body : {}) as { id?: string; message?: string }
+      if (res.status === 401) throw new MattermostAuthError(err.message ?? 'unauthorized')
+      // 503 means not applied; other 5xx may have been applied, so only idempotent calls retry.
+      const retryable = res.status === 503 || (res.status >= 500 && req.idempotent !== false)
+      if (retryable && attempts < opts.maxAttempts) {
+        await sleep(backoff(attempts))
+        continue
+      }
+      throw new MattermostError(res.status, req.route, err.id ?? '', err.message ?? (typeof body === 'string' ? body.slice(0, 200) : 'error'))
+    }
+  }
+
+  return { client4, call }
+}
