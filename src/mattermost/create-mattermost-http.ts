@@ -1,12 +1,11 @@
-import mm from '@mattermost/client'
+import { Client4 } from '@mattermost/client'
 import type { Logger } from 'pino'
 import { MattermostAuthError, MattermostError } from './errors'
 import type { MattermostMetrics } from './mattermost-metrics'
 import type { RateCeiling } from './create-rate-ceiling'
 
-// `@mattermost/client` is CommonJS: a default import then destructuring works under either
-// module system (mattermost.md "@mattermost/client from Node 20").
-const { Client4 } = mm
+// This project compiles to CommonJS, where the named import of this CommonJS package works
+// (under native ESM it would fail at run time: mattermost.md "@mattermost/client from Node 20").
 
 export interface MattermostRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
