@@ -16,7 +16,7 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
   const producer = createRedis(config.redisUrl, 'producer', log)
   const probe = createRedis(config.redisUrl, 'probe', log)
   const metrics = createMetrics('web')
-  const queues = createQueues(producer, config.queuePrefix)
+  const queues = createQueues(producer, config.queuePrefix, log)
   const app = await buildApp({
     config,
     logger: log,

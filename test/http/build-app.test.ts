@@ -23,7 +23,7 @@ async function build(t: Test, env: Env, redisUrl: string) {
   const { config } = loadConfig({ ...env, REDIS_URL: redisUrl, QUEUE_PREFIX: `{test-${process.pid}}` })
   const producer = createRedis(redisUrl, 'producer', log)
   const probe = createRedis(redisUrl, 'probe', log)
-  const queues = createQueues(producer, config.queuePrefix)
+  const queues = createQueues(producer, config.queuePrefix, log)
   const app = await buildApp({ config, logger: log, metrics: createMetrics('web'), queues, checkRedis: () => pingRedis(probe, 1000) })
   t.teardown(async () => {
     await app.close()
