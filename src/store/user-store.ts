@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+
+// Per-user state in Redis (architecture.md "Concurrent jobs for one user must not fight").
+// One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
+//
+// Two guards keep a shard and a sync-user for the same user, on two workers, from fighting:
+// - a short lease per user while a job evaluates and writes, so two jobs never write at once;
+// - the schedule fetch time of the view the decision was made on: a decision made on a view
+//   older than the one already applied is dropped, never applied (compare-and-set in Lua).
+
+export type MailboxState = 'pending' | 'ok' | 'unknown' | 'rest-disabled'
+
+export interface UserRecord<R = unknown, S = unknown> {
+  mmUserId: string
+  email: string
+  username: string
+  graphUserId: string | null
+  timeZone: string
+  isSystemAdmin: boolean
+  mailbox: MailboxState
+  /** the user's own overrides of the admin defaults */
+  settings: S | null
+  /** what the rule engine remembers about the current block */
+  remembered: R | null
+  /** fetch time (ms) of the schedule the last applied decision was made on */
+  appliedViewAt: number
+  lastSyncAt: number
+  lastError: string | null
+}
+
+export interface DirectoryEntry {
+  mmUserId: string
+  email: string
+  username: string
+  timeZone: string
+  isSystemAdmin: boolean
+}
+
+export interface Lease {
+  userId: string
+  token: string
+}
+
+export type CommitResult = 'committed' | 'stale-view' | 'lease-lost'
+
+const COMMIT = `
+-- KEYS[1] user hash, KEYS[2] lease key; ARGV: token, viewAt, remembered, lastSyncAt, lastError
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lease-lost' end
+local applied = tonumber(redis.call('HGET', KEYS[1], 'appliedViewAt') or '0')
+if tonumber(ARGV[2]) < applied then return 'stale-view' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'lease-lost' end
+redis.call('HSET', KEYS[1], 'appliedViewAt', ARGV[2], 'remembered', ARGV[3], 'lastSyncAt', ARGV[4], 'lastError', ARGV[5])
+return 'committed'
+`
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+export interface UserStore<R = unknown, S = unknown> {
+  upsertFromDirectory(entries: DirectoryEntry[]): Promise<void>
+  setGraphIdentity(mmUserId: string, graphUserId: string | null, mailbox: MailboxState): Promise<void>
+  /** Drop a user who left: state, indexes; returns whether they were known. */
+  remove(mmUserId: string): Promise<boolean>
+  get(mmUserId: string): Promise<UserRecord<R, S> | null>
+  getMany(mmUserIds: string[]): Promise<Map<string, UserRecord<R, S>>>
+  enrolledIds(): Promise<string[]>
+  mmIdForGraphId(graphUserId: string): Promise<string | null>
+  setSettings(mmUserId: string, settings: S | null): Promise<void>
+  /** Take the user's lease for `ttlMs`; null when another job holds it. */
+  lease(mmUserId: string, ttlMs: number): Promise<Lease | null>
+  release(lease: Lease): Promise<void>
+  /** Save a decision's remembered state if the lease is still ours and the view is not older. */
+  commit(lease: Lease, update: { viewAt: number; remembered: R | null; lastSyncAt: number; lastError: string | null }): Promise<CommitResult>
+  /** Record a failed sync without touching what is remembered. */
+  recordError(mmUserId: string, error: string, at: number): Promise<void>
+}
+
+function parseJson<T>(raw: string | undefined): T | null {
+  if (raw === undefined || raw === '' || raw === 'null') return null
+  try {
+    return JSON.parse(raw) as T
+  } catch {
+    return null
+  }
+}
+
+export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: string): UserStore<R, S> {
+  const userKey = (id: string): string => `${prefix}:user:${id}`
+  const leaseKey = (id: string): string => `${prefix}:lease:${id}`
+  const enrolledKey = `${prefix}:enrolled`
+  const graphIndexKey = `${prefix}:graph-to-mm`
+
+  const toRecord = (h: Record<string, string>): UserRecord<R, S> | null => {
+    if (!h['mmUserId']) return null
+    return {
+      mmUserId: h['mmUserId'],
+      email: h['email'] ?? '',
+      username: h['username'] ?? '',
+      graphUserId: h['graphUserId'] || null,
+      timeZone: h['timeZone'] || 'UTC',
+      isSystemAdmin: h['isSystemAdmin'] === '1',
+      mailbox: (h['mailbox'] as MailboxState) || 'pending',
+      settings: parseJson<S>(h['settings']),
+      remembered: parseJson<R>(h['remembered']),
+      appliedViewAt: Number(h['appliedViewAt'] ?? 0),
+      lastSyncAt: Number(h['lastSyncAt'] ?? 0),
+      lastError: h['lastError'] || null
+    }
+  }
+
+  return {
+    async upsertFromDirectory(entries) {
+      const pipe = redis.pipeline()
+      for (const e of entries) {
+        pipe.hset(userKey(e.mmUserId), {
+          mmUserId: e.mmUserId,
+          email: e.email.toLowerCase(),
+          username: e.username,
+          timeZone: e.timeZone,
+          isSystemAdmin: e.isSystemAdmin ? '1' : '0'
+        })
+        pipe.sadd(enrolledKey, e.mmUserId)
+      }
+      await pipe.exec()
+    },
+    async setGraphIdentity(mmUserId, graphUserId, mailbox) {
+      const old = await redis.hget(userKey(mmUserId), 'graphUserId')
+      const pipe = redis.multi()
+      if (old && old !== graphUserId) pipe.hdel(graphIndexKey, old)
+      pipe.hset(userKey(mmUserId), { graphUserId: graphUserId ?? '', mailbox })
+      if (graphUserId) pipe.hset(graphIndexKey, graphUserId, mmUserId)
+      await pipe.exec()
+    },
+    async remove(mmUserId) {
+      const graphUserId = await redis.hget(userKey(mmUserId), 'graphUserId')
+      const pipe = redis.multi()
+      pipe.srem(enrolledKey, mmUserId)
+      pipe.del(userKey(mmUserId))
+      if (graphUserId) pipe.hdel(graphIndexKey, graphUserId)
+      const results = await pipe.exec()
+      return Number(results?.[0]?.[1] ?? 0) > 0
+    },
+    async get(mmUserId) {
+      return toRecord(await redis.hgetall(userKey(mmUserId)))
+    },
+    async getMany(mmUserIds) {
+      const pipe = redis.pipeline()
+      for (const id of mmUserIds) pipe.hgetall(userKey(id))
+      const results = (await pipe.exec()) ?? []
+      const out = new Map<string, UserRecord<R, S>>()
+      results.forEach(([err, h], i) => {
+        if (err) throw err
+        const record = toRecord(h as Record<string, string>)
+        if (record) out.set(mmUserIds[i] as string, record)
+      })
+      return out
+    },
+    async enrolledIds() {
+      const ids: string[] = []
+      let cursor = '0'
+      do {
+        const [next, batch] = await redis.sscan(enrolledKey, cursor, 'COUNT', 5000)
+        cursor = next
+        ids.push(...batch)
+      } while (cursor !== '0')
+      return [...new Set(ids)].sort()
+    },
+    async mmIdForGraphId(graphUserId) {
+      return redis.hget(graphIndexKey, graphUserId)
+    },
+    async setSettings(mmUserId, settings) {
+      await redis.hset(userKey(mmUserId), 'settings', JSON.stringify(settings))
+    },
+    async lease(mmUserId, ttlMs) {
+      const token = randomUUID()
+      const ok = await redis.set(leaseKey(mmUserId), token, 'PX', ttlMs, 'NX')
+      return ok === 'OK' ? { userId: mmUserId, token } : null
+    },
+    async release(lease) {
+      await redis.eval(RELEASE, 1, leaseKey(lease.userId), lease.token)
+    },
+    async commit(lease, update) {
+      const result = await redis.eval(
+        COMMIT,
+        2,
+        userKey(lease.userId),
+        leaseKey(lease.userId),
+        lease.token,
+        String(update.viewAt),
+        JSON.stringify(update.remembered),
+        String(update.lastSyncAt),
+        update.lastError ?? ''
+      )
+      return result as CommitResult
+    },
+    async recordError(mmUserId, error, at) {
+      // Only for users still known: a job finishing after the user left must not resurrect them.
+      await redis.eval(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastError', ARGV[1], 'lastSyncAt', ARGV[2]) end return 1",
+        1,
+        userKey(mmUserId),
+        error,
+        String(at)
+      )
+    }
+  }
+}

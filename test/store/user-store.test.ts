@@ -1,0 +1,80 @@
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { createUserStore } from '../../src/store/user-store'
+import { usePrivateRedis } from '../helpers/redis-server'
+
+const entry = (id: string) => ({ mmUserId: id, email: `${id}@Example.com`, username: id, timeZone: 'Europe/Paris', isSystemAdmin: false })
+
+t.test('directory entries, Graph identity, indexes and removal', async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore<{ block: number }, { notify: boolean }>(redis, '{t}')
+
+  await store.upsertFromDirectory([entry('u1'), entry('u2')])
+  t.same(await store.enrolledIds(), ['u1', 'u2'])
+  t.match(await store.get('u1'), { email: 'u1@example.com', timeZone: 'Europe/Paris', graphUserId: null, mailbox: 'pending', remembered: null, settings: null })
+
+  await store.setGraphIdentity('u1', 'g1', 'ok')
+  t.equal(await store.mmIdForGraphId('g1'), 'u1')
+  await store.setGraphIdentity('u1', 'g1b', 'ok')
+  t.equal(await store.mmIdForGraphId('g1'), null, 'the old Graph id no longer points at the user')
+  t.equal(await store.mmIdForGraphId('g1b'), 'u1')
+
+  await store.setSettings('u2', { notify: false })
+  t.same((await store.get('u2'))?.settings, { notify: false })
+  t.same([...(await store.getMany(['u1', 'u2', 'nobody'])).keys()], ['u1', 'u2'])
+
+  t.equal(await store.remove('u1'), true)
+  t.equal(await store.remove('u1'), false)
+  t.same(await store.enrolledIds(), ['u2'])
+  t.equal(await store.mmIdForGraphId('g1b'), null, 'index entry dropped with the user')
+  t.equal(await store.get('u1'), null)
+})
+
+t.test('lease and compare-and-set: a decision on an older view is dropped', async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore<{ block: number }>(redis, '{t}')
+  await store.upsertFromDirectory([entry('u1')])
+
+  const first = await store.lease('u1', 5000)
+  t.ok(first, 'first job gets the lease')
+  t.equal(await store.lease('u1', 5000), null, 'a second job does not, while the first holds it')
+  t.equal(await store.commit(first!, { viewAt: 2000, remembered: { block: 1 }, lastSyncAt: 2100, lastError: null }), 'committed')
+  await store.release(first!)
+
+  // A shard that fetched its schedules before the sync-user above (view 1000 < 2000).
+  const late = await store.lease('u1', 5000)
+  t.equal(await store.commit(late!, { viewAt: 1000, remembered: { block: 99 }, lastSyncAt: 2200, lastError: null }), 'stale-view')
+  t.same((await store.get('u1'))?.remembered, { block: 1 }, 'the older decision was not applied')
+  t.equal(await store.commit(late!, { viewAt: 2000, remembered: { block: 2 }, lastSyncAt: 2300, lastError: null }), 'committed', 'the same view may commit again (idempotent re-evaluation)')
+  await store.release(late!)
+
+  // A lease that expired and was taken by another job cannot commit any more.
+  const short = await store.lease('u1', 50)
+  await new Promise((r) => setTimeout(r, 120))
+  const other = await store.lease('u1', 5000)
+  t.ok(other, 'lease expired, another job took it')
+  t.equal(await store.commit(short!, { viewAt: 9000, remembered: { block: 3 }, lastSyncAt: 9000, lastError: null }), 'lease-lost')
+  await store.release(short!) // must not release the other job's lease
+  t.equal(await store.lease('u1', 5000), null, "releasing an expired lease leaves the new holder's lease alone")
+  await store.release(other!)
+
+  await store.recordError('u1', 'graph: 503', 9500)
+  t.match(await store.get('u1'), { lastError: 'graph: 503', lastSyncAt: 9500, remembered: { block: 2 } }, 'an error never changes what is remembered')
+})
+
+t.test('a job finishing after its user left changes nothing', async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore(redis, '{t}')
+  await store.upsertFromDirectory([entry('u1')])
+  const lease = await store.lease('u1', 5000)
+  await store.remove('u1')
+  t.equal(await store.commit(lease!, { viewAt: 1, remembered: { x: 1 }, lastSyncAt: 1, lastError: null }), 'lease-lost')
+  await store.recordError('u1', 'late', 2)
+  t.equal(await store.get('u1'), null, 'not resurrected')
+})
