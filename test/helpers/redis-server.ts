@@ -9,6 +9,8 @@ import path from 'node:path'
 
 export interface PrivateRedis {
   port: number
+  /** its temporary working directory */
+  dir: string
   url: string
   /** Stop the server (SIGTERM) and wait for it to exit. */
   stop(): Promise<void>
@@ -81,12 +83,15 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     if (child && child.exitCode === null) child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   })
-  return { port, url: `redis://127.0.0.1:${port}`, stop, restart: start }
+  return { port, dir, url: `redis://127.0.0.1:${port}`, stop, restart: start }
 }
 
-/** For tap: one private Redis for the whole test file, stopped at teardown. */
+/** For tap: one private Redis for the whole test, stopped and its directory removed at teardown. */
 export async function usePrivateRedis(t: { teardown(fn: () => unknown): void }): Promise<PrivateRedis> {
   const redis = await startPrivateRedis()
-  t.teardown(() => redis.stop())
+  t.teardown(async () => {
+    await redis.stop()
+    rmSync(redis.dir, { recursive: true, force: true })
+  })
   return redis
 }
