@@ -7,6 +7,8 @@ import type { Queues } from '../queue/create-queues'
 import { installErrorHandling } from './errors'
 import { healthRoutes } from './routes/health'
 import { adminRoutes } from './routes/admin'
+import { graphNotificationRoutes } from './routes/graph-notifications'
+import type { NotificationIntake } from '../queue/create-notification-intake'
 
 export interface AppDeps {
   config: Config
@@ -14,6 +16,7 @@ export interface AppDeps {
   metrics: Metrics
   queues: Queues
   checkRedis: () => Promise<void>
+  notifications: NotificationIntake
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -45,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app)
   await app.register(healthRoutes, { checkRedis: deps.checkRedis, registry: deps.metrics.registry })
+  await app.register(graphNotificationRoutes, { ...deps.notifications, registry: deps.metrics.registry })
   await app.register(adminRoutes, { prefix: '/admin', credentials: deps.config.admin, queues: Object.values(deps.queues) })
   return app
 }

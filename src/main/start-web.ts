@@ -4,6 +4,8 @@ import { createRedis, pingRedis } from '../store/create-redis'
 import { createMetrics } from '../observability/create-metrics'
 import { createQueues, closeQueues } from '../queue/create-queues'
 import { buildApp } from '../http/build-app'
+import { createSubscriptionStore } from '../store/subscription-store'
+import { createNotificationIntake } from '../queue/create-notification-intake'
 import { within } from './startup'
 
 export interface RunningWeb {
@@ -22,7 +24,8 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
     logger: log,
     metrics,
     queues,
-    checkRedis: () => pingRedis(probe, 1000)
+    checkRedis: () => pingRedis(probe, 1000),
+    notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix))
   })
   const url = await app.listen({ port: config.port, host: config.host })
   log.info({ url }, 'web listening')

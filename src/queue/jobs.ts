@@ -9,7 +9,11 @@ export interface JobDataMap {
   'sweep-shard': { sweepId: string; shard: number; userIds: string[] }
   'sync-user': { userId: string; reason: string }
   'wake-up': { userId: string; at: number }
-  subscriptions: { userIds?: string[] }
+  subscriptions: {
+    reason: 'upkeep' | 'enrolment' | 'reauthorize' | 'removed'
+    mmUserIds?: string[]
+    subscriptionIds?: string[]
+  }
   directory: { reason: string }
 }
 

@@ -7,6 +7,8 @@ import { createMetrics } from '../../src/observability/create-metrics'
 import { createRedis, pingRedis } from '../../src/store/create-redis'
 import { createQueues, closeQueues } from '../../src/queue/create-queues'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { createNotificationIntake } from '../../src/queue/create-notification-intake'
+import { createSubscriptionStore } from '../../src/store/subscription-store'
 
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'correct horse battery staple' }
 const basic = (user: string, pass: string): string => 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64')
@@ -24,14 +26,14 @@ async function build(t: Test, env: Env, redisUrl: string) {
   const producer = createRedis(redisUrl, 'producer', log)
   const probe = createRedis(redisUrl, 'probe', log)
   const queues = createQueues(producer, config.queuePrefix, log)
-  const app = await buildApp({ config, logger: log, metrics: createMetrics('web'), queues, checkRedis: () => pingRedis(probe, 1000) })
+  const app = await buildApp({ config, logger: log, metrics: createMetrics('web'), queues, checkRedis: () => pingRedis(probe, 1000), notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix)) })
   t.teardown(async () => {
     await app.close()
     await closeQueues(queues)
     producer.disconnect()
     probe.disconnect()
   })
-  return { app, lines }
+  return { app, lines, queues, producer }
 }
 
 

@@ -1,0 +1,127 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Counter, type Registry } from 'prom-client'
+import { timingSafeEqualStrings } from '../timing-safe-equal'
+import { HttpError } from '../errors'
+
+// Graph change notifications and lifecycle events (graph.md "Change notifications"):
+// validation handshake, clientState checked per item in constant time, valid items enqueued
+// in one bulk add, 202 once persisted, 503 when Redis could not take them (Graph retries).
+// No Graph or Mattermost call in the request path: Graph wants an answer within 3 s.
+
+export interface NotificationDeps {
+  /** The subscriptions we hold, by id: whose they are and their secret. */
+  lookup(subscriptionIds: string[]): Promise<Map<string, { mmUserId: string; clientState: string }>>
+  syncUsers(mmUserIds: string[], reason: string): Promise<void>
+  lifecycle(events: Array<{ event: string; subscriptionId: string; mmUserId: string }>): Promise<void>
+  registry: Registry
+}
+
+interface Item {
+  subscriptionId: string
+  clientState?: string
+  changeType?: string
+  resource?: string
+  lifecycleEvent?: string
+}
+
+const MAX_BODY = 1024 * 1024
+
+const bodySchema = {
+  type: 'object',
+  required: ['value'],
+  properties: {
+    value: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['subscriptionId'],
+        properties: {
+          subscriptionId: { type: 'string', minLength: 1, maxLength: 200 },
+          clientState: { type: 'string', maxLength: 512 },
+          changeType: { type: 'string', maxLength: 100 },
+          resource: { type: 'string', maxLength: 2000 },
+          lifecycleEvent: { type: 'string', maxLength: 100 }
+        }
+      }
+    }
+  }
+} as const
+
+export async function graphNotificationRoutes(app: FastifyInstance, deps: NotificationDeps): Promise<void> {
+  const items = new Counter({
+    name: 'calstatus_graph_notifications_total',
+    help: 'Graph notification items received, by route and outcome (accepted, unknown_subscription, bad_client_state)',
+    labelNames: ['route', 'outcome'],
+    registers: [deps.registry]
+  })
+
+  // The handshake comes before any body parsing: Graph's validation POST may carry no JSON.
+  // Fastify has already URL-decoded the token; it goes back exactly, as text/plain.
+  const handshake = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const token = (request.query as Record<string, unknown>)['validationToken']
+    if (typeof token === 'string') {
+      await reply.code(200).type('text/plain; charset=utf-8').send(token)
+    }
+  }
+
+  const onlyJson = async (request: FastifyRequest): Promise<void> => {
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/json') throw new HttpError(415, 'notifications must be application/json')
+  }
+
+  /** Items whose subscription we hold and whose clientState matches; the others are counted and dropped. */
+  const authentic = async (route: string, value: Item[]): Promise<Array<Item & { mmUserId: string }>> => {
+    const known = await deps.lookup(value.map((i) => i.subscriptionId))
+    const valid: Array<Item & { mmUserId: string }> = []
+    for (const item of value) {
+      const sub = known.get(item.subscriptionId)
+      if (!sub) {
+        items.inc({ route, outcome: 'unknown_subscription' })
+        continue
+      }
+      // Always compare, even when clientState is missing, so timing says nothing.
+      if (!timingSafeEqualStrings(item.clientState ?? '', sub.clientState) || item.clientState === undefined) {
+        items.inc({ route, outcome: 'bad_client_state' })
+        continue
+      }
+      items.inc({ route, outcome: 'accepted' })
+      valid.push({ ...item, mmUserId: sub.mmUserId })
+    }
+    return valid
+  }
+
+  const persist = async (work: () => Promise<void>): Promise<void> => {
+    try {
+      await work()
+    } catch (err) {
+      // Redis unreachable (for the look-up or the enqueue): nothing was persisted, so Graph
+      // must retry (it does, for up to 4 hours).
+      throw new HttpError(503, `could not queue the notifications: ${(err as Error).message}`)
+    }
+  }
+
+  app.post<{ Body: { value: Item[] } }>(
+    '/graph/notifications',
+    { onRequest: handshake, preValidation: onlyJson, bodyLimit: MAX_BODY, schema: { body: bodySchema } },
+    async (request, reply) => {
+      await persist(async () => {
+        const valid = await authentic('notifications', request.body.value)
+        await deps.syncUsers(valid.map((i) => i.mmUserId), 'notification')
+      })
+      return reply.code(202).send()
+    }
+  )
+
+  app.post<{ Body: { value: Item[] } }>(
+    '/graph/lifecycle',
+    { onRequest: handshake, preValidation: onlyJson, bodyLimit: MAX_BODY, schema: { body: bodySchema } },
+    async (request, reply) => {
+      await persist(async () => {
+        const valid = await authentic('lifecycle', request.body.value)
+        await deps.lifecycle(valid.map((i) => ({ event: i.lifecycleEvent ?? 'unknown', subscriptionId: i.subscriptionId, mmUserId: i.mmUserId })))
+      })
+      return reply.code(202).send()
+    }
+  )
+}

@@ -1,0 +1,34 @@
+import type { Queue } from 'bullmq'
+import type { JobDataMap } from './jobs'
+
+/**
+ * How long a sync-user job waits before it runs; notifications for the same user within this
+ * window become one job (BullMQ deduplication with ttl = delay). A notification arriving after
+ * the job has started makes a new job, so no change is ever lost, only bursts folded.
+ */
+export const SYNC_DEBOUNCE_MS = 150
+
+const KEEP = { removeOnComplete: { count: 1000, age: 3600 }, removeOnFail: { count: 5000, age: 7 * 24 * 3600 } }
+
+export async function enqueueUserSyncs(queue: Queue, userIds: Iterable<string>, reason: string): Promise<number> {
+  const unique = [...new Set(userIds)]
+  if (unique.length === 0) return 0
+  await queue.addBulk(
+    unique.map((userId) => ({
+      name: 'sync-user',
+      data: { userId, reason } satisfies JobDataMap['sync-user'],
+      opts: {
+        delay: SYNC_DEBOUNCE_MS,
+        deduplication: { id: `sync-user:${userId}`, ttl: SYNC_DEBOUNCE_MS },
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        ...KEEP
+      }
+    }))
+  )
+  return unique.length
+}
+
+export async function enqueueSubscriptionWork(queue: Queue, data: JobDataMap['subscriptions']): Promise<void> {
+  await queue.add('subscriptions', data, { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...KEEP })
+}

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis'
+
+// Graph change-notification subscriptions we hold: one per enrolled user. The clientState is
+// the secret each notification must carry (graph.md "Change notifications").
+
+export interface StoredSubscription {
+  id: string
+  mmUserId: string
+  graphUserId: string
+  clientState: string
+  /** epoch ms */
+  expiresAt: number
+  lastRenewedAt: number
+  lastError: string | null
+}
+
+export interface SubscriptionStore {
+  save(sub: StoredSubscription): Promise<void>
+  get(id: string): Promise<StoredSubscription | null>
+  getMany(ids: string[]): Promise<Map<string, StoredSubscription>>
+  byUser(mmUserId: string): Promise<StoredSubscription | null>
+  remove(id: string): Promise<void>
+  /** Subscriptions expiring before `epochMs`, soonest first. */
+  expiringBefore(epochMs: number, limit: number): Promise<string[]>
+  setError(id: string, error: string | null): Promise<void>
+  count(): Promise<number>
+}
+
+export function createSubscriptionStore(redis: Redis, prefix: string): SubscriptionStore {
+  const key = (id: string): string => `${prefix}:sub:${id}`
+  const byUserKey = `${prefix}:sub-by-user`
+  const expiryKey = `${prefix}:sub-expiry`
+
+  const toSub = (h: Record<string, string>): StoredSubscription | null =>
+    h['id']
+      ? {
+          id: h['id'],
+          mmUserId: h['mmUserId'] ?? '',
+          graphUserId: h['graphUserId'] ?? '',
+          clientState: h['clientState'] ?? '',
+          expiresAt: Number(h['expiresAt'] ?? 0),
+          lastRenewedAt: Number(h['lastRenewedAt'] ?? 0),
+          lastError: h['lastError'] || null
+        }
+      : null
+
+  const store: SubscriptionStore = {
+    async save(sub) {
+      const previous = await redis.hget(byUserKey, sub.mmUserId)
+      const tx = redis.multi()
+      // One subscription per user: saving a new one forgets the one it replaces.
+      if (previous && previous !== sub.id) {
+        tx.del(key(previous))
+        tx.zrem(expiryKey, previous)
+      }
+      tx.hset(key(sub.id), {
+        id: sub.id,
+        mmUserId: sub.mmUserId,
+        graphUserId: sub.graphUserId,
+        clientState: sub.clientState,
+        expiresAt: String(sub.expiresAt),
+        lastRenewedAt: String(sub.lastRenewedAt),
+        lastError: sub.lastError ?? ''
+      })
+      tx.hset(byUserKey, sub.mmUserId, sub.id)
+      tx.zadd(expiryKey, sub.expiresAt, sub.id)
+      await tx.exec()
+    },
+    async get(id) {
+      return toSub(await redis.hgetall(key(id)))
+    },
+    async getMany(ids) {
+      const unique = [...new Set(ids)]
+      const pipe = redis.pipeline()
+      for (const id of unique) pipe.hgetall(key(id))
+      const results = (await pipe.exec()) ?? []
+      const out = new Map<string, StoredSubscription>()
+      results.forEach(([err, h], i) => {
+        if (err) throw err
+        const sub = toSub(h as Record<string, string>)
+        if (sub) out.set(unique[i] as string, sub)
+      })
+      return out
+    },
+    async byUser(mmUserId) {
+      const id = await redis.hget(byUserKey, mmUserId)
+      return id ? store.get(id) : null
+    },
+    async remove(id) {
+      const mmUserId = await redis.hget(key(id), 'mmUserId')
+      const tx = redis.multi()
+      tx.del(key(id))
+      tx.zrem(expiryKey, id)
+      await tx.exec()
+      // Only unlink the user if this was still their subscription.
+      if (mmUserId) {
+        await redis.eval("if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0", 1, byUserKey, mmUserId, id)
+      }
+    },
+    async expiringBefore(epochMs, limit) {
+      return redis.zrangebyscore(expiryKey, '-inf', epochMs, 'LIMIT', 0, limit)
+    },
+    async setError(id, error) {
+      await redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastError', ARGV[1]) end return 1", 1, key(id), error ?? '')
+    },
+    async count() {
+      return redis.zcard(expiryKey)
+    }
+  }
+  return store
+}

@@ -1,0 +1,187 @@
+import t, { type Test } from 'tap'
+import fc from 'fast-check'
+import { Writable } from 'node:stream'
+import { buildApp } from '../../src/http/build-app'
+import { loadConfig } from '../../src/config'
+import { createLogger } from '../../src/observability/create-logger'
+import { createMetrics } from '../../src/observability/create-metrics'
+import { createRedis, pingRedis } from '../../src/store/create-redis'
+import { createQueues, closeQueues } from '../../src/queue/create-queues'
+import { createNotificationIntake } from '../../src/queue/create-notification-intake'
+import { createSubscriptionStore } from '../../src/store/subscription-store'
+import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
+
+const silent = createLogger({ level: 'silent', name: 'web' }, new Writable({ write: (_c, _e, done) => done() }))
+const SECRET_A = 'a'.repeat(40) + 'clientStateA'
+const SECRET_B = 'b'.repeat(40) + 'clientStateB'
+
+async function setup(t: Test, redis: PrivateRedis) {
+  const { config } = loadConfig({ REDIS_URL: redis.url })
+  const producer = createRedis(redis.url, 'producer', silent)
+  const queues = createQueues(producer, config.queuePrefix, silent)
+  const subs = createSubscriptionStore(producer, config.queuePrefix)
+  const metrics = createMetrics('web')
+  const app = await buildApp({ config, logger: silent, metrics, queues, checkRedis: () => pingRedis(producer, 1000), notifications: createNotificationIntake(queues, subs) })
+  t.teardown(async () => {
+    await app.close()
+    await closeQueues(queues)
+    producer.disconnect()
+  })
+  await pingRedis(producer, 3000)
+  await subs.save({ id: 'sub-a', mmUserId: 'user-a', graphUserId: 'g-a', clientState: SECRET_A, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
+  await subs.save({ id: 'sub-b', mmUserId: 'user-b', graphUserId: 'g-b', clientState: SECRET_B, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
+  const jobs = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
+  const maintenanceJobs = async () => (await queues.maintenance.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
+  return { app, queues, jobs, maintenanceJobs, metrics }
+}
+
+const item = (subscriptionId: string, clientState: string | undefined, extra: Record<string, unknown> = {}) => ({
+  subscriptionId,
+  ...(clientState !== undefined ? { clientState } : {}),
+  changeType: 'updated',
+  resource: 'Users/g-a/Events/AAMk=',
+  tenantId: 'tenant',
+  subscriptionExpirationDateTime: '2026-11-27T00:00:00Z',
+  resourceData: { '@odata.type': '#Microsoft.Graph.Event', id: 'AAMk=' },
+  ...extra
+})
+
+t.test('validation handshake: the decoded token back, text/plain, on both routes', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs } = await setup(t, redis)
+  const tokens = ['Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b', 'a+b/c=d==', 'spaces and + plus', 'ünïcödé ✓ 日本', '%2B already-encoded?']
+  for (const route of ['/graph/notifications', '/graph/lifecycle']) {
+    for (const token of tokens) {
+      for (const contentType of ['text/plain; charset=utf-8', undefined]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `${route}?validationToken=${encodeURIComponent(token)}`,
+          ...(contentType ? { headers: { 'content-type': contentType } } : {})
+        })
+        t.equal(res.statusCode, 200, `${route} ${JSON.stringify(token)}`)
+        t.match(res.headers['content-type'], /^text\/plain/)
+        t.equal(res.body, token)
+      }
+    }
+  }
+  t.same(await jobs(), [], 'a handshake enqueues nothing')
+})
+
+t.test('valid items are enqueued, the others counted and dropped, in the same POST', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs, metrics } = await setup(t, redis)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graph/notifications',
+    payload: { value: [item('sub-a', SECRET_A), item('sub-b', SECRET_A), item('sub-unknown', SECRET_A), item('sub-b', undefined), item('sub-b', SECRET_B)] }
+  })
+  t.equal(res.statusCode, 202)
+  t.same((await jobs()).map((j) => j.data).sort((x, y) => x.userId.localeCompare(y.userId)), [
+    { userId: 'user-a', reason: 'notification' },
+    { userId: 'user-b', reason: 'notification' }
+  ])
+  const text = await metrics.registry.metrics()
+  t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="accepted",process="web"\} 2/)
+  t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="bad_client_state",process="web"\} 2/)
+  t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="unknown_subscription",process="web"\} 1/)
+})
+
+t.test('duplicates and bursts for one user coalesce into one sync', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs } = await setup(t, redis)
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A), item('sub-a', SECRET_A)] } })
+    t.equal(res.statusCode, 202)
+  }
+  t.equal((await jobs()).length, 1, 'one pending sync for user-a')
+})
+
+t.test('lifecycle events each become their job', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs, maintenanceJobs } = await setup(t, redis)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graph/lifecycle',
+    payload: {
+      value: [
+        item('sub-a', SECRET_A, { lifecycleEvent: 'reauthorizationRequired' }),
+        item('sub-b', SECRET_B, { lifecycleEvent: 'missed' }),
+        item('sub-a', 'wrong', { lifecycleEvent: 'subscriptionRemoved' })
+      ]
+    }
+  })
+  t.equal(res.statusCode, 202)
+  t.same(await jobs(), [{ name: 'sync-user', data: { userId: 'user-b', reason: 'lifecycle' } }], 'missed: resync; the forged removal did nothing')
+  t.same(await maintenanceJobs(), [{ name: 'subscriptions', data: { reason: 'reauthorize', subscriptionIds: ['sub-a'] } }])
+
+  const removed = await app.inject({ method: 'POST', url: '/graph/lifecycle', payload: { value: [item('sub-a', SECRET_A, { lifecycleEvent: 'subscriptionRemoved' })] } })
+  t.equal(removed.statusCode, 202)
+  t.ok((await maintenanceJobs()).some((j) => j.data.reason === 'removed' && j.data.mmUserIds?.[0] === 'user-a'), 'removed: a new subscription is made')
+  t.ok((await jobs()).some((j) => j.data.userId === 'user-a' && j.data.reason === 'lifecycle'), 'removed: resync too')
+})
+
+t.test('bad input: 415, 400, 413, never a crash or a stack trace', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs } = await setup(t, redis)
+  const cases: Array<[string, Record<string, string>, string, number]> = [
+    ['xml', { 'content-type': 'application/xml' }, '<value/>', 415],
+    ['text without token', { 'content-type': 'text/plain' }, 'hello', 415],
+    ['malformed JSON', { 'content-type': 'application/json' }, '{"value": [', 400],
+    ['no value', { 'content-type': 'application/json' }, '{}', 400],
+    ['value not an array', { 'content-type': 'application/json' }, '{"value": 3}', 400],
+    ['item without subscriptionId', { 'content-type': 'application/json' }, '{"value": [{"clientState": "x"}]}', 400],
+    ['empty body', { 'content-type': 'application/json' }, '', 400],
+    ['too big', { 'content-type': 'application/json' }, JSON.stringify({ value: [item('sub-a', SECRET_A, { pad: 'x'.repeat(1024 * 1024) })] }), 413]
+  ]
+  for (const [name, headers, payload, status] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/graph/notifications', headers, payload })
+    t.equal(res.statusCode, status, name)
+    t.notMatch(res.body, /\bat [\w.]+ \(|node_modules/, `${name}: no stack trace`)
+  }
+  t.same(await jobs(), [])
+})
+
+t.test('10,000 generated payloads: no crash, only authentic items enqueued', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, queues } = await setup(t, redis)
+  const anyItem = fc.oneof(
+    fc.record({ subscriptionId: fc.constantFrom('sub-a', 'sub-b', 'sub-x', ''), clientState: fc.oneof(fc.constantFrom(SECRET_A, SECRET_B), fc.string()) }, { requiredKeys: [] }),
+    fc.anything()
+  )
+  const payload = fc.oneof(
+    fc.record({ value: fc.array(anyItem, { maxLength: 5 }) }),
+    fc.anything().map((v) => ({ value: v })),
+    fc.anything(),
+    fc.string().map((s) => ({ raw: s }))
+  )
+  let expectedUsers = new Set<string>()
+  await fc.assert(
+    fc.asyncProperty(payload, async (body) => {
+      const raw = typeof body === 'object' && body !== null && 'raw' in body ? String((body as { raw: string }).raw) : JSON.stringify(body) ?? 'null'
+      const res = await app.inject({ method: 'POST', url: '/graph/notifications', headers: { 'content-type': 'application/json' }, payload: raw })
+      if (![202, 400].includes(res.statusCode)) return false
+      if (res.statusCode === 202) {
+        const v = (JSON.parse(raw) as { value: Array<{ subscriptionId?: unknown; clientState?: unknown }> }).value
+        for (const i of v) {
+          if (i.subscriptionId === 'sub-a' && i.clientState === SECRET_A) expectedUsers.add('user-a')
+          if (i.subscriptionId === 'sub-b' && i.clientState === SECRET_B) expectedUsers.add('user-b')
+        }
+      }
+      return true
+    }),
+    { numRuns: 10_000 }
+  )
+  const enqueued = new Set((await queues.sync.getJobs(['delayed', 'waiting', 'completed'])).map((j) => (j.data as { userId: string }).userId))
+  for (const u of enqueued) t.ok(expectedUsers.has(u), `${u} was enqueued only because an authentic item named it`)
+  t.ok([...enqueued].every((u) => u === 'user-a' || u === 'user-b'))
+  expectedUsers = new Set()
+})
+
+t.test('503 when the notifications cannot be persisted, so Graph retries', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app } = await setup(t, redis)
+  await redis.stop()
+  const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A)] } })
+  t.equal(res.statusCode, 503)
+  t.notMatch(res.body, /\bat [\w.]+ \(/)
+})
