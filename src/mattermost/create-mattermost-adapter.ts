@@ -46,6 +46,8 @@ export interface MattermostAdapter {
   getStatuses(userIds: string[]): Promise<Map<string, MmUserStatus>>
   setStatus(userId: string, status: MmStatusValue, dndEndTimeSeconds?: number): Promise<WriteOutcome>
   getCustomStatus(userId: string): Promise<MmCustomStatus | null>
+  /** Custom statuses of many users in one call per body-size chunk (POST /users/ids). */
+  getCustomStatuses(userIds: string[]): Promise<Map<string, MmCustomStatus | null>>
   setCustomStatus(userId: string, cs: { emoji: string; text: string; expiresAt: string }): Promise<WriteOutcome>
   clearCustomStatus(userId: string): Promise<WriteOutcome>
   sendDirectMessage(userId: string, message: string, props?: Record<string, unknown>): Promise<{ postId: string; channelId: string }>
@@ -74,6 +76,18 @@ function effectiveTimeZone(tz: RawUser['timezone']): string {
   const automatic = tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true'
   const zone = automatic ? tz.automaticTimezone : tz.manualTimezone
   return zone && zone.trim() !== '' ? zone : 'UTC'
+}
+
+/** The custom status lives in props.customStatus as a JSON string (mattermost.md). */
+function customStatusOf(u: RawUser): MmCustomStatus | null {
+  const raw = u.props?.['customStatus']
+  if (!raw) return null
+  try {
+    const cs = JSON.parse(raw) as MmCustomStatus
+    return cs && (cs.emoji || cs.text) ? cs : null
+  } catch {
+    return null
+  }
 }
 
 function toDirectoryUser(u: RawUser): DirectoryUser {
@@ -204,14 +218,15 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
     },
     async getCustomStatus(userId) {
       const res = await http.call<RawUser>({ method: 'GET', url: c4.getUserRoute(userId), route: 'GET /users/{id}' })
-      const raw = res.body.props?.['customStatus']
-      if (!raw) return null
-      try {
-        const cs = JSON.parse(raw) as MmCustomStatus
-        return cs && (cs.emoji || cs.text) ? cs : null
-      } catch {
-        return null
+      return customStatusOf(res.body)
+    },
+    async getCustomStatuses(userIds) {
+      const out = new Map<string, MmCustomStatus | null>()
+      for (const ids of chunkIdsByBodySize([...new Set(userIds)], STATUS_IDS_BODY_LIMIT)) {
+        const res = await http.call<RawUser[]>({ method: 'POST', url: `${c4.getUsersRoute()}/ids`, route: 'POST /users/ids', body: ids })
+        for (const u of res.body) out.set(u.id, customStatusOf(u))
       }
+      return out
     },
     async setCustomStatus(userId, cs) {
       const route = 'PUT /users/{id}/status/custom'
