@@ -1,5 +1,6 @@
 // `npm start`: web and worker in one process, for small sites.
 import { loadConfig } from '../config'
+import { MattermostAuthError } from '../mattermost/errors'
 import { exitOnSignals, loadConfigOrExit } from './startup'
 import { startWeb } from './start-web'
 import { startWorker } from './start-worker'
@@ -33,6 +34,8 @@ Promise.all([startWeb(config, log), startWorker(config, log)]).then(
       await Promise.all([web.stop(), worker.stop()])
     }),
   (err: unknown) => {
+    // A configuration problem found at start-up (a refused token): one line, no stack.
+    if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
     log.fatal({ err }, 'failed to start')
     process.exit(1)
   }

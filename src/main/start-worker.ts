@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http'
 import type { Logger } from 'pino'
-import type { Config } from '../config'
+import type { Config, MattermostConfig } from '../config'
+import type { Registry } from 'prom-client'
 import { createRedis } from '../store/create-redis'
 import { createMetrics } from '../observability/create-metrics'
 import { startWorkers } from '../queue/start-workers'
 import { createDefaultProcessors } from '../queue/default-processors'
 import type { Processors } from '../queue/jobs'
+import { createMattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import { MattermostAuthError } from '../mattermost/errors'
 
 export interface RunningWorker {
   metricsUrl: string | null
@@ -16,6 +19,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config, log: Logger, processors: Processors = createDefaultProcessors()): Promise<RunningWorker> {
   const connection = createRedis(config.redisUrl, 'worker', log)
   const metrics = createMetrics('worker')
+  if (config.mattermost) await checkMattermost(config, config.mattermost, log, metrics.registry)
   const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
 
@@ -55,5 +59,24 @@ export async function startWorker(config: Config, log: Logger, processors: Proce
       }
       connection.disconnect()
     }
+  }
+}
+
+/**
+ * Start-up check of the bot token (GET /users/me). A refused token is a configuration error:
+ * stop with one clear line. An unreachable Mattermost is not: keep running, jobs retry.
+ */
+async function checkMattermost(config: Config, mattermost: MattermostConfig, log: Logger, registry: Registry): Promise<void> {
+  const redis = createRedis(config.redisUrl, 'command', log)
+  try {
+    const mm = createMattermostAdapter(mattermost, { log, registry, redis, keyPrefix: config.queuePrefix }, { maxAttempts: 1 })
+    const me = await mm.me()
+    if (!me.isBot) log.warn({ username: me.username }, 'MM_BOT_TOKEN belongs to a person, not a bot account')
+    log.info({ bot: me.username, roles: me.roles }, 'Mattermost bot token accepted')
+  } catch (err) {
+    if (err instanceof MattermostAuthError) throw err
+    log.warn({ err: (err as Error).message }, 'Mattermost is not reachable yet; jobs will retry')
+  } finally {
+    redis.disconnect()
   }
 }

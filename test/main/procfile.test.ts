@@ -3,6 +3,7 @@ import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
 import { usePrivateRedis, freePort } from '../helpers/redis-server'
 import { assertBuilt, baseEnv, httpStatus, procfileCommands, startCommand, waitFor } from '../helpers/processes'
+import { startMattermostSim } from '../../sim/mattermost/server'
 
 // The Procfile's two processes, started as outside tools start them, against a private Redis.
 
@@ -131,4 +132,33 @@ t.test('npm start with no configuration says what to configure', async (t) => {
   t.equal(exit.code, 1)
   t.match(p.output(), /Microsoft 365 and Mattermost are not configured/)
   for (const v of ['MS_TENANT_ID', 'MS_CLIENT_ID', 'MS_CLIENT_SECRET', 'MM_URL', 'MM_BOT_TOKEN', 'PUBLIC_URL']) t.match(p.output(), v)
+})
+
+t.test('worker start-up check: a refused bot token stops it with one clear line; a good one is logged', async (t) => {
+  assertBuilt()
+  const redis = await usePrivateRedis(t)
+  const sim = await startMattermostSim({ dndExpiryPeriodMs: 0 })
+  t.teardown(() => sim.stop())
+  const env = (token: string) =>
+    baseEnv({
+      REDIS_URL: redis.url,
+      MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+      MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      MS_CLIENT_SECRET: SECRET,
+      MM_URL: sim.url,
+      MM_BOT_TOKEN: token,
+      QUEUE_PREFIX: '{startup}'
+    })
+  const wrong = startCommand(procfileCommands()['worker'] as string, env('wrongtokenwrongtokenwrongt'))
+  const exit = await wrong.exited
+  t.equal(exit.code, 1, 'exit 1')
+  const lines = wrong.output().split('\n').filter((l) => l.startsWith('calstatus worker:'))
+  t.equal(lines.length, 1)
+  t.match(lines[0], /^calstatus worker: Mattermost refused the bot token \(MM_BOT_TOKEN\)/)
+
+  const good = startCommand(procfileCommands()['worker'] as string, env(sim.botToken))
+  t.teardown(() => good.stop('SIGKILL'))
+  await waitFor('token accepted', 15_000, async () => (/Mattermost bot token accepted/.test(good.output()) ? true : undefined))
+  t.match(good.output(), /"bot":"calstatus"/)
+  t.equal((await good.stop('SIGTERM')).code, 0)
 })
