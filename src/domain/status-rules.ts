@@ -1,0 +1,63 @@
+import type { CurrentStatus, MmStatus, RememberedState, Settings, StatusAction, StatusWrite } from './types'
+
+/** Rule 13: Mattermost's expiry runs once a minute; give it that minute and a little more. */
+export const MATTERMOST_GRACE_MS = 65_000
+
+/**
+ * dnd_end_time in epoch seconds (rule 6). Rounded up to the whole minute, because Mattermost
+ * truncates it down: a meeting ending at 10:30:30 must not lose Do Not Disturb at 10:30:00 and
+ * see it set again. For meetings on whole minutes (nearly all) this is exactly the block's end.
+ */
+export function dndSeconds(endMs: number): number {
+  return Math.ceil(endMs / 60000) * 60
+}
+
+export type Ownership = 'ours' | 'restored' | 'changed'
+
+/**
+ * Who holds the status the service set (rules 7, 12). `ours`: still exactly what it set
+ * (for DND, with the end time it sent: a user who sets DND again owns it). `restored`:
+ * Mattermost's own expiry has run (its end time passed and the status is automatic again).
+ * `changed`: the user changed it.
+ */
+export function ownership(r: RememberedState, current: CurrentStatus, now: number): Ownership {
+  if (r.setStatus === null) return 'changed'
+  if (current.status === r.setStatus && (r.setStatus !== 'dnd' || current.dndEndTime === r.setDndEndTime)) return 'ours'
+  if (r.setStatus === 'dnd' && r.setDndEndTime > 0 && now >= r.setDndEndTime * 1000 && !current.manual) return 'restored'
+  return 'changed'
+}
+
+/**
+ * Rule 13: restore the user's manual status, or hand an automatic one back to Mattermost's
+ * presence with `online` (never restore an automatic away or offline as a manual one).
+ * Autopilot restores to online (Settings, "autopilot").
+ */
+export function restoreTarget(r: Pick<RememberedState, 'prevStatus' | 'prevManual' | 'autopilot'>): MmStatus {
+  if (r.autopilot || !r.prevManual || r.prevStatus === null || r.prevStatus === 'dnd') return 'online'
+  return r.prevStatus
+}
+
+/**
+ * Rule 8: Mattermost stores prev_status = dnd when DND is set over DND. Setting the user's
+ * previous status back first makes the next DND capture it again, so Mattermost's own restore
+ * stays exact. A previous DND is never written back (it would be captured as dnd).
+ */
+export function dndOverOwnStatus(prevStatus: MmStatus | null, dndEndTime: number): StatusWrite[] {
+  const back: MmStatus = prevStatus === null || prevStatus === 'dnd' ? 'online' : prevStatus
+  return [{ status: back }, { status: 'dnd', dndEndTime }]
+}
+
+export function writeFor(action: Exclude<StatusAction, 'none'>, endMs: number): StatusWrite {
+  return action === 'dnd' ? { status: 'dnd', dndEndTime: dndSeconds(endMs) } : { status: action }
+}
+
+export type EnterOutcome = 'rule-2-no-status-action' | 'rule-3-already-target' | 'rule-4-offline-skipped' | 'rule-5-manual-respected' | 'rule-6-entered'
+
+/** Rules 2-6, in order, for a user whose status is `status` (manual or not). */
+export function enterOutcome(action: StatusAction, status: MmStatus, manual: boolean, settings: Settings, autopilotOn: boolean): EnterOutcome {
+  if (action === 'none') return 'rule-2-no-status-action'
+  if (status === action) return 'rule-3-already-target'
+  if (status === 'offline' && settings.offlineUsers === 'skip') return 'rule-4-offline-skipped'
+  if (manual && status !== 'online' && !autopilotOn) return 'rule-5-manual-respected'
+  return 'rule-6-entered'
+}
