@@ -1,0 +1,155 @@
+import t, { type Test } from 'tap'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { Registry } from 'prom-client'
+import { Writable } from 'node:stream'
+import { startMattermostSim } from '../../sim/mattermost/server'
+import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
+import { createLogger } from '../../src/observability/create-logger'
+import { createUserStore } from '../../src/store/user-store'
+import { createWakeUps, wakeUpJobId } from '../../src/queue/wake-ups'
+import { createSyncPipeline } from '../../src/queue/processors/sync-pipeline'
+import type { RawScheduleItem, ScheduleResult, ScheduleWindow } from '../../src/graph/fetch-schedules'
+import type { RememberedState, SettingsOverrides } from '../../src/domain'
+import { usePrivateRedis } from '../helpers/redis-server'
+
+// The pipeline against real Redis, the Mattermost simulator and real BullMQ wake-ups. The
+// calendar is the one stand-in: a function returning Graph-shaped scheduleItems, until the
+// pipeline's end-to-end tests run against the Graph simulator.
+
+const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
+
+function graphTime(ms: number): { dateTime: string; timeZone: string } {
+  return { dateTime: new Date(ms).toISOString().replace('Z', '0000'), timeZone: 'UTC' }
+}
+
+async function setup(t: Test) {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null })
+  const sim = await startMattermostSim({ botRoles: 'system_user system_user_manager', contract: 'record', dndExpiryPeriodMs: 0 })
+  const queue = new Queue('sync', { connection: redis, prefix: '{p}' })
+  t.teardown(async () => {
+    await queue.close()
+    redis.disconnect()
+    await sim.stop()
+  })
+  const mm = createMattermostAdapter({ url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 }, { log: silent, registry: new Registry(), redis, keyPrefix: '{p}' })
+  const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{p}')
+  const wakeUps = createWakeUps(queue, redis, '{p}')
+  const calendar = new Map<string, RawScheduleItem[]>()
+  let fetchedAtShift = 0
+  const fetchSchedules = async (emails: string[], _w: ScheduleWindow) => {
+    const results = new Map<string, ScheduleResult>()
+    for (const e of emails) results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
+    return { results }
+  }
+  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUp: (id, at) => wakeUps.schedule(id, at), log: silent })
+
+  const alice = sim.driver.addUser({ username: 'alice', email: 'alice@example.com', timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' } })
+  sim.driver.presence(alice.id, 'active')
+  await users.upsertFromDirectory([{ mmUserId: alice.id, email: 'alice@example.com', username: 'alice', timeZone: 'Europe/Paris', isSystemAdmin: false }])
+  await users.setGraphIdentity(alice.id, 'g-alice', 'ok')
+  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms) }
+}
+
+t.test('a meeting now: DND to its end, custom status, one message, a wake-up at the end; again: nothing', async (t) => {
+  const { sim, users, queue, calendar, sync, alice } = await setup(t)
+  const start = Date.now() - 60_000
+  const end = Math.ceil(Date.now() / 60_000) * 60_000 + 30 * 60_000 // meetings end on whole minutes
+  calendar.set('alice@example.com', [{ start: graphTime(start), end: graphTime(end), status: 'busy', isPrivate: false, subject: 'Planning' }])
+
+  const first = await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.match(first, { changes: 1, messages: 1, errors: 0 })
+  t.match(sim.driver.status(alice.id), { status: 'dnd', manual: true, prev_status: 'online', dnd_end_time: end / 1000 }, 'Mattermost restores by itself at the end')
+  t.match(sim.driver.customStatus(alice.id), { emoji: 'calendar', duration: 'date_and_time' })
+  t.equal(sim.driver.posts().filter((p) => p.user_id === sim.botUserId).length, 1, 'one direct message')
+  const remembered = (await users.get(alice.id))?.remembered
+  t.match(remembered, { setStatus: 'dnd', prevStatus: 'online' })
+  const wake = await queue.getJobs(['delayed'])
+  t.equal(wake.length, 1, 'one pending wake-up')
+  t.ok(wake[0]?.id?.startsWith(`wake-up-${alice.id}-`))
+
+  const writesBefore = sim.history.statuses.length + sim.history.customStatuses.length
+  const again = await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.match(again, { changes: 0, messages: 0, mattermostWrites: 0 }, 'idempotent: no write when nothing changed')
+  t.equal(sim.history.statuses.length + sim.history.customStatuses.length, writesBefore)
+  t.equal((await queue.getJobs(['delayed'])).length, 1, 'still one wake-up, not two')
+  t.same(sim.contractViolations, [])
+})
+
+t.test('cancelled mid-meeting: the previous status comes back at once and the custom status goes', async (t) => {
+  const { sim, calendar, sync, alice } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.equal(sim.driver.status(alice.id).status, 'dnd')
+  calendar.set('alice@example.com', [])
+  const summary = await sync([alice.id], { reason: 'notification', failIfBusy: true })
+  t.match(summary, { changes: 1, messages: 0 })
+  t.match(sim.driver.status(alice.id), { status: 'online', manual: false }, 'automatic presence handed back')
+  t.equal(sim.driver.customStatus(alice.id), null)
+})
+
+t.test('a decision made on an older view than the one applied is dropped, never applied', async (t) => {
+  const { sim, users, calendar, sync, alice, setShift } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  await sync([alice.id], { reason: 'sync-user', failIfBusy: true })
+  const applied = (await users.get(alice.id))?.appliedViewAt ?? 0
+  // A shard whose schedules were fetched before that sync, and which saw no meeting.
+  calendar.set('alice@example.com', [])
+  setShift(-60_000)
+  const stale = await sync([alice.id], { reason: 'sweep', failIfBusy: false })
+  t.match(stale, { skipped: 1, changes: 0, mattermostWrites: 0 })
+  t.equal(sim.driver.status(alice.id).status, 'dnd', 'the older view did not restore anything')
+  t.equal((await users.get(alice.id))?.appliedViewAt, applied)
+})
+
+t.test('two jobs for one user at once: one set of writes, one message', async (t) => {
+  const { sim, calendar, sync, alice } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  const results = await Promise.allSettled([sync([alice.id], { reason: 'sweep', failIfBusy: false }), sync([alice.id], { reason: 'sweep', failIfBusy: false })])
+  t.ok(results.every((r) => r.status === 'fulfilled'))
+  t.equal(sim.history.statuses.filter((c) => c.userId === alice.id && c.to === 'dnd').length, 1, 'one DND write')
+  t.equal(sim.driver.posts().filter((p) => p.user_id === sim.botUserId).length, 1, 'one message')
+  t.match(sim.driver.status(alice.id), { prev_status: 'online' })
+})
+
+t.test('a manual status is respected; a failed write is never remembered as done', async (t) => {
+  const { sim, users, calendar, sync, alice } = await setup(t)
+  sim.driver.setStatus(alice.id, 'away')
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  const respected = await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.match(respected, { mattermostWrites: 0 })
+  t.match(sim.driver.status(alice.id), { status: 'away', manual: true }, 'rule 5: manual away kept')
+
+  const bob = sim.driver.addUser({ username: 'bob', email: 'bob@example.com' })
+  sim.driver.presence(bob.id, 'active')
+  await users.upsertFromDirectory([{ mmUserId: bob.id, email: 'bob@example.com', username: 'bob', timeZone: 'UTC', isSystemAdmin: false }])
+  await users.setGraphIdentity(bob.id, 'g-bob', 'ok')
+  calendar.set('bob@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  sim.driver.injectFaults(4, { status: 503, route: 'PUT /api/v4/users/{user_id}/status' })
+  const failed = await sync([bob.id], { reason: 'test', failIfBusy: true })
+  t.match(failed, { errors: 1, changes: 0 })
+  t.equal((await users.get(bob.id))?.remembered, null, 'nothing remembered')
+  t.match((await users.get(bob.id))?.lastError, /mattermost: /)
+  sim.driver.clearFaults()
+  const retried = await sync([bob.id], { reason: 'test', failIfBusy: true })
+  t.match(retried, { changes: 1, errors: 0 })
+  t.match(sim.driver.status(bob.id), { status: 'dnd', prev_status: 'online' })
+})
+
+t.test('wake-ups: one pending per user, moved when the time moves, stale ones recognised', async (t) => {
+  const { queue } = await setup(t)
+  const server = queue.opts.connection as Redis
+  const wakeUps = createWakeUps(queue, server, '{w}')
+  const at1 = Date.now() + 60_000
+  const at2 = Date.now() + 120_000
+  await wakeUps.schedule('u1', at1)
+  await wakeUps.schedule('u1', at1)
+  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId('u1', at1)])
+  await wakeUps.schedule('u1', at2)
+  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId('u1', at2)], 'moved, not added')
+  t.equal(await wakeUps.isCurrent('u1', at1), false)
+  t.equal(await wakeUps.isCurrent('u1', at2), true)
+  await wakeUps.schedule('u1', null)
+  t.same(await queue.getJobs(['delayed']), [], 'none needed: none pending')
+})
