@@ -76,6 +76,11 @@ export interface UserStore<R = unknown, S = unknown> {
   commit(lease: Lease, update: { viewAt: number; remembered: R | null; lastSyncAt: number; lastError: string | null }): Promise<CommitResult>
   /** Record a failed sync without touching what is remembered. */
   recordError(mmUserId: string, error: string, at: number): Promise<void>
+  /** The user's own choice about being synced: SYNC_USERS=all honours opt-out, opt-in needs opt-in. */
+  setChoice(mmUserId: string, choice: 'in' | 'out' | null): Promise<void>
+  choices(): Promise<{ optedIn: Set<string>; optedOut: Set<string> }>
+  /** When the user's Graph identity was last looked up (ms), to re-check unknown mailboxes daily. */
+  resolvedAt(mmUserIds: string[]): Promise<Map<string, number>>
 }
 
 function parseJson<T>(raw: string | undefined): T | null {
@@ -92,6 +97,8 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
   const leaseKey = (id: string): string => `${prefix}:lease:${id}`
   const enrolledKey = `${prefix}:enrolled`
   const graphIndexKey = `${prefix}:graph-to-mm`
+  const optInKey = `${prefix}:opted-in`
+  const optOutKey = `${prefix}:opted-out`
 
   const toRecord = (h: Record<string, string>): UserRecord<R, S> | null => {
     if (!h['mmUserId']) return null
@@ -130,7 +137,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       const old = await redis.hget(userKey(mmUserId), 'graphUserId')
       const pipe = redis.multi()
       if (old && old !== graphUserId) pipe.hdel(graphIndexKey, old)
-      pipe.hset(userKey(mmUserId), { graphUserId: graphUserId ?? '', mailbox })
+      pipe.hset(userKey(mmUserId), { graphUserId: graphUserId ?? '', mailbox, resolvedAt: String(Date.now()) })
       if (graphUserId) pipe.hset(graphIndexKey, graphUserId, mmUserId)
       await pipe.exec()
     },
@@ -195,6 +202,24 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
         update.lastError ?? ''
       )
       return result as CommitResult
+    },
+    async setChoice(mmUserId, choice) {
+      const tx = redis.multi()
+      tx.srem(optInKey, mmUserId)
+      tx.srem(optOutKey, mmUserId)
+      if (choice === 'in') tx.sadd(optInKey, mmUserId)
+      if (choice === 'out') tx.sadd(optOutKey, mmUserId)
+      await tx.exec()
+    },
+    async choices() {
+      const [optedIn, optedOut] = await Promise.all([redis.smembers(optInKey), redis.smembers(optOutKey)])
+      return { optedIn: new Set(optedIn), optedOut: new Set(optedOut) }
+    },
+    async resolvedAt(mmUserIds) {
+      const pipe = redis.pipeline()
+      for (const id of mmUserIds) pipe.hget(userKey(id), 'resolvedAt')
+      const results = (await pipe.exec()) ?? []
+      return new Map(mmUserIds.map((id, i) => [id, Number(results[i]?.[1] ?? 0)]))
     },
     async recordError(mmUserId, error, at) {
       // Only for users still known: a job finishing after the user left must not resurrect them.

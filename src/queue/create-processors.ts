@@ -1,0 +1,101 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config'
+import type { GraphAdapter } from '../graph/create-graph-adapter'
+import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import type { RememberedState, SettingsOverrides } from '../domain'
+import { createUserStore } from '../store/user-store'
+import { createSubscriptionStore } from '../store/subscription-store'
+import type { Queues } from './create-queues'
+import type { Processors } from './jobs'
+import { enqueueSubscriptionWork, enqueueUserSyncs } from './enqueue-jobs'
+import { createWakeUps } from './wake-ups'
+import { createSyncPipeline } from './processors/sync-pipeline'
+import { createSweep, createSweepMetrics } from './processors/sweep'
+import { createDirectoryProcessor } from './processors/directory'
+import { createSubscriptionUpkeep } from './processors/subscription-upkeep'
+
+export interface WorkerServices {
+  config: Config
+  log: Logger
+  registry: Registry
+  /** state reads and writes (a `command` connection) */
+  redis: Redis
+  queues: Queues
+  graph: GraphAdapter
+  mattermost: MattermostAdapter
+}
+
+/** The worker's composition root for jobs: one processor per job name. */
+export function createProcessors(s: WorkerServices): Processors {
+  const prefix = s.config.queuePrefix
+  const users = createUserStore<RememberedState, SettingsOverrides>(s.redis, prefix)
+  const subscriptions = createSubscriptionStore(s.redis, prefix)
+  const wakeUps = createWakeUps(s.queues.sync, s.redis, prefix)
+  const syncUsers = createSyncPipeline({
+    users,
+    fetchSchedules: (emails, window) => s.graph.fetchSchedules(emails, window),
+    mattermost: s.mattermost,
+    adminDefaults: async () => ({}),
+    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    log: s.log
+  })
+  const sweep = createSweep({
+    queue: s.queues.sweep,
+    redis: s.redis,
+    prefix,
+    enrolledIds: () => users.enrolledIds(),
+    syncUsers,
+    log: s.log,
+    metrics: createSweepMetrics(s.registry)
+  })
+  const directory = createDirectoryProcessor(
+    {
+      listUsers: () => s.mattermost.listUsers(),
+      resolveUsers: (emails) => s.graph.resolveUsers(emails),
+      users,
+      onLeave: async (id) => {
+        await wakeUps.cancel(id)
+        const sub = await subscriptions.byUser(id)
+        if (sub) {
+          await s.graph.subscriptions?.delete(sub.id).catch((err: Error) => s.log.warn({ err: err.message }, 'could not delete a subscription'))
+          await subscriptions.remove(sub.id)
+        }
+      },
+      onEnrolled: async (ids) => {
+        if (s.graph.subscriptions) await enqueueSubscriptionWork(s.queues.maintenance, { reason: 'enrolment', mmUserIds: ids })
+        await enqueueUserSyncs(s.queues.sync, ids, 'enrolment')
+      },
+      log: s.log
+    },
+    { syncUsers: s.config.syncUsers }
+  )
+  const upkeep = s.graph.subscriptions
+    ? createSubscriptionUpkeep(
+        { api: s.graph.subscriptions, subscriptions, users, log: s.log, registry: s.registry },
+        { lifetimeMinutes: s.config.microsoft?.subscriptionLifetimeMinutes ?? 4200, maxCreatesPerRun: 2500, concurrency: 4 }
+      )
+    : null
+
+  return {
+    sweep: async (job) => sweep.start(`sweep-${job.timestamp}`),
+    'sweep-shard': async (job) => sweep.shard(job.data.sweepId, job.data.shard, job.data.userIds),
+    'sync-user': async (job) => ({ outcome: 'done', detail: { ...(await syncUsers([job.data.userId], { reason: job.data.reason, failIfBusy: true })) } }),
+    'wake-up': async (job) => {
+      if (!(await wakeUps.isCurrent(job.data.userId, job.data.at))) return { outcome: 'skipped', reason: 'superseded by a later wake-up' }
+      return { outcome: 'done', detail: { ...(await syncUsers([job.data.userId], { reason: 'wake-up', failIfBusy: true })) } }
+    },
+    subscriptions: async (job) => (upkeep ? upkeep(job.data) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' }),
+    directory: async () => directory()
+  }
+}
+
+/** The cluster-wide schedules: upserting them from every worker is idempotent (one each). */
+export async function upsertSchedules(queues: Queues, config: Config): Promise<void> {
+  await queues.sweep.upsertJobScheduler('sweep', { every: config.sweepIntervalSeconds * 1000 }, { name: 'sweep', data: {} })
+  await queues.maintenance.upsertJobScheduler('directory', { every: 3600_000 }, { name: 'directory', data: { reason: 'hourly' } })
+  await queues.maintenance.upsertJobScheduler('subscriptions', { every: 15 * 60_000 }, { name: 'subscriptions', data: { reason: 'upkeep' } })
+  // And a directory run at start, once however many workers start together.
+  await queues.maintenance.add('directory', { reason: 'start' }, { deduplication: { id: 'directory-start', ttl: 60_000 } })
+}

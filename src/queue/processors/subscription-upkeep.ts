@@ -1,0 +1,144 @@
+import type { Logger } from 'pino'
+import { Gauge, type Registry } from 'prom-client'
+import type { SubscriptionsApi } from '../../graph/subscriptions'
+import { SubscriptionGoneError } from '../../graph/subscriptions'
+import type { SubscriptionStore } from '../../store/subscription-store'
+import type { UserStore } from '../../store/user-store'
+import type { JobDataMap, JobResult } from '../jobs'
+
+// Every enrolled user with a mailbox has one live subscription (issue 8, "Subscription upkeep").
+
+export interface UpkeepOptions {
+  lifetimeMinutes: number
+  /** Creations per run: 100,000 users must not hit Graph (and our handshake route) at once. */
+  maxCreatesPerRun: number
+  /** Graph calls in flight at once. */
+  concurrency: number
+}
+
+export interface UpkeepDeps {
+  api: SubscriptionsApi
+  subscriptions: SubscriptionStore
+  users: UserStore
+  log: Logger
+  registry: Registry
+  now?: () => number
+}
+
+async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T)
+    })
+  )
+}
+
+export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) {
+  const now = deps.now ?? Date.now
+  const gauges = {
+    active: new Gauge({ name: 'calstatus_subscriptions_active', help: 'Subscriptions held', registers: [deps.registry] }),
+    expiring: new Gauge({ name: 'calstatus_subscriptions_expiring_within_day', help: 'Subscriptions expiring within 24 h', registers: [deps.registry] }),
+    failed: new Gauge({ name: 'calstatus_subscriptions_failed_last_run', help: 'Subscription creations or renewals that failed in the last run', registers: [deps.registry] })
+  }
+  const lifetimeMs = opts.lifetimeMinutes * 60_000
+  // Renew once less than half the lifetime is left: well before expiry, and since creations
+  // are spread over runs, renewals spread out the same way.
+  const renewWindowMs = lifetimeMs / 2
+
+  const create = async (mmUserId: string, failures: string[]): Promise<void> => {
+    const user = await deps.users.get(mmUserId)
+    if (!user?.graphUserId || user.mailbox !== 'ok') return
+    const existing = await deps.subscriptions.byUser(mmUserId)
+    try {
+      const sub = await deps.api.create(user.graphUserId, {
+        knownClientState: (id) => (existing && existing.id === id ? existing.clientState : null)
+      })
+      await deps.subscriptions.save({
+        id: sub.id,
+        mmUserId,
+        graphUserId: user.graphUserId,
+        clientState: sub.clientState ?? '',
+        expiresAt: Date.parse(sub.expirationDateTime),
+        lastRenewedAt: now(),
+        lastError: null
+      })
+    } catch (err) {
+      failures.push(`${mmUserId}: ${(err as Error).message}`)
+      if (existing) await deps.subscriptions.setError(existing.id, (err as Error).message)
+    }
+  }
+
+  const renew = async (subscriptionId: string, failures: string[], reauthorize = false): Promise<void> => {
+    const sub = await deps.subscriptions.get(subscriptionId)
+    if (!sub) return
+    try {
+      if (reauthorize) await deps.api.reauthorize(subscriptionId)
+      const { expirationDateTime } = await deps.api.renew(subscriptionId)
+      await deps.subscriptions.save({ ...sub, expiresAt: Date.parse(expirationDateTime), lastRenewedAt: now(), lastError: null })
+    } catch (err) {
+      if (err instanceof SubscriptionGoneError) {
+        // Graph no longer knows it: forget it and make a new one.
+        await deps.subscriptions.remove(subscriptionId)
+        await create(sub.mmUserId, failures)
+        return
+      }
+      failures.push(`${subscriptionId}: ${(err as Error).message}`)
+      await deps.subscriptions.setError(subscriptionId, (err as Error).message)
+    }
+  }
+
+  return async (data: JobDataMap['subscriptions']): Promise<JobResult> => {
+    const failures: string[] = []
+    const counts = { created: 0, renewed: 0, deleted: 0 }
+    if (data.reason === 'reauthorize') {
+      await inPool(data.subscriptionIds ?? [], opts.concurrency, (id) => renew(id, failures, true))
+      counts.renewed = (data.subscriptionIds ?? []).length - failures.length
+    } else if (data.reason === 'removed' || data.reason === 'enrolment') {
+      const ids = (data.mmUserIds ?? []).slice(0, opts.maxCreatesPerRun)
+      if (data.reason === 'removed') {
+        for (const id of ids) {
+          const old = await deps.subscriptions.byUser(id)
+          if (old) await deps.subscriptions.remove(old.id)
+        }
+      }
+      await inPool(ids, opts.concurrency, (id) => create(id, failures))
+      counts.created = ids.length - failures.length
+    } else {
+      const enrolled = new Set(await deps.users.enrolledIds())
+      // 1. Users who left or opted out lose their subscription.
+      const held = await deps.subscriptions.expiringBefore(Number.POSITIVE_INFINITY, 1_000_000)
+      const heldSubs = await deps.subscriptions.getMany(held)
+      const orphans = [...heldSubs.values()].filter((s) => !enrolled.has(s.mmUserId))
+      await inPool(orphans, opts.concurrency, async (s) => {
+        try {
+          await deps.api.delete(s.id)
+          await deps.subscriptions.remove(s.id)
+          counts.deleted += 1
+        } catch (err) {
+          failures.push(`${s.id}: ${(err as Error).message}`)
+        }
+      })
+      // 2. Renew those with less than half their lifetime left.
+      const due = await deps.subscriptions.expiringBefore(now() + renewWindowMs, 1_000_000)
+      const dueLive = due.filter((id) => heldSubs.get(id) && enrolled.has(heldSubs.get(id)?.mmUserId ?? ''))
+      await inPool(dueLive, opts.concurrency, (id) => renew(id, failures))
+      counts.renewed = dueLive.length
+      // 3. Create the missing ones, at most maxCreatesPerRun this run.
+      const withSub = new Set([...heldSubs.values()].map((s) => s.mmUserId))
+      const users = await deps.users.getMany([...enrolled].filter((id) => !withSub.has(id)))
+      const missing = [...users.values()].filter((u) => u.graphUserId && u.mailbox === 'ok').map((u) => u.mmUserId)
+      const batch = missing.slice(0, opts.maxCreatesPerRun)
+      const before = failures.length
+      await inPool(batch, opts.concurrency, (id) => create(id, failures))
+      counts.created = batch.length - (failures.length - before)
+      if (missing.length > batch.length) deps.log.info({ waiting: missing.length - batch.length }, 'more subscriptions to create in later runs')
+    }
+    const total = await deps.subscriptions.count()
+    gauges.active.set(total)
+    gauges.expiring.set((await deps.subscriptions.expiringBefore(now() + 24 * 3600_000, 1_000_000)).length)
+    gauges.failed.set(failures.length)
+    if (failures.length > 0) deps.log.warn({ failures: failures.slice(0, 20), count: failures.length }, 'subscription upkeep had failures')
+    return { outcome: 'done', detail: { ...counts, failed: failures.length, total } }
+  }
+}
