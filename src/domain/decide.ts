@@ -226,9 +226,16 @@ export function decide(input: DecisionInput): Decision {
           carry = { prevStatus: base.prevStatus, prevManual: base.prevManual, autopilot: base.autopilot, ours: false }
           base = { ...base, ...NO_STATUS }
           tryEnter = true
+        } else if (stretch === null) {
+          // Rule 7, but no stretch needs a status any more (the meeting was cancelled inside a
+          // longer block): nothing is left to release. Marking a release that ends now would be
+          // undone by the very next evaluation (found by the idempotence property test).
+          base = { ...base, ...NO_STATUS, released: false }
+          reasons.push('rule-7-released', 'released-stretch-over')
+          tryEnter = true
         } else {
           // Rule 7: the user changed it during the block.
-          base = { ...base, ...NO_STATUS, released: true, statusEnd: stretch?.end ?? now }
+          base = { ...base, ...NO_STATUS, released: true, statusEnd: stretch.end }
           reasons.push('rule-7-released')
         }
       } else tryEnter = true

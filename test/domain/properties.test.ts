@@ -87,3 +87,20 @@ t.test('blocks: back-to-back and overlapping items give exactly one block; level
   )
   t.pass()
 })
+
+// A counterexample fast-check found (seed -16164765): the user changed their status at the
+// moment a one-minute meeting was cancelled inside a day of working elsewhere. Rule 7 recorded a
+// release ending "now", which the very next evaluation undid: not idempotent.
+t.test('regression: a release with no stretch left is not recorded (idempotent)', async (t) => {
+  const sc = {
+    dayIndex: 0, zone: 'UTC', otherZone: 'UTC',
+    overrides: { notify: false, offlineUsers: 'skip', showSubject: false, customStatus: true, mergeGapMinutes: 0, mapping: { tentative: { status: 'away' } } },
+    initial: { status: 'online', manual: false, dndMin: null }, initialCustom: 'none',
+    items: [{ startMin: 360, durMin: 1, availability: 'busy', isPrivate: false, subject: 'Planning', chain: false }],
+    allDay: 'workingElsewhere', multiDayOof: { fromDay: 0, toMin: 480 },
+    changes: [{ atMin: 360, kind: 'cancel', idx: 86302739 }],
+    actions: [{ atSec: 21601, kind: 'status', status: 'online', dndMin: 10 }],
+    sweepPhaseSec: 0, expiryPhaseSec: 0, wakeDelaySec: 0, notifyDelaySec: 0, downtime: null
+  }
+  t.doesNotThrow(() => simulateDay(sc as never, newStats()))
+})
