@@ -5,6 +5,7 @@ import { SubscriptionGoneError } from '../../graph/subscriptions'
 import type { SubscriptionStore } from '../../store/subscription-store'
 import type { UserStore } from '../../store/user-store'
 import type { JobDataMap, JobResult } from '../jobs'
+import { inPool } from '../in-pool'
 
 // Every enrolled user with a mailbox has one live subscription (issue 8, "Subscription upkeep").
 
@@ -23,15 +24,6 @@ export interface UpkeepDeps {
   log: Logger
   registry: Registry
   now?: () => number
-}
-
-async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T)
-    })
-  )
 }
 
 export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) {

@@ -3,6 +3,7 @@ import { decide, parseScheduleItems, resolveSettings, type Decision, type Rememb
 import type { ScheduleResult, ScheduleWindow } from '../../graph/fetch-schedules'
 import type { MattermostAdapter, MmCustomStatus, MmUserStatus } from '../../mattermost/create-mattermost-adapter'
 import type { UserRecord, UserStore } from '../../store/user-store'
+import { inPool } from '../in-pool'
 
 // The one path from calendars to statuses (architecture.md): sweep shards, single-user syncs
 // and boundary wake-ups all come through here, so they all follow the same rules.
@@ -43,15 +44,6 @@ export class UserBusyError extends Error {
     super(`user ${mmUserId} is being synced by another job`)
     this.name = 'UserBusyError'
   }
-}
-
-async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T)
-    })
-  )
 }
 
 export function createSyncPipeline(deps: PipelineDeps) {
