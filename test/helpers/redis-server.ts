@@ -53,6 +53,12 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+// A test that crashes must not leave servers behind: one exit handler for all of them.
+const cleanups = new Set<() => void>()
+process.once('exit', () => {
+  for (const cleanup of cleanups) cleanup()
+})
+
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT)
   const dir = mkdtempSync(path.join(tmpdir(), 'calstatus-redis-'))
@@ -78,8 +84,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   }
 
   await start()
-  // A test that crashes must not leave a server behind.
-  process.once('exit', () => {
+  cleanups.add(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   })
