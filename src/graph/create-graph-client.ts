@@ -13,6 +13,7 @@ import type { MicrosoftConfig } from '../config'
 import { GraphAuthError, GraphRequestError } from './errors'
 import type { GraphMetrics } from './graph-metrics'
 import type { TokenProvider } from './create-token-provider'
+import { parseJsonBody } from '../shared/parse-json-body'
 
 export interface GraphResponse<T = unknown> {
   status: number
@@ -142,15 +143,7 @@ export function createGraphClient(
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /aborted|timeout/i.test(e.message ?? '')
       throw new GraphRequestError(0, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${opts.timeoutMs} ms` : (e.message ?? 'request failed'))
     }
-    const text = await response.text()
-    let parsed: unknown = text
-    if (text && /json/i.test(response.headers.get('content-type') ?? '')) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = text
-      }
-    }
+    const parsed = parseJsonBody(await response.text(), response.headers.get('content-type'))
     return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed as T }
   }
 

@@ -1,6 +1,7 @@
 import { GraphRequestError } from './errors'
 import { MAX_BATCH_REQUESTS, retryAfterSeconds, type BatchItemResponse, type BatchRequest, type GraphClient } from './create-graph-client'
 import type { GraphMetrics } from './graph-metrics'
+import { backoffMs } from '../shared/backoff'
 
 /**
  * Packs units of work (one batch item each) into JSON batches of 20, sends at most
@@ -45,12 +46,6 @@ interface Pending<U> {
 
 const MAX_BACKOFF_MS = 60_000
 
-export function backoffMs(attempt: number, baseMs: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1))
-  // "Equal jitter": at least half the ceiling, so retries spread out but never bunch at zero.
-  return ceiling / 2 + Math.random() * (ceiling / 2)
-}
-
 export async function runBatches<U extends BatchUnit>(client: GraphClient, metrics: GraphMetrics, units: U[], opts: RunBatchesOptions<U>): Promise<RunBatchesStats> {
   const stats: RunBatchesStats = { httpRequests: 0, retries: 0 }
   const base = opts.backoffBaseMs ?? 1000
@@ -64,7 +59,7 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
       return
     }
     // Graph's Retry-After is a floor, never a suggestion: wait at least that long.
-    const delay = afterSeconds !== undefined ? afterSeconds * 1000 + Math.random() * 250 : backoffMs(p.attempts, base)
+    const delay = afterSeconds !== undefined ? afterSeconds * 1000 + Math.random() * 250 : backoffMs(p.attempts, base, MAX_BACKOFF_MS)
     metrics.retryDelay.observe({ kind: opts.kind }, delay / 1000)
     stats.retries += 1
     p.notBefore = Date.now() + delay

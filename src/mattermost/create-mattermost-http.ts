@@ -1,6 +1,8 @@
 import { Client4 } from '@mattermost/client'
 import type { Logger } from 'pino'
 import { MattermostAuthError, MattermostError } from './errors'
+import { backoffMs } from '../shared/backoff'
+import { parseJsonBody } from '../shared/parse-json-body'
 import type { MattermostMetrics } from './mattermost-metrics'
 import type { RateCeiling } from './create-rate-ceiling'
 
@@ -65,10 +67,7 @@ export function createMattermostHttp(
   client4.setUserAgent('calstatus')
 
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-  const backoff = (attempt: number): number => {
-    const ceiling = Math.min(30_000, opts.backoffBaseMs * 2 ** (attempt - 1))
-    return ceiling / 2 + Math.random() * (ceiling / 2)
-  }
+  const backoff = (attempt: number): number => backoffMs(attempt, opts.backoffBaseMs, 30_000)
 
   async function call<T>(req: MattermostRequest): Promise<MattermostResponse<T>> {
     let attempts = 0
@@ -94,16 +93,8 @@ export function createMattermostHttp(
         throw new MattermostError(0, req.route, 'network', message)
       }
       deps.metrics.calls.inc({ route: req.route, outcome: `${Math.floor(res.status / 100)}xx` })
-      const text = await res.text()
-      let body: unknown = text
       // Mattermost answers JSON with exactly `application/json`; parse anything JSON-ish.
-      if (text && /json/i.test(res.headers.get('content-type') ?? '')) {
-        try {
-          body = JSON.parse(text)
-        } catch {
-          body = text
-        }
-      }
+      const body = parseJsonBody(await res.text(), res.headers.get('content-type'))
       if (res.ok || req.accept?.includes(res.status)) return { status: res.status, body: body as T }
 
       if (res.status === 429) {
