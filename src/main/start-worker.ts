@@ -7,7 +7,10 @@ import { createMetrics } from '../observability/create-metrics'
 import { startWorkers } from '../queue/start-workers'
 import { createDefaultProcessors } from '../queue/default-processors'
 import type { Processors } from '../queue/jobs'
+import { createQueues, closeQueues } from '../queue/create-queues'
+import { createProcessors, upsertSchedules } from '../queue/create-processors'
 import { createMattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import { createGraphAdapter } from '../graph/create-graph-adapter'
 import { MattermostAuthError } from '../mattermost/errors'
 
 export interface RunningWorker {
@@ -15,12 +18,35 @@ export interface RunningWorker {
   stop(): Promise<void>
 }
 
-/** Composition root of the worker process. */
-export async function startWorker(config: Config, log: Logger, processors: Processors = createDefaultProcessors()): Promise<RunningWorker> {
+/**
+ * Composition root of the worker process. With Microsoft and Mattermost configured it runs the
+ * real jobs and upserts the cluster-wide schedules; without them every job is an expected skip
+ * (the web process still answers, nothing is lost). `processors` replaces the jobs (tests).
+ */
+export async function startWorker(config: Config, log: Logger, processors?: Processors): Promise<RunningWorker> {
   const connection = createRedis(config.redisUrl, 'worker', log)
+  const producer = createRedis(config.redisUrl, 'producer', log)
+  const command = createRedis(config.redisUrl, 'command', log)
+  const queues = createQueues(producer, config.queuePrefix, log)
   const metrics = createMetrics('worker')
   if (config.mattermost) await checkMattermost(config, config.mattermost, log, metrics.registry)
-  const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics })
+  let jobs = processors
+  if (!jobs && config.microsoft && config.mattermost) {
+    jobs = createProcessors({
+      config,
+      log,
+      registry: metrics.registry,
+      redis: command,
+      queues,
+      graph: createGraphAdapter(config.microsoft, { log, registry: metrics.registry, publicUrl: config.publicUrl }),
+      mattermost: createMattermostAdapter(config.mattermost, { log, registry: metrics.registry, redis: command, keyPrefix: config.queuePrefix })
+    })
+    await upsertSchedules(queues, config)
+  } else if (!jobs) {
+    log.warn({ missing: [config.microsoft ? null : 'MS_*', config.mattermost ? null : 'MM_*'].filter(Boolean) }, 'not configured: jobs are accepted and skipped')
+    jobs = createDefaultProcessors()
+  }
+  const set = startWorkers({ connection, prefix: config.queuePrefix, processors: jobs, log, metrics })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
 
   let server: Server | null = null
@@ -57,7 +83,10 @@ export async function startWorker(config: Config, log: Logger, processors: Proce
         server.closeAllConnections()
         await new Promise<void>((resolve) => server?.close(() => resolve()))
       }
+      await closeQueues(queues)
       connection.disconnect()
+      producer.disconnect()
+      command.disconnect()
     }
   }
 }
