@@ -49,8 +49,10 @@ export class GraphRequestError extends Error {
 export function classifyAuthFailure(text: string): GraphAuthProblem {
   if (/AADSTS7000222/.test(text)) return 'expired-secret'
   if (/AADSTS7000215/.test(text)) return 'bad-secret'
-  if (/AADSTS65001|consent/i.test(text)) return 'consent-missing'
+  // Before the consent rule: AADSTS700016's own text says "...or consented to by any user".
+  if (/AADSTS700016|unauthorized_client/i.test(text)) return 'bad-client'
+  if (/AADSTS65001|consent_required/i.test(text)) return 'consent-missing'
   if (/AADSTS90002\b|AADSTS900023|tenant .*not found|endpoints_resolution_error|openid_config_error/i.test(text)) return 'tenant-not-found'
-  if (/invalid_client|unauthorized_client|AADSTS700016/i.test(text)) return 'bad-client'
+  if (/invalid_client/i.test(text)) return 'bad-client'
   return 'unavailable'
 }
