@@ -148,10 +148,12 @@ export function createGraphClient(
   }
 
   const request = async <T>(method: BatchRequest['method'], path: string, o: { kind: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>> => {
+    const sentAt = Date.now()
     const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {})
     if (first.status !== 401) return first
     // An expired or revoked token: get a fresh one once, then give up (graph.md "Errors").
-    await deps.tokens.getToken({ forceRefresh: true })
+    // Concurrent requests that were refused the same token share one refresh.
+    await deps.tokens.getToken({ forceRefresh: true, unlessRefreshedSince: sentAt })
     return send<T>(method, path, o.kind, o.body, o.headers ?? {})
   }
 

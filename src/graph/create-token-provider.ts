@@ -5,8 +5,12 @@ import { GraphAuthError, classifyAuthFailure } from './errors'
 import type { GraphMetrics } from './graph-metrics'
 
 export interface TokenProvider {
-  /** A valid app-only token for Graph; msal-node caches it and renews it 5 min before expiry. */
-  getToken(opts?: { forceRefresh?: boolean }): Promise<string>
+  /**
+   * A valid app-only token for Graph; msal-node caches it and renews it 5 min before expiry.
+   * `forceRefresh` skips the cache (Graph refused the token), unless a refresh started after
+   * `unlessRefreshedSince` (ms): then that newer token is good enough.
+   */
+  getToken(opts?: { forceRefresh?: boolean; unlessRefreshedSince?: number }): Promise<string>
 }
 
 // Microsoft's own authority hosts need instance discovery; any other host (a sovereign cloud
@@ -45,6 +49,8 @@ export function createTokenProvider(config: MicrosoftConfig, deps: { log: Logger
   // The scope is the Graph host's own `.default` (a sovereign cloud or a simulator differ).
   const scopes = [`${config.graphUrl}/.default`]
   let inflight: Promise<string> | null = null
+  let refreshing: Promise<string> | null = null
+  let refreshStartedAt = 0
 
   const acquire = async (forceRefresh: boolean): Promise<string> => {
     try {
@@ -67,7 +73,15 @@ export function createTokenProvider(config: MicrosoftConfig, deps: { log: Logger
   return {
     async getToken(opts) {
       const forceRefresh = opts?.forceRefresh ?? false
-      if (forceRefresh) return acquire(true)
+      if (forceRefresh) {
+        if (refreshing) return refreshing
+        if (opts?.unlessRefreshedSince !== undefined && refreshStartedAt >= opts.unlessRefreshedSince) return acquire(false)
+        refreshStartedAt = Date.now()
+        refreshing = acquire(true).finally(() => {
+          refreshing = null
+        })
+        return refreshing
+      }
       // Many concurrent batches ask at once on a cold cache: one request to the identity host.
       inflight ??= acquire(false).finally(() => {
         inflight = null
