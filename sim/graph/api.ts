@@ -112,6 +112,17 @@ export function createApi(deps: ApiDeps): Api {
     const appTarget = (shareApplies: boolean): ThrottleTarget => ({ scope: 'app', key: `${app.clientId}|app`, identity, shareApplies })
     const mailboxTarget = (ref: string): ThrottleTarget => ({ scope: 'mailbox', key: `${app.clientId}|mbx:${mailboxKey(ref)}`, identity, shareApplies: true })
 
+    // A subscription to a user's events is an Outlook resource of that mailbox: its calls count
+    // against that mailbox's limits (graph.md "Throttling"), not one budget for the whole app.
+    const resourceTarget = (resource: unknown): ThrottleTarget => {
+      const ref = typeof resource === 'string' ? /^\/?users\/([^/]+)\/events$/i.exec(resource)?.[1] : undefined
+      return ref ? mailboxTarget(ref) : appTarget(false)
+    }
+    const subscriptionTarget = (id: string): ThrottleTarget => {
+      const sub = subscriptions.find(id)
+      return sub ? mailboxTarget(sub.userId) : appTarget(false)
+    }
+
     switch (tpl) {
       case '/$batch':
         if (m !== 'POST') return { kind: 'error', template: tpl, res: methodNotAllowed() }
@@ -139,18 +150,18 @@ export function createApi(deps: ApiDeps): Api {
       }
       case '/subscriptions':
         if (m === 'GET') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.list(app, query) }
-        if (m === 'POST') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.create(app, req.body) }
+        if (m === 'POST') return { kind: 'route', template: tpl, throttle: resourceTarget((req.body as { resource?: unknown } | undefined)?.resource), run: () => subscriptions.create(app, req.body) }
         return { kind: 'error', template: tpl, res: methodNotAllowed() }
       case '/subscriptions/{id}': {
         const id = segments[1]!
-        if (m === 'GET') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.get(app, id) }
-        if (m === 'PATCH') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.patch(app, id, req.body) }
-        if (m === 'DELETE') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.delete(app, id) }
+        if (m === 'GET') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.get(app, id) }
+        if (m === 'PATCH') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.patch(app, id, req.body) }
+        if (m === 'DELETE') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.delete(app, id) }
         return { kind: 'error', template: tpl, res: methodNotAllowed() }
       }
       case '/subscriptions/{id}/reauthorize':
         if (m !== 'POST') return { kind: 'error', template: tpl, res: methodNotAllowed() }
-        return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.reauthorize(app, segments[1]!) }
+        return { kind: 'route', template: tpl, throttle: subscriptionTarget(segments[1]!), run: () => subscriptions.reauthorize(app, segments[1]!) }
       case '/me/...':
         return { kind: 'error', template: tpl, res: badRequest('/me request is only valid with delegated authentication flow.') }
       default: {

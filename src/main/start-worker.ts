@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { Logger } from 'pino'
-import type { Config, MattermostConfig } from '../config'
-import type { Registry } from 'prom-client'
+import type { Config } from '../config'
 import { createRedis } from '../store/create-redis'
 import { createMetrics } from '../observability/create-metrics'
 import { startWorkers } from '../queue/start-workers'
@@ -9,7 +8,7 @@ import { createDefaultProcessors } from '../queue/default-processors'
 import type { Processors } from '../queue/jobs'
 import { createQueues, closeQueues } from '../queue/create-queues'
 import { createProcessors, upsertSchedules } from '../queue/create-processors'
-import { createMattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import { createMattermostAdapter, type MattermostAdapter } from '../mattermost/create-mattermost-adapter'
 import { createGraphAdapter } from '../graph/create-graph-adapter'
 import { MattermostAuthError } from '../mattermost/errors'
 
@@ -29,9 +28,12 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
   const command = createRedis(config.redisUrl, 'command', log)
   const queues = createQueues(producer, config.queuePrefix, log)
   const metrics = createMetrics('worker')
-  if (config.mattermost) await checkMattermost(config, config.mattermost, log, metrics.registry)
+  const mattermost = config.mattermost
+    ? createMattermostAdapter(config.mattermost, { log, registry: metrics.registry, redis: command, keyPrefix: config.queuePrefix })
+    : null
+  if (mattermost) await checkMattermost(mattermost, log)
   let jobs = processors
-  if (!jobs && config.microsoft && config.mattermost) {
+  if (!jobs && config.microsoft && mattermost) {
     jobs = createProcessors({
       config,
       log,
@@ -39,7 +41,7 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
       redis: command,
       queues,
       graph: createGraphAdapter(config.microsoft, { log, registry: metrics.registry, publicUrl: config.publicUrl }),
-      mattermost: createMattermostAdapter(config.mattermost, { log, registry: metrics.registry, redis: command, keyPrefix: config.queuePrefix })
+      mattermost
     })
     await upsertSchedules(queues, config)
   } else if (!jobs) {
@@ -95,17 +97,13 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
  * Start-up check of the bot token (GET /users/me). A refused token is a configuration error:
  * stop with one clear line. An unreachable Mattermost is not: keep running, jobs retry.
  */
-async function checkMattermost(config: Config, mattermost: MattermostConfig, log: Logger, registry: Registry): Promise<void> {
-  const redis = createRedis(config.redisUrl, 'command', log)
+async function checkMattermost(mm: MattermostAdapter, log: Logger): Promise<void> {
   try {
-    const mm = createMattermostAdapter(mattermost, { log, registry, redis, keyPrefix: config.queuePrefix }, { maxAttempts: 1 })
     const me = await mm.me()
     if (!me.isBot) log.warn({ username: me.username }, 'MM_BOT_TOKEN belongs to a person, not a bot account')
     log.info({ bot: me.username, roles: me.roles }, 'Mattermost bot token accepted')
   } catch (err) {
     if (err instanceof MattermostAuthError) throw err
     log.warn({ err: (err as Error).message }, 'Mattermost is not reachable yet; jobs will retry')
-  } finally {
-    redis.disconnect()
   }
 }

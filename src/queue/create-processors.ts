@@ -9,12 +9,15 @@ import { createUserStore } from '../store/user-store'
 import { createSubscriptionStore } from '../store/subscription-store'
 import type { Queues } from './create-queues'
 import type { Processors } from './jobs'
-import { enqueueSubscriptionWork, enqueueUserSyncs } from './enqueue-jobs'
+import { enqueueSubscriptionWork, enqueueSweepNow, enqueueUserSyncs } from './enqueue-jobs'
 import { createWakeUps } from './wake-ups'
 import { createSyncPipeline } from './processors/sync-pipeline'
 import { createSweep, createSweepMetrics } from './processors/sweep'
 import { createDirectoryProcessor } from './processors/directory'
 import { createSubscriptionUpkeep } from './processors/subscription-upkeep'
+
+/** Above this many newly enrolled users, one sweep beats one sync each. */
+const ENROLMENT_SYNC_LIMIT = 20
 
 export interface WorkerServices {
   config: Config
@@ -65,7 +68,10 @@ export function createProcessors(s: WorkerServices): Processors {
       },
       onEnrolled: async (ids) => {
         if (s.graph.subscriptions) await enqueueSubscriptionWork(s.queues.maintenance, { reason: 'enrolment', mmUserIds: ids })
-        await enqueueUserSyncs(s.queues.sync, ids, 'enrolment')
+        // A few newcomers get their own syncs; many (the first run on a big site) get one sweep
+        // now: 400 users per Graph request instead of one request each.
+        if (ids.length <= ENROLMENT_SYNC_LIMIT) await enqueueUserSyncs(s.queues.sync, ids, 'enrolment')
+        else await enqueueSweepNow(s.queues.sweep, 'enrolment')
       },
       log: s.log
     },

@@ -32,3 +32,8 @@ export async function enqueueUserSyncs(queue: Queue, userIds: Iterable<string>, 
 export async function enqueueSubscriptionWork(queue: Queue, data: JobDataMap['subscriptions']): Promise<void> {
   await queue.add('subscriptions', data, { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...KEEP })
 }
+
+/** A sweep now, besides the scheduled ones (many users enrolled at once); one per 10 s at most. */
+export async function enqueueSweepNow(queue: Queue, reason: string): Promise<void> {
+  await queue.add('sweep', {}, { deduplication: { id: `sweep-now:${reason}`, ttl: 10_000 }, ...KEEP })
+}

@@ -34,8 +34,11 @@ export interface SyncSummary {
 /** How far ahead the schedule is read: the rule engine needs [now - 1 min, now + 24 h]. */
 const WINDOW_BEFORE_MS = 60_000
 const WINDOW_AFTER_MS = 25 * 3600_000
-/** A user's lease: long enough for a few Mattermost writes under the ceiling. */
-const LEASE_MS = 60_000
+/**
+ * A user's lease: long enough for a few Mattermost writes under the ceiling, short enough that
+ * a worker killed mid-sync (SIGKILL: no release) holds its users back for well under a minute.
+ */
+const LEASE_MS = 30_000
 const CONCURRENCY = 16
 
 /** Another job holds the user: the caller retries (a sync-user must not lose its newer view). */

@@ -1,0 +1,140 @@
+import t from 'tap'
+import { startService } from '../helpers/service'
+import { waitFor } from '../helpers/processes'
+import type { Simulators } from '../../sim/index'
+
+// Issue 7's end-to-end cases: the real web and two real worker processes against the
+// simulators, over real HTTP(S), with a private Redis. Times are real: meetings are placed a
+// few seconds ahead so the boundaries happen while the test watches.
+
+const S = 1000
+const MINUTE = 60 * S
+
+interface Person {
+  name: string
+  mmUserId: string
+  graphUserId: string
+}
+
+function statusChanges(sims: Simulators, userId: string) {
+  return sims.mattermost.history.statuses.filter((c) => c.userId === userId)
+}
+
+function byService(sims: Simulators) {
+  return (who: string) => who === `api:${sims.mattermost.botUserId}`
+}
+
+async function waitForStatus(sims: Simulators, p: Person, status: string, afterMs: number, timeoutMs: number): Promise<number> {
+  return waitFor(`${p.name} -> ${status}`, timeoutMs, async () => statusChanges(sims, p.mmUserId).find((c) => c.to === status && c.time >= afterMs)?.time)
+}
+
+t.test('meetings drive statuses at their boundaries, with two workers', async (t) => {
+  const T0 = Date.now()
+  const start = T0 + 25 * S
+  const people: Record<string, Person> = {}
+  const svc = await startService(t, {
+    workers: 2,
+    env: { SWEEP_INTERVAL_SECONDS: '10' },
+    before: (sims) => {
+      for (const name of ['alice', 'bob', 'carol', 'dan', 'erin']) {
+        const ids = sims.addPerson({ username: name, email: `${name}@example.com`, timeZone: 'Europe/Berlin' })
+        people[name] = { name, ...ids }
+        sims.mattermost.driver.presence(ids.mmUserId, 'active')
+      }
+      const g = sims.graph.driver
+      g.addEvent(people['alice']!.graphUserId, { start, end: start + 15 * S, showAs: 'busy', subject: 'Design review' })
+      g.addEvent(people['bob']!.graphUserId, { start, end: start + 20 * S, showAs: 'busy', subject: 'Planning' })
+      g.addEvent(people['carol']!.graphUserId, { start, end: start + 10 * S, showAs: 'busy', subject: 'Part one' })
+      g.addEvent(people['carol']!.graphUserId, { start: start + 10 * S, end: start + 20 * S, showAs: 'busy', subject: 'Part two' })
+      g.addEvent(people['dan']!.graphUserId, { start, end: start + 10 * MINUTE, showAs: 'busy', subject: 'Long workshop' })
+    }
+  })
+  const { sims } = svc
+  const ours = byService(sims)
+  t.teardown(() => {
+    if (t.passing()) return
+    t.comment(svc.output().slice(-6000))
+  })
+  const alice = people['alice']!
+  const bob = people['bob']!
+  const carol = people['carol']!
+  const dan = people['dan']!
+  const erin = people['erin']!
+
+  // Every enrolled user gets a subscription (PUBLIC_URL is set) before the meetings start.
+  await waitFor('subscriptions for all five', 20 * S, async () => (sims.graph.driver.subscriptions().length >= 5 ? true : undefined))
+
+  // 1. Meeting start: DND within 2 s of the boundary, ending at the meeting's end (rounded up to
+  //    the minute, since Mattermost truncates), with the custom status.
+  const dndAt = await waitForStatus(sims, alice, 'dnd', T0, 40 * S)
+  t.ok(dndAt >= start - 50, `not early (${dndAt - start} ms)`)
+  t.ok(dndAt - start <= 2 * S, `DND ${dndAt - start} ms after the start`)
+  const dnd = statusChanges(sims, alice.mmUserId).find((c) => c.to === 'dnd')!
+  t.ok(ours(dnd.who), 'set by the service')
+  t.equal(dnd.dndEndTime, Math.ceil((start + 15 * S) / MINUTE) * 60, 'dnd_end_time: the meeting end rounded up to the minute')
+  // The custom status is the next write after the status.
+  const cs = await waitFor('alice custom status', 2 * S, async () => sims.mattermost.history.customStatuses.find((c) => c.userId === alice.mmUserId && c.action === 'set'))
+  t.ok(cs.time - dndAt < 2 * S, `custom status ${cs.time - dndAt} ms after the DND`)
+  t.match(cs.to?.text ?? '', /meeting/i, 'says "In a meeting"')
+
+  // 2. Manual change during a meeting is respected: bob goes Away by hand.
+  await waitForStatus(sims, bob, 'dnd', T0, 10 * S)
+  sims.mattermost.driver.setStatus(bob.mmUserId, 'away')
+  const bobManualAt = Date.now()
+
+  // 3. Meeting end: the previous status back within 2 s.
+  const backAt = await waitForStatus(sims, alice, 'online', dndAt + 1, 30 * S)
+  t.ok(backAt - (start + 15 * S) <= 2 * S, `online ${backAt - (start + 15 * S)} ms after the end`)
+
+  // 4. Back-to-back: one DND for both, no flicker at the seam, online after the second.
+  const carolBack = await waitForStatus(sims, carol, 'online', start + 1, 30 * S)
+  t.ok(carolBack - (start + 20 * S) <= 2 * S, `carol online ${carolBack - (start + 20 * S)} ms after the second meeting`)
+  const carolChanges = statusChanges(sims, carol.mmUserId).filter((c) => c.time >= start - 2 * S)
+  t.same(carolChanges.map((c) => c.to), ['dnd', 'online'], 'carol: dnd once, then online')
+
+  // bob's meeting has ended by now: he stays Away, nothing was written after his change.
+  await new Promise((r) => setTimeout(r, Math.max(0, start + 22 * S - Date.now())))
+  const bobAfter = statusChanges(sims, bob.mmUserId).filter((c) => c.time > bobManualAt)
+  t.same(bobAfter.map((c) => c.to), [], 'bob: no write after he chose Away')
+  t.equal(sims.mattermost.driver.status(bob.mmUserId).status, 'away', 'bob is still Away')
+
+  // 5. Cancellation mid-meeting: the notification path restores dan within 2 s.
+  await waitForStatus(sims, dan, 'dnd', T0, 5 * S)
+  const danEvent = sims.graph.driver.listEvents(dan.graphUserId)[0]!
+  const cancelledAt = Date.now()
+  sims.graph.driver.deleteEvent(dan.graphUserId, danEvent.id)
+  const danBack = await waitForStatus(sims, dan, 'online', cancelledAt, 10 * S)
+  t.ok(danBack - cancelledAt <= 2 * S, `dan online ${danBack - cancelledAt} ms after the cancellation`)
+
+  // 6. Notifications lost: the sweep converges within one interval (10 s here).
+  sims.graph.driver.setDelivery({ drop: 1 })
+  const erinStart = Date.now()
+  sims.graph.driver.addEvent(erin.graphUserId, { start: erinStart - 30 * S, end: erinStart + 5 * MINUTE, showAs: 'busy', subject: 'Surprise' })
+  const erinDnd = await waitForStatus(sims, erin, 'dnd', erinStart, 20 * S)
+  t.ok(erinDnd - erinStart <= 10 * S + 3 * S, `erin DND ${erinDnd - erinStart} ms after the change, notifications dropped`)
+  sims.graph.driver.setDelivery({ drop: 0 })
+
+  // 7. Two workers: one sweep per interval for the cluster, never a double write or a double DM.
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(svc.redis.url)
+  t.teardown(() => redis.disconnect())
+  const sweeps = (await redis.lrange(`${svc.prefix}:sweeps`, 0, -1)).map((s) => JSON.parse(s) as { startedAt?: number; durationMs: number })
+  const elapsed = (Date.now() - T0) / 1000
+  t.ok(sweeps.length >= 1, `${sweeps.length} sweeps ran`)
+  // the scheduled ones (one per 10 s) plus at most one for enrolment
+  t.ok(sweeps.length <= Math.ceil(elapsed / 10) + 2, `${sweeps.length} sweeps in ${elapsed.toFixed(0)} s with two workers: one per interval`)
+  for (const p of Object.values(people)) {
+    const changes = statusChanges(sims, p.mmUserId)
+    const dndOverDnd = changes.filter((c) => ours(c.who) && c.from === 'dnd' && c.to === 'dnd')
+    t.equal(dndOverDnd.length, 0, `${p.name}: never DND over DND (it would strand the user in DND)`)
+  }
+  const dms = sims.mattermost.history.posts.filter((p) => p.kind === 'create')
+  const seen = new Set<string>()
+  for (const dm of dms) {
+    const key = `${dm.channelId}:${dm.message}`
+    t.notOk(seen.has(key), `no DM twice (${dm.message.slice(0, 40)})`)
+    seen.add(key)
+  }
+  t.same(sims.mattermost.contractViolations, [], 'every Mattermost request matched the OpenAPI contract')
+  t.equal(sims.graph.counters().earlyRetries, 0, 'no Graph request came back before its Retry-After')
+})

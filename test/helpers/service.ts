@@ -1,0 +1,80 @@
+import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
+import { usePrivateRedis, freePort, type PrivateRedis } from './redis-server'
+import { assertBuilt, baseEnv, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
+
+// End-to-end harness: a private Redis, the three simulators in this process, and the real
+// `web` and `worker` processes started from the Procfile with an environment that points them
+// at the simulators (exactly what an operator does, only the endpoints differ).
+
+export interface RunningService {
+  sims: Simulators
+  redis: PrivateRedis
+  web: RunningProcess
+  workers: RunningProcess[]
+  webUrl: string
+  env: Record<string, string>
+  prefix: string
+  /** Start one more worker process with the same environment. */
+  addWorker(): Promise<RunningProcess>
+  /** Everything the processes printed (for failure messages). */
+  output(): string
+}
+
+export interface ServiceOptions {
+  workers?: number
+  env?: Record<string, string>
+  sims?: StartSimulatorsOptions
+  /** Seed people before the processes start (the directory run at start enrols them). */
+  before?: (sims: Simulators) => void | Promise<void>
+}
+
+export async function startService(t: { teardown(fn: () => unknown): void }, opts: ServiceOptions = {}): Promise<RunningService> {
+  assertBuilt()
+  const redis = await usePrivateRedis(t)
+  const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
+  t.teardown(() => sims.stop())
+  await opts.before?.(sims)
+  const port = await freePort()
+  const prefix = '{e2e}'
+  const env = baseEnv({
+    ...sims.env,
+    REDIS_URL: redis.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_SECONDS: '5',
+    ...opts.env
+  })
+  const cmd = procfileCommands()
+  const web = startCommand(cmd['web'] as string, env)
+  t.teardown(() => web.stop('SIGKILL'))
+  const webUrl = `http://127.0.0.1:${port}`
+  await waitFor('web ready', 20_000, async () => {
+    try {
+      return (await fetch(`${webUrl}/readyz`)).ok || undefined
+    } catch {
+      return undefined
+    }
+  })
+  const workers: RunningProcess[] = []
+  const addWorker = async (): Promise<RunningProcess> => {
+    const w = startCommand(cmd['worker'] as string, env)
+    t.teardown(() => w.stop('SIGKILL'))
+    workers.push(w)
+    return w
+  }
+  for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker()
+  return {
+    sims,
+    redis,
+    web,
+    workers,
+    webUrl,
+    env,
+    prefix,
+    addWorker,
+    output: () => [`--- web ---`, web.output(), ...workers.map((w, i) => `--- worker ${i} ---\n${w.output()}`)].join('\n')
+  }
+}
