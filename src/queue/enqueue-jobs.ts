@@ -2,9 +2,10 @@ import type { Queue } from 'bullmq'
 import type { JobDataMap } from './jobs'
 
 /**
- * How long a sync-user job waits before it runs; notifications for the same user within this
- * window become one job (BullMQ deduplication with ttl = delay). A notification arriving after
- * the job has started makes a new job, so no change is ever lost, only bursts folded.
+ * How long a sync-user job waits before it runs, so a burst of notifications becomes one job.
+ * Deduplication holds for as long as the job is pending (however long a backlog makes that);
+ * one arriving while it runs leaves exactly one follow-up (`keepLastIfActive`): at most one
+ * running and one pending per user, and no change is lost.
  */
 export const SYNC_DEBOUNCE_MS = 150
 
@@ -19,7 +20,7 @@ export async function enqueueUserSyncs(queue: Queue, userIds: Iterable<string>, 
       data: { userId, reason } satisfies JobDataMap['sync-user'],
       opts: {
         delay: SYNC_DEBOUNCE_MS,
-        deduplication: { id: `sync-user:${userId}`, ttl: SYNC_DEBOUNCE_MS },
+        deduplication: { id: `sync-user:${userId}`, keepLastIfActive: true },
         attempts: 5,
         backoff: { type: 'exponential', delay: 1000 },
         ...KEEP
