@@ -17,6 +17,9 @@ export interface RunningWeb {
 export async function startWeb(config: Config, log: Logger): Promise<RunningWeb> {
   const producer = createRedis(config.redisUrl, 'producer', log)
   const probe = createRedis(config.redisUrl, 'probe', log)
+  // Subscription look-ups on their own connection: sharing BullMQ's (and its loaded scripts)
+  // made every pipeline several times dearer (measured in bench/notification-ingest).
+  const lookups = createRedis(config.redisUrl, 'producer', log)
   const metrics = createMetrics('web')
   const queues = createQueues(producer, config.queuePrefix, log)
   const app = await buildApp({
@@ -25,7 +28,7 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
     metrics,
     queues,
     checkRedis: () => pingRedis(probe, 1000),
-    notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix))
+    notifications: createNotificationIntake(queues, createSubscriptionStore(lookups, config.queuePrefix))
   })
   const url = await app.listen({ port: config.port, host: config.host })
   log.info({ url }, 'web listening')
@@ -37,6 +40,7 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
       await closeQueues(queues)
       producer.disconnect()
       probe.disconnect()
+      lookups.disconnect()
     }
   }
 }
