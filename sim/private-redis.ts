@@ -59,7 +59,11 @@ process.once('exit', () => {
   for (const cleanup of cleanups) cleanup()
 })
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * `ownProcessGroup`: for a long-running parent (the demo) whose Ctrl-C signals the whole
+ * foreground group: Redis must outlive the service processes it stops first.
+ */
+export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}): Promise<PrivateRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT)
   const dir = mkdtempSync(path.join(tmpdir(), 'calstatus-redis-'))
   const port = await freePort()
@@ -69,7 +73,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore' }
+      { stdio: 'ignore', detached: opts.ownProcessGroup ?? false }
     )
     await waitForPort(port, 5000)
   }

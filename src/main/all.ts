@@ -5,8 +5,8 @@ import { exitOnSignals, loadConfigOrExit } from './startup'
 import { startWeb } from './start-web'
 import { startWorker } from './start-worker'
 
-const NOTHING_CONFIGURED = `calstatus: nothing to sync yet: Microsoft 365 and Mattermost are not configured.
-Set these environment variables (README, "Configuration"), then run npm start again:
+const NOTHING_CONFIGURED = `calstatus: Microsoft 365 and Mattermost are not configured, so this is the demo against simulators.
+To run for real, set these environment variables (README, "Configuration") and run npm start again:
   MS_TENANT_ID, MS_CLIENT_ID, MS_CLIENT_SECRET   the Entra app registration (application permissions, admin consent)
   MM_URL, MM_BOT_TOKEN                           the Mattermost site and a bot allowed to edit other users
   PUBLIC_URL                                     https URL Graph can reach, for near-real-time updates
@@ -23,20 +23,25 @@ function nothingConfigured(): boolean {
 }
 
 if (nothingConfigured()) {
+  // The demo: the same web and worker against the simulators (README "Try it").
   process.stdout.write(NOTHING_CONFIGURED)
-  process.exit(1)
+  require('./demo')
+} else {
+  start()
 }
 
-const { config, log } = loadConfigOrExit(process.env, 'all', { requireIntegrations: true })
-Promise.all([startWeb(config, log), startWorker(config, log)]).then(
-  ([web, worker]) =>
-    exitOnSignals(log, async () => {
-      await Promise.all([web.stop(), worker.stop()])
-    }),
-  (err: unknown) => {
-    // A configuration problem found at start-up (a refused token): one line, no stack.
-    if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
-    log.fatal({ err }, 'failed to start')
-    process.exit(1)
-  }
-)
+function start(): void {
+  const { config, log } = loadConfigOrExit(process.env, 'all', { requireIntegrations: true })
+  Promise.all([startWeb(config, log), startWorker(config, log)]).then(
+    ([web, worker]) =>
+      exitOnSignals(log, async () => {
+        await Promise.all([web.stop(), worker.stop()])
+      }),
+    (err: unknown) => {
+      // A configuration problem found at start-up (a refused token): one line, no stack.
+      if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
+      log.fatal({ err }, 'failed to start')
+      process.exit(1)
+    }
+  )
+}

@@ -60,7 +60,8 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   const events = new QueueEvents('sync', { connection: eventsConnection, prefix: '{procfile}' })
   await events.waitUntilReady()
   const job = await queue.add('sync-user', { userId: 'u1', reason: 'procfile-test' })
-  t.same(await job.waitUntilFinished(events, 15_000), { outcome: 'skipped', reason: 'not implemented yet' }, 'worker processed a job after Redis came back')
+  // u1 is nobody the directory enrolled: the real sync job runs and skips them.
+  t.match(await job.waitUntilFinished(events, 15_000), { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } }, 'worker processed a job after Redis came back')
   await queue.close()
   await events.close()
   connection.disconnect()
@@ -125,13 +126,26 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
   }
 })
 
-t.test('npm start with no configuration says what to configure', async (t) => {
+t.test('npm start with no configuration runs the demo against the simulators and stops cleanly', async (t) => {
   assertBuilt()
   const p = startCommand('node dist/src/main/all.js', baseEnv({}))
-  const exit = await p.exited
-  t.equal(exit.code, 1)
-  t.match(p.output(), /Microsoft 365 and Mattermost are not configured/)
-  for (const v of ['MS_TENANT_ID', 'MS_CLIENT_ID', 'MS_CLIENT_SECRET', 'MM_URL', 'MM_BOT_TOKEN', 'PUBLIC_URL']) t.match(p.output(), v)
+  t.teardown(() => p.stop('SIGKILL'))
+  // What to configure for real comes first, then the demo's own lines.
+  await waitFor('the demo intro', 30_000, async () => (/meeting-now\?user=/.test(p.output()) ? true : undefined))
+  const out = p.output()
+  t.match(out, /Microsoft 365 and Mattermost are not configured/)
+  for (const v of ['MS_TENANT_ID', 'MS_CLIENT_ID', 'MS_CLIENT_SECRET', 'MM_URL', 'MM_BOT_TOKEN', 'PUBLIC_URL']) t.match(out, v)
+  // Non-TTY: one line per status change as it happens; the first ones come from the start-up sweep.
+  await waitFor('a status changed by the service', 60_000, async () => (/-> dnd\s+by calstatus/.test(p.output()) ? true : undefined))
+  const control = /curl -X POST '([^']+)'/.exec(p.output())?.[1]
+  t.ok(control, 'prints how to create a meeting starting now')
+  const res = await fetch(control!.replace('user=ada', 'user=zoe'), { method: 'POST' })
+  t.equal(res.status, 201, 'the control URL creates a meeting')
+  await waitFor('zoe to DND through a change notification', 15_000, async () => (/zoe\s+\S+\s+-> dnd\s+by calstatus/.test(p.output()) ? true : undefined))
+  const exit = await p.stop('SIGINT')
+  t.equal(exit.code, 0, 'Ctrl-C stops the demo cleanly')
+  t.ok(exit.ms < 15_000, `stopped in ${exit.ms} ms`)
+  t.notMatch(p.output(), /\n\s+at /, 'no stack trace')
 })
 
 t.test('worker start-up check: a refused bot token stops it with one clear line; a good one is logged', async (t) => {
