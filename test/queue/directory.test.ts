@@ -1,0 +1,115 @@
+import t, { type Test } from 'tap'
+import pino from 'pino'
+import { Redis } from 'ioredis'
+import { Registry } from 'prom-client'
+import { loadConfig } from '../../src/config'
+import { createGraphAdapter } from '../../src/graph/create-graph-adapter'
+import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
+import { createUserStore } from '../../src/store/user-store'
+import { createDirectoryProcessor } from '../../src/queue/processors/directory'
+import { startSimulators } from '../../sim/index'
+import { usePrivateRedis } from '../helpers/redis-server'
+
+// Enrolment (issue 7 "directory") against the Mattermost and Graph simulators: who is synced,
+// with which Graph id, and who leaves. onLeave/onEnrolled are the processor's ports; here they
+// record what the worker would do (cancel wake-ups, create subscriptions, first syncs).
+
+const log = pino({ level: 'silent' })
+
+async function setup(t: Test, syncUsers: 'all' | 'opt-in') {
+  const redisServer = await usePrivateRedis(t)
+  const redis = new Redis(redisServer.url)
+  t.teardown(() => redis.disconnect())
+  const sims = await startSimulators()
+  t.teardown(() => sims.stop())
+  const { config } = loadConfig(sims.env)
+  const registry = new Registry()
+  const graph = createGraphAdapter(config.microsoft!, { log, registry, publicUrl: null })
+  const mm = createMattermostAdapter(config.mattermost!, { log, registry, redis, keyPrefix: '{dir}' })
+  const users = createUserStore(redis, '{dir}')
+  const left: string[] = []
+  const enrolled: string[][] = []
+  const run = createDirectoryProcessor(
+    {
+      listUsers: () => mm.listUsers(),
+      resolveUsers: (emails) => graph.resolveUsers(emails),
+      users,
+      onLeave: async (id) => void left.push(id),
+      onEnrolled: async (ids) => void enrolled.push([...ids].sort()),
+      log
+    },
+    { syncUsers }
+  )
+  return { sims, users, run, left, enrolled }
+}
+
+t.test('SYNC_USERS=all: active people with a mailbox, minus opt-outs; leavers dropped', async (t) => {
+  const { sims, users, run, left, enrolled } = await setup(t, 'all')
+  const a = sims.addPerson({ username: 'anna', email: 'anna@contoso.example', timeZone: 'Europe/Berlin' })
+  const b = sims.addPerson({ username: 'bert', email: 'bert@contoso.example' })
+  const c = sims.addPerson({ username: 'cleo', email: 'cleo@contoso.example' })
+  // In Mattermost only: no mailbox.
+  const nomail = sims.mattermost.driver.addUser({ username: 'nomail', email: 'nomail@elsewhere.example' })
+  // A bot and a deactivated user are never enrolled.
+  sims.mattermost.driver.addBot({ username: 'otherbot' })
+  const gone = sims.addPerson({ username: 'gone', email: 'gone@contoso.example' })
+  sims.mattermost.driver.deactivateUser(gone.mmUserId)
+  await users.setChoice(c.mmUserId, 'out')
+
+  const first = await run()
+  t.equal(first.outcome, 'done')
+  const ids = new Set(await users.enrolledIds())
+  t.ok(ids.has(a.mmUserId) && ids.has(b.mmUserId), 'anna and bert enrolled')
+  t.notOk(ids.has(c.mmUserId), 'cleo opted out')
+  t.notOk(ids.has(gone.mmUserId), 'a deactivated user is not enrolled')
+  const anna = await users.get(a.mmUserId)
+  t.equal(anna?.graphUserId, a.graphUserId, 'Graph id resolved by e-mail')
+  t.equal(anna?.mailbox, 'ok')
+  t.equal(anna?.timeZone, 'Europe/Berlin', 'time zone from Mattermost')
+  t.equal((await users.get(nomail.id))?.mailbox, 'unknown', 'no mailbox: known, not synced')
+  t.same(enrolled, [[a.mmUserId, b.mmUserId].sort()], 'subscriptions and first syncs for the two with a mailbox')
+
+  // Nothing changed: nobody is resolved or enrolled again.
+  const batchesBefore = sims.graph.counters().batches
+  const second = await run()
+  t.match(second, { outcome: 'done', detail: { resolved: 0, newlyEnrolled: 0, left: 0 } })
+  t.equal(sims.graph.counters().batches, batchesBefore, 'no Graph request when nothing changed')
+  t.equal(enrolled.length, 1)
+
+  // Bert leaves Mattermost, Anna opts out, Cleo opts back in.
+  sims.mattermost.driver.deactivateUser(b.mmUserId)
+  await users.setChoice(a.mmUserId, 'out')
+  await users.setChoice(c.mmUserId, null)
+  const third = await run()
+  t.match(third, { detail: { left: 2 } })
+  t.same(left.sort(), [a.mmUserId, b.mmUserId].sort(), 'onLeave for the leaver and the opt-out')
+  t.equal(await users.get(b.mmUserId), null, "a leaver's state is dropped")
+  t.same(enrolled[1], [c.mmUserId], 'cleo enrolled after opting back in')
+})
+
+t.test('SYNC_USERS=opt-in: only people who turned it on', async (t) => {
+  const { sims, users, run } = await setup(t, 'opt-in')
+  const a = sims.addPerson({ username: 'anna', email: 'anna@contoso.example' })
+  const b = sims.addPerson({ username: 'bert', email: 'bert@contoso.example' })
+  await users.setChoice(b.mmUserId, 'in')
+  await run()
+  t.same(await users.enrolledIds(), [b.mmUserId], 'only bert')
+  t.notOk(await users.get(a.mmUserId))
+})
+
+t.test('an e-mail change is resolved again; many users resolve in batches', async (t) => {
+  const { sims, users, run, enrolled } = await setup(t, 'all')
+  const people = Array.from({ length: 130 }, (_, i) => sims.addPerson({ username: `person${i}`, email: `p${i}@contoso.example` }))
+  await run()
+  t.equal(enrolled[0]?.length, 130, 'all 130 enrolled with a Graph id (the seeded sysadmin has no mailbox)')
+  const batches = sims.graph.counters().requestsByRoute['POST /v1.0/$batch'] ?? 0
+  t.ok(batches <= 2 * Math.ceil(130 / 20), `${batches} $batch requests for 130 users (20 per batch, a second round for mail-only addresses at most)`)
+  // p0 gets a new address in both systems (a rename).
+  const p0 = people[0]!
+  sims.graph.driver.updateUser(p0.graphUserId, { mail: 'p0.new@contoso.example', userPrincipalName: 'p0.new@contoso.example' })
+  sims.mattermost.driver.updateUser(p0.mmUserId, { email: 'p0.new@contoso.example' })
+  const again = await run()
+  t.match(again, { detail: { resolved: 1, newlyEnrolled: 0 } }, 'only the changed one is asked about; same Graph id, no new enrolment')
+  t.equal((await users.get(p0.mmUserId))?.email, 'p0.new@contoso.example')
+  t.equal(enrolled.length, 1)
+})
