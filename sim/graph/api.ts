@@ -1,6 +1,7 @@
 import type { IssuedToken } from '../shared/token-registry'
 import type { Stats } from './counters'
 import { badRequest, graphError, type ApiResponse } from './graph-error'
+import { handleCalendarView } from './calendar-view'
 import { handleGetSchedule, schedulesOf } from './get-schedule'
 import type { Subscriptions } from './subscriptions'
 import type { Tenant } from './tenant'
@@ -85,6 +86,7 @@ function template(segments: string[]): string {
     if (n === 1) return '/users'
     if (n === 2) return '/users/{id}'
     if (n === 4 && eq(c, 'calendar') && eq(d, 'getSchedule')) return '/users/{id}/calendar/getSchedule'
+    if (n === 3 && eq(c, 'calendarView')) return '/users/{id}/calendarView'
   }
   if (eq(a, 'subscriptions')) {
     if (n === 1) return '/subscriptions'
@@ -146,6 +148,17 @@ export function createApi(deps: ApiDeps): Api {
           pathMailbox: mailboxKey(ref),
           isGetSchedule: true,
           run: () => handleGetSchedule(tenant, ref, req.body, req.headers['prefer'])
+        }
+      }
+      case '/users/{id}/calendarView': {
+        if (m !== 'GET') return { kind: 'error', template: tpl, res: methodNotAllowed() }
+        const ref = segments[1]!
+        return {
+          kind: 'route',
+          template: tpl,
+          throttle: mailboxTarget(ref),
+          pathMailbox: mailboxKey(ref),
+          run: () => handleCalendarView(tenant, ref, query, req.headers['prefer'], { baseUrl: deps.baseUrl(), latency: deps.latency(), sleep: deps.sleep })
         }
       }
       case '/subscriptions':
