@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTokenRegistry } from '../../sim/shared/token-registry'
-import { startGraphSim, type GraphSim, type GraphSimOptions } from '../../sim/graph/server'
+import { startGraphSim, type GraphSimOptions } from '../../sim/graph/server'
 import { simHttps, type SimHttpResponse } from '../../sim/graph/https-client'
 
 // Subscriptions (graph.md "Change notifications"): the validation handshake, limits, 409 on a
