@@ -61,31 +61,38 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
     }
   }
 
-  const renew = async (subscriptionId: string, failures: string[], reauthorize = false): Promise<void> => {
+  /** 'renewed', 'recreated' (Graph no longer knew it), or 'failed'. */
+  const renew = async (subscriptionId: string, failures: string[], reauthorize = false): Promise<'renewed' | 'recreated' | 'failed' | 'unknown'> => {
     const sub = await deps.subscriptions.get(subscriptionId)
-    if (!sub) return
+    if (!sub) return 'unknown'
     try {
       if (reauthorize) await deps.api.reauthorize(subscriptionId)
       const { expirationDateTime } = await deps.api.renew(subscriptionId)
       await deps.subscriptions.save({ ...sub, expiresAt: Date.parse(expirationDateTime), lastRenewedAt: now(), lastError: null })
+      return 'renewed'
     } catch (err) {
       if (err instanceof SubscriptionGoneError) {
         // Graph no longer knows it: forget it and make a new one.
         await deps.subscriptions.remove(subscriptionId)
+        const before = failures.length
         await create(sub.mmUserId, failures)
-        return
+        return failures.length === before ? 'recreated' : 'failed'
       }
       failures.push(`${subscriptionId}: ${(err as Error).message}`)
       await deps.subscriptions.setError(subscriptionId, (err as Error).message)
+      return 'failed'
     }
   }
 
   return async (data: JobDataMap['subscriptions']): Promise<JobResult> => {
     const failures: string[] = []
     const counts = { created: 0, renewed: 0, deleted: 0 }
+    const tally = (outcome: 'renewed' | 'recreated' | 'failed' | 'unknown'): void => {
+      if (outcome === 'renewed') counts.renewed += 1
+      else if (outcome === 'recreated') counts.created += 1
+    }
     if (data.reason === 'reauthorize') {
-      await inPool(data.subscriptionIds ?? [], opts.concurrency, (id) => renew(id, failures, true))
-      counts.renewed = (data.subscriptionIds ?? []).length - failures.length
+      await inPool(data.subscriptionIds ?? [], opts.concurrency, async (id) => tally(await renew(id, failures, true)))
     } else if (data.reason === 'removed' || data.reason === 'enrolment') {
       const ids = (data.mmUserIds ?? []).slice(0, opts.maxCreatesPerRun)
       if (data.reason === 'removed') {
@@ -98,6 +105,21 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       counts.created = ids.length - failures.length
     } else {
       const enrolled = new Set(await deps.users.enrolledIds())
+      // 0. Graph can drop a subscription without a lifecycle event: whatever it no longer
+      //    lists is forgotten here and created again in step 3 (else the user would get no
+      //    notifications until the renewal's 404, half a lifetime later). One GET per 100.
+      let vanished = 0
+      try {
+        const inGraph = new Set((await deps.api.list()).map((x) => x.id))
+        const stored = await deps.subscriptions.expiringBefore(Number.POSITIVE_INFINITY, 1_000_000)
+        for (const id of stored.filter((x) => !inGraph.has(x))) {
+          await deps.subscriptions.remove(id)
+          vanished += 1
+        }
+      } catch (err) {
+        failures.push(`listing subscriptions: ${(err as Error).message}`)
+      }
+      if (vanished > 0) deps.log.warn({ vanished }, 'subscriptions Graph no longer has; creating new ones')
       // 1. Users who left or opted out lose their subscription.
       const held = await deps.subscriptions.expiringBefore(Number.POSITIVE_INFINITY, 1_000_000)
       const heldSubs = await deps.subscriptions.getMany(held)
@@ -114,8 +136,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       // 2. Renew those with less than half their lifetime left.
       const due = await deps.subscriptions.expiringBefore(now() + renewWindowMs, 1_000_000)
       const dueLive = due.filter((id) => heldSubs.get(id) && enrolled.has(heldSubs.get(id)?.mmUserId ?? ''))
-      await inPool(dueLive, opts.concurrency, (id) => renew(id, failures))
-      counts.renewed = dueLive.length
+      await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, failures)))
       // 3. Create the missing ones, at most maxCreatesPerRun this run.
       const withSub = new Set([...heldSubs.values()].map((s) => s.mmUserId))
       const users = await deps.users.getMany([...enrolled].filter((id) => !withSub.has(id)))
@@ -123,7 +144,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       const batch = missing.slice(0, opts.maxCreatesPerRun)
       const before = failures.length
       await inPool(batch, opts.concurrency, (id) => create(id, failures))
-      counts.created = batch.length - (failures.length - before)
+      counts.created += batch.length - (failures.length - before)
       if (missing.length > batch.length) deps.log.info({ waiting: missing.length - batch.length }, 'more subscriptions to create in later runs')
     }
     const total = await deps.subscriptions.count()

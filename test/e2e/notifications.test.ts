@@ -1,0 +1,267 @@
+import t, { type Test } from 'tap'
+import { Redis } from 'ioredis'
+import { startService, type RunningService } from '../helpers/service'
+import { waitFor } from '../helpers/processes'
+import { createSubscriptionStore } from '../../src/store/subscription-store'
+import { createUserStore } from '../../src/store/user-store'
+import type { Simulators } from '../../sim/index'
+import type { DeliveryRecord, NotificationItem } from '../../sim/graph/server'
+
+// Issue 8 end to end: the real web and worker processes (Procfile) against the three
+// simulators with a private Redis. Graph's change notifications and lifecycle events reach the
+// web process over real HTTP; statuses are read from the Mattermost simulator's history.
+
+const S = 1000
+const MINUTE = 60 * S
+
+interface Person {
+  name: string
+  mmUserId: string
+  graphUserId: string
+}
+
+const statusChanges = (sims: Simulators, userId: string) => sims.mattermost.history.statuses.filter((c) => c.userId === userId)
+const byService = (sims: Simulators) => (who: string) => who === `api:${sims.mattermost.botUserId}`
+
+async function waitForStatus(sims: Simulators, p: Person, status: string, afterMs: number, timeoutMs: number): Promise<number> {
+  return waitFor(`${p.name} -> ${status}`, timeoutMs, async () => statusChanges(sims, p.mmUserId).find((c) => c.to === status && c.time >= afterMs)?.time)
+}
+
+const subOf = (sims: Simulators, p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Never DND over DND by the service (it would strand the user in DND), never the same DM twice. */
+function checkNoDoubleWrites(t: Test, svc: RunningService, people: Person[]): void {
+  const { sims } = svc
+  const ours = byService(sims)
+  for (const p of people) {
+    const dndOverDnd = statusChanges(sims, p.mmUserId).filter((c) => ours(c.who) && c.from === 'dnd' && c.to === 'dnd')
+    t.equal(dndOverDnd.length, 0, `${p.name}: never DND over DND`)
+  }
+  const seen = new Set<string>()
+  for (const dm of sims.mattermost.history.posts.filter((x) => x.kind === 'create')) {
+    const key = `${dm.channelId}:${dm.message}`
+    if (seen.has(key)) t.fail(`a DM sent twice: ${dm.message.slice(0, 60)}`)
+    seen.add(key)
+  }
+}
+
+t.test('change notifications and lifecycle events, end to end', async (t) => {
+  const people: Record<string, Person> = {}
+  const names = ['lat1', 'lat2', 'lat3', 'lat4', 'lat5', 'reauth', 'removed', 'missed', 'dup1', 'dup2', 'dup3', 'dup4']
+  const svc = await startService(t, {
+    workers: 1,
+    // No sweep during the test: what heals a user here is the notification or lifecycle path.
+    env: { SWEEP_INTERVAL_SECONDS: '600' },
+    before: (sims) => {
+      for (const name of names) {
+        const ids = sims.addPerson({ username: name, email: `${name}@example.com`, timeZone: 'Europe/Berlin' })
+        people[name] = { name, ...ids }
+        sims.mattermost.driver.presence(ids.mmUserId, 'active')
+      }
+    }
+  })
+  const { sims } = svc
+  t.teardown(() => {
+    if (t.passing()) return
+    t.comment(svc.output().slice(-6000))
+  })
+  const redis = new Redis(svc.redis.url)
+  t.teardown(() => redis.disconnect())
+  const store = createSubscriptionStore(redis, svc.prefix)
+  const users = createUserStore(redis, svc.prefix)
+  const everyone = Object.values(people)
+  const P = (name: string) => people[name]!
+
+  // Every enrolled user has a subscription in Graph and in our store, and the enrolment syncs ran.
+  await waitFor('a subscription for everyone', 30 * S, async () => {
+    for (const p of everyone) {
+      const g = subOf(sims, p)
+      if (!g || (await store.byUser(p.mmUserId))?.id !== g.id) return undefined
+    }
+    return true
+  })
+  await waitFor('enrolment syncs', 20 * S, async () => {
+    const recs = await users.getMany(everyone.map((p) => p.mmUserId))
+    return [...recs.values()].every((u) => u.lastSyncAt > 0) && recs.size === everyone.length ? true : undefined
+  })
+
+  await t.test("a meeting created through the Graph simulator turns the user to DND within 1 s of the notification's delivery", async (t) => {
+    const figures: Array<{ name: string; fromAnswer: number; fromPost: number; fromChange: number }> = []
+    for (const p of ['lat1', 'lat2', 'lat3', 'lat4', 'lat5'].map(P)) {
+      const sub = subOf(sims, p)!
+      const added = Date.now()
+      sims.graph.driver.addEvent(p.graphUserId, { start: added, end: added + 30 * MINUTE, showAs: 'busy', subject: 'Sudden call' })
+      const dndAt = await waitForStatus(sims, p, 'dnd', added, 10 * S)
+      const delivery = sims.graph.history.deliveries.find(
+        (r) => r.kind === 'notification' && r.status >= 200 && r.status < 300 && r.time >= added && r.items.some((i) => i.subscriptionId === sub.id)
+      )
+      if (!delivery) {
+        t.fail(`${p.name}: no delivery record for subscription ${sub.id}`)
+        continue
+      }
+      const fromAnswer = dndAt - delivery.time
+      figures.push({ name: p.name, fromAnswer, fromPost: Math.round(dndAt - (delivery.time - delivery.latencyMs)), fromChange: dndAt - added })
+      t.ok(fromAnswer <= 1000, `${p.name}: DND ${fromAnswer} ms after the notification was delivered (answered ${delivery.status} in ${delivery.latencyMs} ms)`)
+      const dnd = statusChanges(sims, p.mmUserId).find((c) => c.to === 'dnd')!
+      t.ok(byService(sims)(dnd.who), `${p.name}: set by the service`)
+      // Let the custom status and DM land before the next one, so the figures are one at a time.
+      await sleep(300)
+    }
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b)
+    const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? NaN
+    const a = figures.map((f) => f.fromAnswer)
+    t.comment(
+      `DND after the delivery's answer: median ${median(a)} ms, min ${Math.min(...a)}, max ${Math.max(...a)} (${figures
+        .map((f) => `${f.name} ${f.fromAnswer}`)
+        .join(', ')}); after the POST was sent: median ${median(figures.map((f) => f.fromPost))} ms; after the calendar change: median ${median(figures.map((f) => f.fromChange))} ms`
+    )
+  })
+
+  await t.test('lifecycle: reauthorizationRequired renews the subscription', async (t) => {
+    const p = P('reauth')
+    const sub = subOf(sims, p)!
+    const stored = (await store.byUser(p.mmUserId))!
+    const route = (k: string) => sims.graph.counters().requestsByRoute[k] ?? 0
+    const reauthBefore = route('POST /v1.0/subscriptions/{id}/reauthorize')
+    const patchBefore = route('PATCH /v1.0/subscriptions/{id}')
+    const rec = await sims.graph.driver.sendLifecycle(sub.id, 'reauthorizationRequired')
+    t.equal(rec?.status, 202, 'the lifecycle event was accepted')
+    const renewed = await waitFor('expiry extended in Graph', 10 * S, async () => {
+      const now = sims.graph.driver.subscription(sub.id)
+      return now && now.expiresAt > sub.expiresAt ? now : undefined
+    })
+    t.ok(renewed.expiresAt > sub.expiresAt, `expiry extended by ${((renewed.expiresAt - sub.expiresAt) / S).toFixed(1)} s`)
+    t.equal(route('POST /v1.0/subscriptions/{id}/reauthorize') - reauthBefore, 1, 'reauthorized in Graph')
+    t.equal(route('PATCH /v1.0/subscriptions/{id}') - patchBefore, 1, 'and renewed (PATCH expirationDateTime)')
+    const after = await waitFor('store updated', 5 * S, async () => {
+      const s = await store.byUser(p.mmUserId)
+      return s && s.expiresAt === renewed.expiresAt ? s : undefined
+    })
+    t.equal(after.id, sub.id, 'the same subscription')
+    t.ok(after.lastRenewedAt > stored.lastRenewedAt, 'last renewal recorded')
+    t.equal(after.clientState, stored.clientState, 'same secret')
+  })
+
+  await t.test('lifecycle: subscriptionRemoved makes a new subscription and syncs the user', async (t) => {
+    const p = P('removed')
+    const old = subOf(sims, p)!
+    // A change whose notification is lost: only the resync can show it.
+    sims.graph.driver.setDelivery({ drop: 1 })
+    const changed = Date.now()
+    sims.graph.driver.addEvent(p.graphUserId, { start: changed, end: changed + 30 * MINUTE, showAs: 'busy', subject: 'Lost change' })
+    await sleep(300)
+    t.equal(statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed).length, 0, 'nothing happened: the notification was dropped')
+    const sent = Date.now()
+    const rec = await sims.graph.driver.sendLifecycle(old.id, 'subscriptionRemoved')
+    t.equal(rec?.status, 202, 'the lifecycle event was accepted')
+    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 5 * S)
+    t.ok(dndAt - sent <= 2 * S, `synced: DND ${dndAt - sent} ms after subscriptionRemoved`)
+    const fresh = await waitFor('a new subscription in Graph', 10 * S, async () => {
+      const s = subOf(sims, p)
+      return s && s.id !== old.id ? s : undefined
+    })
+    t.not(fresh.id, old.id, 'a new subscription')
+    const stored = await waitFor('the new one stored', 5 * S, async () => {
+      const s = await store.byUser(p.mmUserId)
+      return s?.id === fresh.id ? s : undefined
+    })
+    t.equal(stored.clientState, fresh.clientState, 'with the secret Graph holds')
+    t.equal(await store.get(old.id), null, 'the old one is forgotten')
+    t.equal(sims.graph.driver.subscriptions().filter((s) => s.userId === p.graphUserId).length, 1, 'exactly one in Graph')
+    sims.graph.driver.setDelivery({ drop: 0 })
+
+    // The new subscription works: a cancellation arrives through it.
+    const ev = sims.graph.driver.listEvents(p.graphUserId)[0]!
+    const cancelled = Date.now()
+    sims.graph.driver.deleteEvent(p.graphUserId, ev.id)
+    const backAt = await waitForStatus(sims, p, 'online', cancelled, 5 * S)
+    t.ok(backAt - cancelled <= 2 * S, `online ${backAt - cancelled} ms after the cancellation, via the new subscription`)
+    t.ok(
+      sims.graph.history.deliveries.some((r) => r.kind === 'notification' && r.time >= cancelled && r.items.some((i) => i.subscriptionId === fresh.id) && r.status === 202),
+      'the notification came on the new subscription and was accepted'
+    )
+  })
+
+  await t.test('lifecycle: missed resyncs the user', async (t) => {
+    const p = P('missed')
+    const sub = subOf(sims, p)!
+    sims.graph.driver.setDelivery({ paused: true })
+    const changed = Date.now()
+    sims.graph.driver.addEvent(p.graphUserId, { start: changed, end: changed + 30 * MINUTE, showAs: 'busy', subject: 'Held back' })
+    await sleep(300)
+    t.equal(statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed).length, 0, 'nothing happened: deliveries are paused')
+    const sent = Date.now()
+    const rec = await sims.graph.driver.sendLifecycle(sub.id, 'missed')
+    t.equal(rec?.status, 202, 'the lifecycle event was accepted')
+    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 5 * S)
+    t.ok(dndAt - sent <= 2 * S, `DND ${dndAt - sent} ms after "missed"`)
+    t.equal(subOf(sims, p)?.id, sub.id, 'the subscription stays')
+    // The held notification finally arrives: it changes nothing.
+    sims.graph.driver.setDelivery({ paused: false })
+    await sims.graph.driver.deliveryIdle()
+    await sleep(1500)
+    const writes = statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed)
+    t.same(writes.map((c) => c.to), ['dnd'], 'one DND, nothing after the late notification')
+  })
+
+  await t.test('duplicated and reordered deliveries: statuses right, nothing written twice', async (t) => {
+    const [d1, d2, d3, d4] = ['dup1', 'dup2', 'dup3', 'dup4'].map(P) as [Person, Person, Person, Person]
+    const dupBefore = sims.graph.counters().notificationsDuplicated
+    sims.graph.driver.setDelivery({ duplicate: 1, reorder: true })
+    const start = Date.now()
+    const evs = [d1, d2, d3, d4].map((p) => sims.graph.driver.addEvent(p.graphUserId, { start, end: start + 30 * MINUTE, showAs: 'busy', subject: `Meeting of ${p.name}` }))
+    // d3 also gets a second change right away (an update of the same event).
+    sims.graph.driver.updateEvent(d3.graphUserId, evs[2]!.id, { subject: 'Renamed' })
+    for (const p of [d1, d2, d3, d4]) await waitForStatus(sims, p, 'dnd', start, 5 * S)
+    await sims.graph.driver.deliveryIdle()
+    await sleep(800)
+    // d2's meeting is cancelled: several notifications, duplicated and shuffled.
+    const cancelled = Date.now()
+    sims.graph.driver.deleteEvent(d2.graphUserId, evs[1]!.id)
+    await waitForStatus(sims, d2, 'online', cancelled, 5 * S)
+    await sims.graph.driver.deliveryIdle()
+
+    // A stale duplicate long after the fact (Graph's at-least-once delivery): replayed as is.
+    const firstOfD1 = sims.graph.history.deliveries.find(
+      (r: DeliveryRecord) => r.kind === 'notification' && r.status === 202 && r.time >= start && r.items.some((i) => i.subscriptionId === subOf(sims, d1)?.id)
+    )
+    t.ok(firstOfD1, 'a delivery for dup1 to replay')
+    if (firstOfD1) {
+      const items = (firstOfD1.items as NotificationItem[]).filter((i) => i.subscriptionId === subOf(sims, d1)?.id)
+      const res = await fetch(`${svc.webUrl}/graph/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: items }) })
+      t.equal(res.status, 202, 'the replay is accepted (authentic)')
+    }
+    await sleep(1500)
+    sims.graph.driver.setDelivery({ duplicate: 0, reorder: false })
+
+    const dups = sims.graph.counters().notificationsDuplicated - dupBefore
+    t.ok(dups >= 5, `${dups} notifications were delivered twice`)
+    const ours = byService(sims)
+    for (const p of [d1, d3, d4]) {
+      t.equal(sims.mattermost.driver.status(p.mmUserId).status, 'dnd', `${p.name} is in DND`)
+      const writes = statusChanges(sims, p.mmUserId).filter((c) => c.time >= start && ours(c.who))
+      t.same(writes.map((c) => c.to), ['dnd'], `${p.name}: exactly one status write`)
+      const cs = sims.mattermost.history.customStatuses.filter((c) => c.userId === p.mmUserId && c.time >= start && c.action === 'set')
+      t.equal(cs.length, 1, `${p.name}: the custom status set once`)
+    }
+    t.equal(sims.mattermost.driver.status(d2.mmUserId).status, 'online', 'dup2 is back online after the cancellation')
+    t.same(
+      statusChanges(sims, d2.mmUserId)
+        .filter((c) => c.time >= start && ours(c.who))
+        .map((c) => c.to),
+      ['dnd', 'online'],
+      'dup2: DND then online, once each'
+    )
+    const dmsAfter = sims.mattermost.history.posts.filter((x) => x.kind === 'create' && x.time >= start)
+    const dmUsers = [d1, d2, d3, d4].map((p) => sims.mattermost.driver.directChannelId(sims.mattermost.botUserId, p.mmUserId))
+    for (const [i, ch] of dmUsers.entries()) {
+      t.equal(dmsAfter.filter((x) => x.channelId === ch).length, 1, `dup${i + 1}: one DM for the meeting`)
+    }
+  })
+
+  checkNoDoubleWrites(t, svc, everyone)
+  t.same(sims.mattermost.contractViolations, [], 'every Mattermost request matched the OpenAPI contract')
+  t.equal(sims.graph.counters().earlyRetries, 0, 'no Graph request came back before its Retry-After')
+})
