@@ -267,6 +267,15 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
+  // Node 20: on a keep-alive TLS socket, a request that arrives while a large answer (400
+  // people's schedules, hundreds of KB) is still being written can fail to parse (HPE_PAUSED):
+  // the server answers 400 and closes, the client sees "other side closed". A write buffer
+  // large enough for any answer keeps the parser from being paused. (Seen in the benchmarks;
+  // reproduced with a bare node:https server.)
+  server.on('secureConnection', (socket) => {
+    const state = (socket as unknown as { _writableState?: { highWaterMark: number } })._writableState
+    if (state) state.highWaterMark = Math.max(state.highWaterMark, 16 << 20)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())

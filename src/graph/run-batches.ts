@@ -52,14 +52,29 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
   let pending: Pending<U>[] = units.map((unit) => ({ unit, attempts: 0, notBefore: 0 }))
   const inflight = new Set<Promise<void>>()
 
-  const later = (p: Pending<U>, afterSeconds: number | undefined, reason: string): void => {
+  /**
+   * Delays for the items of one answer. Items that waited on the same Retry-After (or the same
+   * backoff step) get the same time, so they go out again together in one batch instead of
+   * one small batch each; the jitter spreads different answers, not the items of one.
+   */
+  const delays = (): ((attempts: number, afterSeconds: number | undefined) => number) => {
+    const jitter = Math.random() * 250
+    const backoff = new Map<number, number>()
+    return (attempts, afterSeconds) => {
+      // Graph's Retry-After is a floor, never a suggestion: wait at least that long.
+      if (afterSeconds !== undefined) return afterSeconds * 1000 + jitter
+      if (!backoff.has(attempts)) backoff.set(attempts, backoffMs(attempts, base, MAX_BACKOFF_MS))
+      return backoff.get(attempts) as number
+    }
+  }
+
+  const later = (p: Pending<U>, afterSeconds: number | undefined, reason: string, delayOf: ReturnType<typeof delays>): void => {
     p.attempts += 1
     if (p.attempts >= opts.maxAttempts) {
       opts.onGiveUp(p.unit, `${reason} (gave up after ${p.attempts} attempts)`)
       return
     }
-    // Graph's Retry-After is a floor, never a suggestion: wait at least that long.
-    const delay = afterSeconds !== undefined ? afterSeconds * 1000 + Math.random() * 250 : backoffMs(p.attempts, base, MAX_BACKOFF_MS)
+    const delay = delayOf(p.attempts, afterSeconds)
     metrics.retryDelay.observe({ kind: opts.kind }, delay / 1000)
     stats.retries += 1
     p.notBefore = Date.now() + delay
@@ -68,6 +83,7 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
 
   const send = async (group: Pending<U>[]): Promise<void> => {
     stats.httpRequests += 1
+    const delayOf = delays()
     let answers: Map<string, BatchItemResponse>
     try {
       answers = await client.batch(group.map((p) => p.unit).map(opts.toRequest), opts.kind)
@@ -75,7 +91,7 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
       // The whole batch failed (after the client's own retries): every item waits and retries.
       const e = err as Error
       const after = err instanceof GraphRequestError ? err.retryAfterSeconds : undefined
-      for (const p of group) later(p, after, `batch failed: ${e.message}`)
+      for (const p of group) later(p, after, `batch failed: ${e.message}`, delayOf)
       return
     }
     for (const p of group) {
@@ -87,7 +103,7 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
         p.notBefore = 0
         pending.push(p)
       } else if ('retry' in verdict) {
-        later(p, verdict.afterSeconds, verdict.reason)
+        later(p, verdict.afterSeconds, verdict.reason, delayOf)
       }
     }
   }

@@ -32,11 +32,13 @@ if (nothingConfigured()) {
 
 function start(): void {
   const { config, log } = loadConfigOrExit(process.env, 'all', { requireIntegrations: true })
-  Promise.all([startWeb(config, log), startWorker(config, log)]).then(
-    ([web, worker]) =>
-      exitOnSignals(log, async () => {
-        await Promise.all([web.stop(), worker.stop()])
-      }),
+  const starting = Promise.all([startWeb(config, log), startWorker(config, log)])
+  // Handlers from the first moment: a signal while starting waits for the start, then stops.
+  exitOnSignals(log, async () => {
+    const [web, worker] = await starting
+    await Promise.all([web.stop(), worker.stop()])
+  })
+  starting.catch(
     (err: unknown) => {
       // A configuration problem found at start-up (a refused token): one line, no stack.
       if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
