@@ -79,8 +79,8 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
   return {
     metricsUrl,
     async stop() {
-      const { forced } = await set.close(config.shutdownTimeoutSeconds * 1000)
-      if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, 'active jobs did not finish in time; BullMQ will retry them')
+      const { forced, cutOff } = await set.close(config.shutdownTimeoutSeconds * 1000)
+      if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds, jobs: cutOff }, 'active jobs did not finish in time; BullMQ will retry them')
       if (server) {
         server.closeAllConnections()
         await new Promise<void>((resolve) => server?.close(() => resolve()))

@@ -7,7 +7,7 @@ import { QUEUE_NAMES, jobNamesOf, type JobName, type JobResult, type Processors,
 export interface WorkerSet {
   workers: Worker[]
   /** Stop taking jobs, let active ones finish for at most `timeoutMs`, then force-close. */
-  close(timeoutMs: number): Promise<{ forced: boolean }>
+  close(timeoutMs: number): Promise<{ forced: boolean; cutOff: string[] }>
 }
 
 export interface StartWorkersOptions {
@@ -22,6 +22,8 @@ export interface StartWorkersOptions {
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 50, sweep: 4, maintenance: 2 }
 
 export function startWorkers(opts: StartWorkersOptions): WorkerSet {
+  // What is running now, so a forced shutdown can say which jobs it cut off.
+  const active = new Map<string, string>()
   const workers = QUEUE_NAMES.map((queue) => {
     const names = new Set<string>(jobNamesOf(queue))
     const worker = new Worker<unknown, JobResult, string>(
@@ -34,6 +36,8 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
         }
         const processor = opts.processors[job.name as JobName] as (j: Job<unknown, JobResult, string>) => Promise<JobResult>
         const stop = opts.metrics.jobDuration.startTimer({ queue, name: job.name })
+        const key = `${queue}:${job.id ?? '?'}`
+        active.set(key, `${job.name} ${job.id ?? ''} since ${new Date().toISOString()}`)
         try {
           const result = await processor(job)
           opts.metrics.jobs.inc({ queue, name: job.name, outcome: result.outcome === 'skipped' ? 'skipped' : 'completed' })
@@ -43,6 +47,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
           throw err
         } finally {
           stop()
+          active.delete(key)
         }
       },
       {
@@ -74,8 +79,9 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
       })
       const forced = await Promise.race([drained, deadline])
       clearTimeout(timer)
+      const cutOff = forced ? [...active.values()] : []
       await Promise.all(workers.map((w) => w.close(forced)))
-      return { forced }
+      return { forced, cutOff }
     }
   }
 }
