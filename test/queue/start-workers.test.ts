@@ -80,7 +80,7 @@ t.test('jobs are dispatched by name to their typed processor, on their own queue
   t.equal(closed, false, 'close waits for the active job')
   await maintenance.add('directory', { reason: 'after-close' })
   release.resolve()
-  t.same(await closing, { forced: false })
+  t.same(await closing, { forced: false, cutOff: [] })
   t.same(await slowJob.waitUntilFinished(maintenanceEvents, 5000), { outcome: 'done', detail: { finished: true } })
   t.same(seen, ['sync-user:u1:test', 'directory:slow'], 'the job added after close was not taken')
   t.equal(await maintenance.getWaitingCount(), 1, 'it waits in Redis for the next worker')
@@ -114,6 +114,8 @@ t.test('close is bounded: a job that never ends is left to BullMQ after the time
   await sweep.add('sweep', {})
   await running.promise
   const t0 = Date.now()
-  t.same(await set.close(300), { forced: true })
+  const closed = await set.close(300)
+  t.equal(closed.forced, true)
+  t.match(closed.cutOff, [/^sweep \S+ since /], 'names the job it cut off')
   t.ok(Date.now() - t0 < 3000, 'returns soon after the timeout')
 })
