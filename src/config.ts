@@ -71,7 +71,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'MS_CLIENT_SECRET', default: 'required', meaning: 'app registration client secret' },
   { name: 'MS_AUTHORITY_HOST', default: 'https://login.microsoftonline.com', meaning: 'identity host (a sovereign cloud, or a simulator); https' },
   { name: 'MS_GRAPH_URL', default: 'https://graph.microsoft.com', meaning: 'Graph host (a sovereign cloud, or a simulator); https' },
-  { name: 'GRAPH_MAX_CONCURRENT_BATCHES', default: '10', meaning: 'Graph $batch requests (400 users each) in flight at once per process (1..50)' },
+  { name: 'GRAPH_MAX_CONCURRENT_BATCHES', default: '10', meaning: 'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker (1..50)' },
   { name: 'GRAPH_TIMEOUT_SECONDS', default: '30', meaning: 'timeout of one Graph HTTP attempt (1..300)' },
   { name: 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', default: '4200', meaning: 'lifetime asked for change-notification subscriptions (60..10080; renewed well before expiry)' },
   { name: 'MM_URL', default: 'required', meaning: 'Mattermost site URL' },

@@ -98,14 +98,25 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
     manualTimezone: tz?.manualTimezone ?? base.manualTimezone
   })
 
+  // Indexes by username and e-mail (users are never removed, only deactivated): 100,000
+  // users for the benchmarks must not cost a scan each.
+  const byUsernameIndex = new Map<string, string>()
+  const byEmailIndex = new Map<string, string>()
   const checkUnique = (u: { id: string; username: string; email: string }): void => {
     if (!USERNAME.test(u.username)) throw new Error(`mattermost sim: invalid username "${u.username}" (3-22 of [a-z0-9._-], starting with a letter)`)
     if (!/^[^\s@]+@[^\s@]+$/.test(u.email)) throw new Error(`mattermost sim: invalid email "${u.email}"`)
-    for (const other of users.values()) {
-      if (other.id === u.id) continue
-      if (other.username === u.username) throw new Error(`mattermost sim: username ${u.username} taken`)
-      if (other.email === u.email) throw new Error(`mattermost sim: email ${u.email} taken`)
+    const sameName = byUsernameIndex.get(u.username)
+    if (sameName !== undefined && sameName !== u.id) throw new Error(`mattermost sim: username ${u.username} taken`)
+    const sameEmail = byEmailIndex.get(u.email)
+    if (sameEmail !== undefined && sameEmail !== u.id) throw new Error(`mattermost sim: email ${u.email} taken`)
+  }
+  const index = (before: SimUser | undefined, after: SimUser): void => {
+    if (before) {
+      byUsernameIndex.delete(before.username)
+      byEmailIndex.delete(before.email)
     }
+    byUsernameIndex.set(after.username, after.id)
+    byEmailIndex.set(after.email, after.id)
   }
 
   const dir: UserDirectory = {
@@ -143,6 +154,7 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
       }
       checkUnique(user)
       users.set(id, user)
+      index(undefined, user)
       deps.onAdd?.(user)
       return user
     },
@@ -166,18 +178,17 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
       }
       checkUnique(next)
       users.set(id, next)
+      index(u, next)
       return next
     },
     get: (id) => users.get(id),
     byEmail(email) {
-      const e = email.toLowerCase()
-      for (const u of users.values()) if (u.email === e) return u
-      return undefined
+      const id = byEmailIndex.get(email.toLowerCase())
+      return id === undefined ? undefined : users.get(id)
     },
     byUsername(username) {
-      const n = username.toLowerCase()
-      for (const u of users.values()) if (u.username === n) return u
-      return undefined
+      const id = byUsernameIndex.get(username.toLowerCase())
+      return id === undefined ? undefined : users.get(id)
     },
     setDeleted(id, deleted) {
       dir.update(id, { deleted })
