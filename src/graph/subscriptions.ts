@@ -31,7 +31,17 @@ export interface SubscriptionsApi {
    * resource) the existing one is adopted when `knownClientState` returns its secret, else it
    * is deleted and created again so that its clientState is one we hold.
    */
-  create(graphUserId: string, opts?: { knownClientState?: (subscriptionId: string) => string | null }): Promise<Subscription>
+  create(
+    graphUserId: string,
+    opts?: {
+      knownClientState?: (subscriptionId: string) => string | null
+      /**
+       * Graph's list of this app's subscriptions, for the 409 case. A caller creating many
+       * passes one shared (memoized) list, so conflicts cost one listing, not one each.
+       */
+      listExisting?: () => Promise<Subscription[]>
+    }
+  ): Promise<Subscription>
   renew(subscriptionId: string): Promise<{ expirationDateTime: string }>
   reauthorize(subscriptionId: string): Promise<void>
   delete(subscriptionId: string): Promise<void>
@@ -80,7 +90,7 @@ export function createSubscriptionsApi(client: GraphClient, opts: SubscriptionsO
       if (res.status === 201 || res.status === 200) return toSubscription(res.body)
       if (res.status !== 409) fail(res, `creating the subscription for ${graphUserId}`)
       const wanted = resourceOf(graphUserId).toLowerCase()
-      const existing = (await api.list()).find((s) => s.resource.toLowerCase().replace(/^\//, '') === wanted)
+      const existing = (await (o?.listExisting ?? api.list)()).find((s) => s.resource.toLowerCase().replace(/^\//, '') === wanted)
       if (existing) {
         const known = o?.knownClientState?.(existing.id)
         if (known) return { ...existing, clientState: known }

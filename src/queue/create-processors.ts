@@ -16,6 +16,8 @@ import { createSweep, createSweepMetrics } from './processors/sweep'
 import { createDirectoryProcessor } from './processors/directory'
 import { createSubscriptionUpkeep } from './processors/subscription-upkeep'
 
+/** Longest a directory run may hold the cluster's directory lock (a killed worker's expires). */
+const DIRECTORY_LOCK_MS = 15 * 60_000
 /** Above this many newly enrolled users, one sweep beats one sync each. */
 const ENROLMENT_SYNC_LIMIT = 20
 
@@ -93,7 +95,18 @@ export function createProcessors(s: WorkerServices): Processors {
       return { outcome: 'done', detail: { ...(await syncUsers([job.data.userId], { reason: 'wake-up', failIfBusy: true })) } }
     },
     subscriptions: async (job) => (upkeep ? upkeep(job.data) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' }),
-    directory: async () => directory()
+    directory: async () => {
+      // One run at a time for the cluster: the hourly scheduler's first run and the start-up
+      // run arrive together, and two concurrent runs would enrol (and subscribe) everyone twice.
+      const lock = `${prefix}:lock:directory`
+      const token = `${process.pid}-${Date.now()}`
+      if ((await s.redis.set(lock, token, 'PX', DIRECTORY_LOCK_MS, 'NX')) !== 'OK') return { outcome: 'skipped', reason: 'another directory run is in progress' }
+      try {
+        return await directory()
+      } finally {
+        if ((await s.redis.get(lock)) === token) await s.redis.del(lock)
+      }
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { Gauge, type Registry } from 'prom-client'
 import type { SubscriptionsApi } from '../../graph/subscriptions'
-import { SubscriptionGoneError } from '../../graph/subscriptions'
+import { SubscriptionGoneError, type Subscription } from '../../graph/subscriptions'
 import type { SubscriptionStore } from '../../store/subscription-store'
 import type { UserStore } from '../../store/user-store'
 import type { JobDataMap, JobResult } from '../jobs'
@@ -38,13 +38,20 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
   // are spread over runs, renewals spread out the same way.
   const renewWindowMs = lifetimeMs / 2
 
-  const create = async (mmUserId: string, failures: string[]): Promise<void> => {
+  /** One listing of Graph's subscriptions per run, shared by every 409 in that run. */
+  const listOnce = (): (() => Promise<Subscription[]>) => {
+    let listed: Promise<Subscription[]> | null = null
+    return () => (listed ??= deps.api.list())
+  }
+
+  const create = async (mmUserId: string, failures: string[], listExisting: () => Promise<Subscription[]>): Promise<void> => {
     const user = await deps.users.get(mmUserId)
     if (!user?.graphUserId || user.mailbox !== 'ok') return
     const existing = await deps.subscriptions.byUser(mmUserId)
     try {
       const sub = await deps.api.create(user.graphUserId, {
-        knownClientState: (id) => (existing && existing.id === id ? existing.clientState : null)
+        knownClientState: (id) => (existing && existing.id === id ? existing.clientState : null),
+        listExisting
       })
       await deps.subscriptions.save({
         id: sub.id,
@@ -62,7 +69,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
   }
 
   /** 'renewed', 'recreated' (Graph no longer knew it), or 'failed'. */
-  const renew = async (subscriptionId: string, failures: string[], reauthorize = false): Promise<'renewed' | 'recreated' | 'failed' | 'unknown'> => {
+  const renew = async (subscriptionId: string, failures: string[], listExisting: () => Promise<Subscription[]>, reauthorize = false): Promise<'renewed' | 'recreated' | 'failed' | 'unknown'> => {
     const sub = await deps.subscriptions.get(subscriptionId)
     if (!sub) return 'unknown'
     try {
@@ -75,7 +82,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
         // Graph no longer knows it: forget it and make a new one.
         await deps.subscriptions.remove(subscriptionId)
         const before = failures.length
-        await create(sub.mmUserId, failures)
+        await create(sub.mmUserId, failures, listExisting)
         return failures.length === before ? 'recreated' : 'failed'
       }
       failures.push(`${subscriptionId}: ${(err as Error).message}`)
@@ -85,6 +92,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
   }
 
   return async (data: JobDataMap['subscriptions']): Promise<JobResult> => {
+    const listExisting = listOnce()
     const failures: string[] = []
     const counts = { created: 0, renewed: 0, deleted: 0 }
     const tally = (outcome: 'renewed' | 'recreated' | 'failed' | 'unknown'): void => {
@@ -92,7 +100,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       else if (outcome === 'recreated') counts.created += 1
     }
     if (data.reason === 'reauthorize') {
-      await inPool(data.subscriptionIds ?? [], opts.concurrency, async (id) => tally(await renew(id, failures, true)))
+      await inPool(data.subscriptionIds ?? [], opts.concurrency, async (id) => tally(await renew(id, failures, listExisting, true)))
     } else if (data.reason === 'removed' || data.reason === 'enrolment') {
       const ids = (data.mmUserIds ?? []).slice(0, opts.maxCreatesPerRun)
       if (data.reason === 'removed') {
@@ -101,7 +109,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
           if (old) await deps.subscriptions.remove(old.id)
         }
       }
-      await inPool(ids, opts.concurrency, (id) => create(id, failures))
+      await inPool(ids, opts.concurrency, (id) => create(id, failures, listExisting))
       counts.created = ids.length - failures.length
     } else {
       const enrolled = new Set(await deps.users.enrolledIds())
@@ -110,7 +118,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       //    notifications until the renewal's 404, half a lifetime later). One GET per 100.
       let vanished = 0
       try {
-        const inGraph = new Set((await deps.api.list()).map((x) => x.id))
+        const inGraph = new Set((await listExisting()).map((x) => x.id))
         const stored = await deps.subscriptions.expiringBefore(Number.POSITIVE_INFINITY, 1_000_000)
         for (const id of stored.filter((x) => !inGraph.has(x))) {
           await deps.subscriptions.remove(id)
@@ -136,14 +144,14 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       // 2. Renew those with less than half their lifetime left.
       const due = await deps.subscriptions.expiringBefore(now() + renewWindowMs, 1_000_000)
       const dueLive = due.filter((id) => heldSubs.get(id) && enrolled.has(heldSubs.get(id)?.mmUserId ?? ''))
-      await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, failures)))
+      await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, failures, listExisting)))
       // 3. Create the missing ones, at most maxCreatesPerRun this run.
       const withSub = new Set([...heldSubs.values()].map((s) => s.mmUserId))
       const users = await deps.users.getMany([...enrolled].filter((id) => !withSub.has(id)))
       const missing = [...users.values()].filter((u) => u.graphUserId && u.mailbox === 'ok').map((u) => u.mmUserId)
       const batch = missing.slice(0, opts.maxCreatesPerRun)
       const before = failures.length
-      await inPool(batch, opts.concurrency, (id) => create(id, failures))
+      await inPool(batch, opts.concurrency, (id) => create(id, failures, listExisting))
       counts.created += batch.length - (failures.length - before)
       if (missing.length > batch.length) deps.log.info({ waiting: missing.length - batch.length }, 'more subscriptions to create in later runs')
     }
