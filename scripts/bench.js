@@ -62,6 +62,8 @@ async function main() {
     `Written by \`npm run bench\` on ${new Date().toISOString()}.`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory}, Node ${m.node}, ${m.os}. Shared and noisy: read medians and ratios.`,
+    '',
+    `Time taken: ${results.map((r) => `${r.name} ${Math.round(r.seconds)} s`).join(', ')}; ${Math.round(results.reduce((a, r) => a + r.seconds, 0))} s in all.`,
     ''
   ]
   for (const r of results) {
