@@ -41,7 +41,7 @@ interface Figure {
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{bench}'
-// 100,000 takes about 6 minutes on its own here (enrolment alone ~3 min), which does not fit
+// 100,000 takes about 4 minutes on its own here (enrolment alone ~3 min), which does not fit
 // `npm run bench`'s 15 minutes with the others: SWEEP_BENCH_SIZES=1000,10000,100000 adds it.
 const SIZES = (process.env['SWEEP_BENCH_SIZES'] ?? '1000,10000').split(',').map(Number)
 /** Steady-state sweeps measured per size (the first sweep is measured once). */
