@@ -3,7 +3,7 @@
 // with an environment that points them at the simulators: the demo exercises the same code paths
 // as production; only the endpoints differ.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, mkdtempSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -71,15 +71,18 @@ function rowsOf(sims: Simulators, people: Seeded[], now: number): ViewRow[] {
 }
 
 function startChild(name: string, script: string, env: Record<string, string>, logDir: string): ChildProcess {
-  const log = createWriteStream(join(logDir, `${name}.log`))
+  // The log file itself is the child's stdout and stderr (not a pipe through the demo), so the
+  // child can still write, and stop cleanly, if the demo dies first.
+  const log = openSync(join(logDir, `${name}.log`), 'a')
   // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
   // demo wants to stop the service itself, once, gracefully (a second signal means "now").
-  const child = spawn(process.execPath, [join(__dirname, script)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  // The IPC channel ties its life to the demo's: if the demo is killed outright, the channel
+  // closes and the process stops by itself (src/main/startup.ts).
+  const child = spawn(process.execPath, [join(__dirname, script)], { env, stdio: ['ignore', log, log, 'ipc'], detached: true })
+  closeSync(log)
   process.once('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  child.stdout?.pipe(log)
-  child.stderr?.pipe(log)
   return child
 }
 

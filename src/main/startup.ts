@@ -52,6 +52,9 @@ export function exitOnSignals(log: Logger, stop: (signal: string) => Promise<voi
   }
   process.on('SIGTERM', handler)
   process.on('SIGINT', handler)
+  // Started by a supervisor over an IPC channel (the demo does): if it goes away, even killed
+  // outright, stop as on SIGTERM instead of living on as an orphan.
+  if (process.send) process.on('disconnect', () => handler('SIGTERM'))
   // A bug that throws outside any request or job: log it and let the supervisor restart us.
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception')
