@@ -7,20 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { startSimulators, type Simulators } from '../sim/index'
 import { REALISTIC_LATENCY } from '../sim/graph/server'
+export { figure, type Figure } from './_shared'
 import type { BaselineAnswer, ClientCommand, OursAnswer } from './_graph-bench-client'
-
-export interface Figure {
-  median: number
-  min: number
-  max: number
-  unit: string
-}
-
-export function figure(samples: number[], unit: string): Figure {
-  const s = [...samples].sort((a, b) => a - b)
-  const mid = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
-  return { median: mid, min: s[0] as number, max: s[s.length - 1] as number, unit }
-}
 
 const HOUR = 3600_000
 /** The sync pipeline's window (src/queue/processors/sync-pipeline.ts): a minute back, 25 hours ahead. */

@@ -43,13 +43,7 @@ import {
   type Pct,
   type PlanPerson
 } from './_freshness-plan'
-
-interface Figure {
-  median: number
-  min: number
-  max: number
-  unit: string
-}
+import { Fatal, type Figure, queueIdle, runStandalone, sleep, waitFor as waitForEvery } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{fresh}'
@@ -123,36 +117,15 @@ function startProc(name: string, entry: string, env: Record<string, string>): Pr
   }
 }
 
-class Fatal extends Error {}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)))
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    let value: T | undefined
-    try {
-      value = await probe()
-    } catch (err) {
-      if (err instanceof Fatal) throw err
-      value = undefined
-    }
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`)
-    await sleep(everyMs)
-  }
-}
-
 /** The active jobs of a queue: name, reason, since when. */
 async function describeActive(q: Queue): Promise<string> {
   const jobs = await q.getJobs(['active'])
   return jobs.map((j) => `${j.name} (${(j.data as { reason?: string }).reason ?? '?'}${Array.isArray((j.data as { mmUserIds?: unknown[] }).mmUserIds) ? `, ${(j.data as { mmUserIds: unknown[] }).mmUserIds.length} users` : ''}) active for ${((Date.now() - (j.processedOn ?? Date.now())) / 1000).toFixed(0)} s`).join(', ')
 }
 
-async function queueIdle(q: Queue): Promise<boolean> {
-  const c = await q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children')
-  return Object.values(c).every((v) => v === 0)
-}
+/** This benchmark polls every 250 ms unless told otherwise. */
+const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250): Promise<T> =>
+  waitForEvery(what, timeoutMs, probe, everyMs)
 
 // ---------------------------------------------------------------------------------------------
 // One run at one ceiling.
@@ -697,17 +670,4 @@ function fmtPct(p: Pct): string {
   return p.n ? `p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms (n ${p.n})` : 'none'
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      console.log(r.name)
-      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: ${v.median} ${v.unit}`)
-      for (const n of r.notes) console.log(`  - ${n}`)
-      process.exit(0)
-    },
-    (err) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+if (require.main === module) runStandalone(run)

@@ -18,13 +18,7 @@ import { createLogger } from '../src/observability/create-logger'
 import { createRedis, pingRedis } from '../src/store/create-redis'
 import { createSubscriptionStore } from '../src/store/subscription-store'
 import { startPrivateRedis } from '../sim/private-redis'
-
-interface Figure {
-  median: number
-  min: number
-  max: number
-  unit: string
-}
+import { type Figure, figure, runStandalone } from './_shared'
 
 // autocannon ships no types; the little used here.
 interface AutocannonRequest {
@@ -239,11 +233,6 @@ async function measure(target: Target, bodies: string[], seconds: number): Promi
   }
 }
 
-function stats(samples: number[], unit: string): Figure {
-  const s = [...samples].sort((a, b) => a - b)
-  return { median: s[Math.floor(s.length / 2)] as number, min: s[0] as number, max: s[s.length - 1] as number, unit }
-}
-
 export async function run(): Promise<{ name: string; description: string; figures: Record<string, Figure>; notes: string[] }> {
   const redis = await startRedis()
   const targets: Target[] = []
@@ -291,18 +280,18 @@ export async function run(): Promise<{ name: string; description: string; figure
     const pick = (name: string, f: (s: Sample) => number): number[] => of(name).map(f)
     const ratio = (f: (s: Sample) => number): number[] => of('calstatus').map((s, i) => f(s) / f(of('bare')[i] as Sample))
     const figures: Record<string, Figure> = {
-      'calstatus: notifications/s (items accepted)': stats(pick('calstatus', (s) => s.notificationsPerSecond), 'items/s'),
-      'calstatus: requests/s': stats(pick('calstatus', (s) => s.requestsPerSecond), 'req/s'),
-      'calstatus: p50 latency': stats(pick('calstatus', (s) => s.p50), 'ms'),
-      'calstatus: p99 latency': stats(pick('calstatus', (s) => s.p99), 'ms'),
-      'bare Fastify 202: notifications/s': stats(pick('bare', (s) => s.notificationsPerSecond), 'items/s'),
-      'bare Fastify 202: requests/s': stats(pick('bare', (s) => s.requestsPerSecond), 'req/s'),
-      'bare Fastify 202: p50 latency': stats(pick('bare', (s) => s.p50), 'ms'),
-      'bare Fastify 202: p99 latency': stats(pick('bare', (s) => s.p99), 'ms'),
-      'ratio calstatus/bare: requests/s': stats(ratio((s) => s.requestsPerSecond), '×'),
-      'ratio calstatus/bare: p99 latency': stats(ratio((s) => s.p99), '×'),
-      'calstatus, LOG_LEVEL=warn: notifications/s': stats(pick('calstatus-warn', (s) => s.notificationsPerSecond), 'items/s'),
-      'calstatus, LOG_LEVEL=warn: p99 latency': stats(pick('calstatus-warn', (s) => s.p99), 'ms')
+      'calstatus: notifications/s (items accepted)': figure(pick('calstatus', (s) => s.notificationsPerSecond), 'items/s'),
+      'calstatus: requests/s': figure(pick('calstatus', (s) => s.requestsPerSecond), 'req/s'),
+      'calstatus: p50 latency': figure(pick('calstatus', (s) => s.p50), 'ms'),
+      'calstatus: p99 latency': figure(pick('calstatus', (s) => s.p99), 'ms'),
+      'bare Fastify 202: notifications/s': figure(pick('bare', (s) => s.notificationsPerSecond), 'items/s'),
+      'bare Fastify 202: requests/s': figure(pick('bare', (s) => s.requestsPerSecond), 'req/s'),
+      'bare Fastify 202: p50 latency': figure(pick('bare', (s) => s.p50), 'ms'),
+      'bare Fastify 202: p99 latency': figure(pick('bare', (s) => s.p99), 'ms'),
+      'ratio calstatus/bare: requests/s': figure(ratio((s) => s.requestsPerSecond), '×'),
+      'ratio calstatus/bare: p99 latency': figure(ratio((s) => s.p99), '×'),
+      'calstatus, LOG_LEVEL=warn: notifications/s': figure(pick('calstatus-warn', (s) => s.notificationsPerSecond), 'items/s'),
+      'calstatus, LOG_LEVEL=warn: p99 latency': figure(pick('calstatus-warn', (s) => s.p99), 'ms')
     }
     const notif = figures['calstatus: notifications/s (items accepted)'] as Figure
     const p99 = figures['calstatus: p99 latency'] as Figure
@@ -332,17 +321,4 @@ export async function run(): Promise<{ name: string; description: string; figure
   }
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      console.log(r.name)
-      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
-      for (const n of r.notes) console.log(`  - ${n}`)
-      process.exit(0)
-    },
-    (err) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+if (require.main === module) runStandalone(run)

@@ -6,13 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { applyDndExpiry, applySetStatus, initialStatus } from '../sim/mattermost/status-model'
 import { decide, DEFAULT_SETTINGS, parseScheduleItems } from '../src/domain'
 import type { CustomStatus, DecisionInput, GraphScheduleItem } from '../src/domain'
-
-interface Figure {
-  median: number
-  min: number
-  max: number
-  unit: string
-}
+import { type Figure, figure, runStandalone } from './_shared'
 
 const DAY = '2026-03-16'
 const at = (hhmm: string) => ({ dateTime: `${DAY}T${hhmm}:00.0000000`, timeZone: 'UTC' })
@@ -50,11 +44,6 @@ function dayOfInputs(): Omit<DecisionInput, 'items'>[] {
   return out
 }
 
-function stats(samples: number[], unit: string): Figure {
-  const s = [...samples].sort((a, b) => a - b)
-  return { median: s[Math.floor(s.length / 2)] as number, min: s[0] as number, max: s[s.length - 1] as number, unit }
-}
-
 /** Microseconds per evaluation, one sample per run. */
 function measure(runs: number, evaluations: number, once: (i: number) => unknown): number[] {
   const samples: number[] = []
@@ -83,23 +72,12 @@ export async function run(): Promise<{ name: string; description: string; figure
     name: 'Rule engine',
     description: `One user, a realistic day of ${RAW.length} meetings (back-to-back, overlapping, tentative, private, out of office), evaluated every 5 minutes from 07:00 to 19:00 UTC (${n} evaluations, each with the state it would really have), user zone Europe/Paris. ${runs} runs of ${evaluations} evaluations; figures are microseconds per evaluation.`,
     figures: {
-      'parse + decide, per user': stats(measure(runs, evaluations, full), 'µs'),
-      'decide only': stats(measure(runs, evaluations, decideOnly), 'µs'),
-      'parse only (8 items)': stats(measure(runs, evaluations, parseOnly), 'µs')
+      'parse + decide, per user': figure(measure(runs, evaluations, full), 'µs'),
+      'decide only': figure(measure(runs, evaluations, decideOnly), 'µs'),
+      'parse only (8 items)': figure(measure(runs, evaluations, parseOnly), 'µs')
     },
     notes: ['Target: under 20 µs per user (issue 3).']
   }
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      console.log(r.name)
-      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
-    },
-    (err) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+if (require.main === module) runStandalone(run)

@@ -31,13 +31,7 @@ import { startPrivateRedis, freePort } from '../sim/private-redis'
 import type { GraphSimCounters } from '../sim/graph/server'
 import type { SimCounters as MattermostCounters } from '../sim/mattermost/request-stats'
 import type { SweepSummary } from '../src/queue/processors/sweep'
-
-interface Figure {
-  median: number
-  min: number
-  max: number
-  unit: string
-}
+import { Fatal, type Figure, figure, queueIdle, runStandalone, waitFor } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{bench}'
@@ -183,24 +177,6 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
   }
 }
 
-class Fatal extends Error {}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    let value: T | undefined
-    try {
-      value = await probe()
-    } catch (err) {
-      if (err instanceof Fatal) throw err
-      value = undefined
-    }
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // /proc readings.
 
@@ -291,11 +267,6 @@ interface Env {
   workers: WorkerProcess[]
   redis: Redis
   sweepQueue: Queue
-}
-
-async function queueIdle(q: Queue): Promise<boolean> {
-  const c = await q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children')
-  return Object.values(c).every((v) => v === 0)
 }
 
 /** Processing times of a sweep's shard jobs (kept by removeOnComplete: {count: 2000}). */
@@ -555,11 +526,6 @@ function fmtSample(s: SweepSample): string {
 
 // ---------------------------------------------------------------------------------------------
 
-function stats(samples: number[], unit: string): Figure {
-  const s = [...samples].sort((a, b) => a - b)
-  return { median: s[Math.floor(s.length / 2)] as number, min: s[0] as number, max: s[s.length - 1] as number, unit }
-}
-
 const label = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n))
 
 export async function run(): Promise<{ name: string; description: string; figures: Record<string, Figure>; notes: string[] }> {
@@ -579,19 +545,19 @@ export async function run(): Promise<{ name: string; description: string; figure
     const steady = r.steady
     const expected = Math.ceil(r.n / 400)
     if (steady.length > 0) {
-      figures[`${L}: steady sweep wall`] = stats(steady.map((s) => s.summary.durationMs / 1000), 's')
-      figures[`${L}: steady sweep, job added to summary`] = stats(steady.map((s) => s.endToEndMs / 1000), 's')
-      figures[`${L}: Graph HTTP requests per steady sweep`] = stats(steady.map((s) => s.graphRequests), 'requests')
-      figures[`${L}: Mattermost reads per steady sweep`] = stats(steady.map((s) => s.mmReads), 'calls')
-      figures[`${L}: Mattermost writes per steady sweep`] = stats(steady.map((s) => s.mmWrites), 'calls')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU per steady sweep`] = stats(steady.map((s) => s.workerCpu[w] as number), 's')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS in steady sweeps`] = stats(steady.map((s) => s.workerPeakMB[w] as number), 'MB')
-      figures[`${L}: shard job time, steady sweeps (mean per sweep)`] = stats(steady.map((s) => s.shardMeanMs / 1000), 's')
-      figures[`${L}: shards in flight at most, steady sweeps`] = stats(steady.map((s) => s.shardsInFlight), 'shards')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} V8 heap used after a steady sweep`] = stats(steady.map((s) => s.workerHeapMB[w] as number), 'MB')
-      figures[`${L}: simulators CPU per steady sweep`] = stats(steady.map((s) => s.simsCpu), 's')
-      figures[`${L}: redis-server CPU per steady sweep`] = stats(steady.map((s) => s.redisCpu), 's')
-      figures[`${L}: Redis commands per user, steady sweep`] = stats(steady.map((s) => Object.values(s.redisCommands).reduce((a, b) => a + b, 0) / r.n), 'commands')
+      figures[`${L}: steady sweep wall`] = figure(steady.map((s) => s.summary.durationMs / 1000), 's')
+      figures[`${L}: steady sweep, job added to summary`] = figure(steady.map((s) => s.endToEndMs / 1000), 's')
+      figures[`${L}: Graph HTTP requests per steady sweep`] = figure(steady.map((s) => s.graphRequests), 'requests')
+      figures[`${L}: Mattermost reads per steady sweep`] = figure(steady.map((s) => s.mmReads), 'calls')
+      figures[`${L}: Mattermost writes per steady sweep`] = figure(steady.map((s) => s.mmWrites), 'calls')
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU per steady sweep`] = figure(steady.map((s) => s.workerCpu[w] as number), 's')
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS in steady sweeps`] = figure(steady.map((s) => s.workerPeakMB[w] as number), 'MB')
+      figures[`${L}: shard job time, steady sweeps (mean per sweep)`] = figure(steady.map((s) => s.shardMeanMs / 1000), 's')
+      figures[`${L}: shards in flight at most, steady sweeps`] = figure(steady.map((s) => s.shardsInFlight), 'shards')
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} V8 heap used after a steady sweep`] = figure(steady.map((s) => s.workerHeapMB[w] as number), 'MB')
+      figures[`${L}: simulators CPU per steady sweep`] = figure(steady.map((s) => s.simsCpu), 's')
+      figures[`${L}: redis-server CPU per steady sweep`] = figure(steady.map((s) => s.redisCpu), 's')
+      figures[`${L}: Redis commands per user, steady sweep`] = figure(steady.map((s) => Object.values(s.redisCommands).reduce((a, b) => a + b, 0) / r.n), 'commands')
     }
     if (r.first) {
       const f = r.first
@@ -609,7 +575,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     const all = [...(r.first ? [r.first] : []), ...steady]
     const graphOk = all.length > 0 && all.every((s) => s.graphRequests === expected)
     const writes = steady.map((s) => s.mmWrites)
-    const wall = steady.length ? (stats(steady.map((s) => s.summary.durationMs / 1000), 's').median) : NaN
+    const wall = steady.length ? (figure(steady.map((s) => s.summary.durationMs / 1000), 's').median) : NaN
     const sweepPeak = Math.max(...steady.flatMap((s) => s.workerPeakMB))
     const peak = Math.max(...all.flatMap((s) => s.workerPeakMB), ...r.enrolPeakMB)
     const parts = [
@@ -658,17 +624,4 @@ export async function run(): Promise<{ name: string; description: string; figure
   }
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      console.log(r.name)
-      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
-      for (const n of r.notes) console.log(`  - ${n}`)
-      process.exit(0)
-    },
-    (err) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+if (require.main === module) runStandalone(run)

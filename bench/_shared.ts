@@ -1,0 +1,67 @@
+// Small pieces every benchmark uses (the leading "_" keeps the runner from taking this file
+// for a benchmark).
+import type { Queue } from 'bullmq'
+
+export interface Figure {
+  median: number
+  min: number
+  max: number
+  unit: string
+}
+
+export interface BenchResult {
+  name: string
+  figures: Record<string, Figure>
+  notes?: string[]
+}
+
+/** Median (the mean of the two middle samples for an even count), min and max. */
+export function figure(samples: number[], unit: string): Figure {
+  const s = [...samples].sort((a, b) => a - b)
+  const mid = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
+  return { median: mid, min: s[0] as number, max: s[s.length - 1] as number, unit }
+}
+
+/** Thrown by a probe to stop waiting at once (a process died, say). */
+export class Fatal extends Error {}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)))
+
+/** Poll `probe` until it returns a value; errors count as "not yet", except Fatal. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    let value: T | undefined
+    try {
+      value = await probe()
+    } catch (err) {
+      if (err instanceof Fatal) throw err
+      value = undefined
+    }
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+/** Nothing running or waiting on the queue. */
+export async function queueIdle(q: Queue): Promise<boolean> {
+  const c = await q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children')
+  return Object.values(c).every((v) => v === 0)
+}
+
+/** `node dist/bench/x.js`: run one benchmark on its own and print its figures and notes. */
+export function runStandalone(run: () => Promise<BenchResult>): void {
+  run().then(
+    (r) => {
+      console.log(r.name)
+      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
+      for (const n of r.notes ?? []) console.log(`  - ${n}`)
+      process.exit(0)
+    },
+    (err) => {
+      console.error(err)
+      process.exit(1)
+    }
+  )
+}
