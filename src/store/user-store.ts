@@ -62,6 +62,8 @@ return 0
 export interface UserStore<R = unknown, S = unknown> {
   upsertFromDirectory(entries: DirectoryEntry[]): Promise<void>
   setGraphIdentity(mmUserId: string, graphUserId: string | null, mailbox: MailboxState): Promise<void>
+  /** Many at once: two round trips however many users (enrolment of a big site). */
+  setGraphIdentities(entries: Array<{ mmUserId: string; graphUserId: string | null; mailbox: MailboxState }>): Promise<void>
   /** Drop a user who left: state, indexes; returns whether they were known. */
   remove(mmUserId: string): Promise<boolean>
   get(mmUserId: string): Promise<UserRecord<R, S> | null>
@@ -118,6 +120,22 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     }
   }
 
+const setGraphIdentities: UserStore<R, S>['setGraphIdentities'] = async (entries) => {
+    if (entries.length === 0) return
+    const read = redis.pipeline()
+    for (const e of entries) read.hget(userKey(e.mmUserId), 'graphUserId')
+    const olds = (await read.exec()) ?? []
+    const at = String(Date.now())
+    const tx = redis.multi()
+    entries.forEach(({ mmUserId, graphUserId, mailbox }, i) => {
+      const old = olds[i]?.[1] as string | null | undefined
+      if (old && old !== graphUserId) tx.hdel(graphIndexKey, old)
+      tx.hset(userKey(mmUserId), { graphUserId: graphUserId ?? '', mailbox, resolvedAt: at })
+      if (graphUserId) tx.hset(graphIndexKey, graphUserId, mmUserId)
+    })
+    await tx.exec()
+  }
+
   return {
     async upsertFromDirectory(entries) {
       const pipe = redis.pipeline()
@@ -134,13 +152,9 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       await pipe.exec()
     },
     async setGraphIdentity(mmUserId, graphUserId, mailbox) {
-      const old = await redis.hget(userKey(mmUserId), 'graphUserId')
-      const pipe = redis.multi()
-      if (old && old !== graphUserId) pipe.hdel(graphIndexKey, old)
-      pipe.hset(userKey(mmUserId), { graphUserId: graphUserId ?? '', mailbox, resolvedAt: String(Date.now()) })
-      if (graphUserId) pipe.hset(graphIndexKey, graphUserId, mmUserId)
-      await pipe.exec()
+      await setGraphIdentities([{ mmUserId, graphUserId, mailbox }])
     },
+    setGraphIdentities,
     async remove(mmUserId) {
       const graphUserId = await redis.hget(userKey(mmUserId), 'graphUserId')
       const pipe = redis.multi()

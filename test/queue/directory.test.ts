@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config'
 import { createGraphAdapter } from '../../src/graph/create-graph-adapter'
-import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
+import { createMattermostAdapter, type DirectoryUser } from '../../src/mattermost/create-mattermost-adapter'
 import { createUserStore } from '../../src/store/user-store'
 import { createDirectoryProcessor } from '../../src/queue/processors/directory'
 import { startSimulators } from '../../sim/index'
@@ -16,7 +16,7 @@ import { usePrivateRedis } from '../helpers/redis-server'
 
 const log = pino({ level: 'silent' })
 
-async function setup(t: Test, syncUsers: 'all' | 'opt-in') {
+async function setup(t: Test, syncUsers: 'all' | 'opt-in', opts: { chunkSize?: number; listUsers?: (mm: ReturnType<typeof createMattermostAdapter>) => AsyncGenerator<DirectoryUser[]> } = {}) {
   const redisServer = await usePrivateRedis(t)
   const redis = new Redis(redisServer.url)
   t.teardown(() => redis.disconnect())
@@ -29,18 +29,22 @@ async function setup(t: Test, syncUsers: 'all' | 'opt-in') {
   const users = createUserStore(redis, '{dir}')
   const left: string[] = []
   const enrolled: string[][] = []
+  const resolveCalls: number[] = []
   const run = createDirectoryProcessor(
     {
-      listUsers: () => mm.listUsers(),
-      resolveUsers: (emails) => graph.resolveUsers(emails),
+      listUsers: () => (opts.listUsers ? opts.listUsers(mm) : mm.listUsers()),
+      resolveUsers: (emails) => {
+        resolveCalls.push(emails.length)
+        return graph.resolveUsers(emails)
+      },
       users,
       onLeave: async (id) => void left.push(id),
       onEnrolled: async (ids) => void enrolled.push([...ids].sort()),
       log
     },
-    { syncUsers }
+    { syncUsers, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) }
   )
-  return { sims, users, run, left, enrolled }
+  return { sims, users, run, left, enrolled, resolveCalls }
 }
 
 t.test('SYNC_USERS=all: active people with a mailbox, minus opt-outs; leavers dropped', async (t) => {
@@ -112,4 +116,44 @@ t.test('an e-mail change is resolved again; many users resolve in batches', asyn
   t.match(again, { detail: { resolved: 1, newlyEnrolled: 0 } }, 'only the changed one is asked about; same Graph id, no new enrolment')
   t.equal((await users.get(p0.mmUserId))?.email, 'p0.new@contoso.example')
   t.equal(enrolled.length, 1)
+})
+
+t.test('enrolment works in chunks: each chunk is looked up on its own, one onEnrolled for the run', async (t) => {
+  const { sims, users, run, enrolled, resolveCalls } = await setup(t, 'all', { chunkSize: 40 })
+  const people = Array.from({ length: 100 }, (_, i) => sims.addPerson({ username: `chunk${i}`, email: `c${i}@contoso.example` }))
+  const result = await run()
+  t.match(result, { outcome: 'done', detail: { users: 101, joined: 101, resolved: 101, newlyEnrolled: 100, failed: 0 } }, '100 people and the seeded admin')
+  // The adapter lists 200 per page, so the whole directory is one page here: chunks are cut
+  // from it, never more than one page plus a chunk at once.
+  t.ok(resolveCalls.length >= 1 && resolveCalls.every((n) => n <= 200 + 40), `look-ups per call: ${resolveCalls.join(', ')}`)
+  t.equal(resolveCalls.reduce((a, b) => a + b, 0), 101, 'everyone asked about once')
+  t.same(enrolled, [people.map((p) => p.mmUserId).sort()], 'one onEnrolled with all 100')
+  const records = await users.getMany(people.map((p) => p.mmUserId))
+  t.ok(people.every((p) => records.get(p.mmUserId)?.graphUserId === p.graphUserId), 'every Graph id stored')
+})
+
+t.test('pages are chunked as they arrive; a listing that fails half-way drops nobody', async (t) => {
+  let failAfter = Infinity
+  const { sims, users, run, left, resolveCalls } = await setup(t, 'all', {
+    chunkSize: 3,
+    // Pages of 2, as a small per_page would give; after `failAfter` pages the server goes away.
+    listUsers: async function* (mm) {
+      let pages = 0
+      for await (const page of mm.listUsers()) {
+        for (let i = 0; i < page.length; i += 2) {
+          if (pages++ >= failAfter) throw new Error('Mattermost went away')
+          yield page.slice(i, i + 2)
+        }
+      }
+    }
+  })
+  for (let i = 0; i < 9; i++) sims.addPerson({ username: `half${i}`, email: `h${i}@contoso.example` })
+  await run()
+  t.same(resolveCalls, [4, 4, 2], 'chunks of at least 3 cut at page ends: 10 users (9 and the admin) in 3 look-ups')
+  t.equal((await users.enrolledIds()).length, 10)
+
+  failAfter = 2
+  await t.rejects(run(), /went away/, 'the run fails and will be retried')
+  t.same(left, [], 'nobody dropped by a half-read directory')
+  t.equal((await users.enrolledIds()).length, 10, 'everyone still enrolled')
 })
