@@ -43,7 +43,7 @@ export function createProcessors(s: WorkerServices): Processors {
     fetchSchedules: (emails, window) => s.graph.fetchSchedules(emails, window),
     mattermost: s.mattermost,
     adminDefaults: async () => ({}),
-    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries),
     log: s.log
   })
   const sweep = createSweep({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { ChainableCommander, Redis } from 'ioredis'
 
 // Per-user state in Redis (architecture.md "Concurrent jobs for one user must not fight").
 // One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
@@ -25,6 +25,8 @@ export interface UserRecord<R = unknown, S = unknown> {
   remembered: R | null
   /** fetch time (ms) of the schedule the last applied decision was made on */
   appliedViewAt: number
+  /** bumped by every commit: a decision made on this record may commit only while it holds */
+  rev: number
   lastSyncAt: number
   lastError: string | null
 }
@@ -44,6 +46,20 @@ export interface Lease {
 
 export type CommitResult = 'committed' | 'stale-view' | 'lease-lost'
 
+/**
+ * A commit without a lease, for decisions that write nothing to Mattermost (nearly every user
+ * in a sweep): it lands only if no job holds the user ('busy') and no commit happened since the
+ * record was read ('changed'); otherwise the caller takes the leased path.
+ */
+export type UnchangedCommitResult = 'committed' | 'stale-view' | 'busy' | 'changed' | 'gone'
+
+export interface StateUpdate<R> {
+  viewAt: number
+  remembered: R | null
+  lastSyncAt: number
+  lastError: string | null
+}
+
 const COMMIT = `
 -- KEYS[1] user hash, KEYS[2] lease key; ARGV: token, viewAt, remembered, lastSyncAt, lastError
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lease-lost' end
@@ -51,6 +67,19 @@ local applied = tonumber(redis.call('HGET', KEYS[1], 'appliedViewAt') or '0')
 if tonumber(ARGV[2]) < applied then return 'stale-view' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'lease-lost' end
 redis.call('HSET', KEYS[1], 'appliedViewAt', ARGV[2], 'remembered', ARGV[3], 'lastSyncAt', ARGV[4], 'lastError', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return 'committed'
+`
+
+const COMMIT_UNCHANGED = `
+-- KEYS[1] user hash, KEYS[2] lease key; ARGV: rev read, viewAt, remembered, lastSyncAt, lastError
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
+local h = redis.call('HMGET', KEYS[1], 'rev', 'appliedViewAt')
+if tonumber(h[1] or '0') ~= tonumber(ARGV[1]) then return 'changed' end
+if tonumber(ARGV[2]) < tonumber(h[2] or '0') then return 'stale-view' end
+redis.call('HSET', KEYS[1], 'appliedViewAt', ARGV[2], 'remembered', ARGV[3], 'lastSyncAt', ARGV[4], 'lastError', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 'committed'
 `
 
@@ -75,7 +104,9 @@ export interface UserStore<R = unknown, S = unknown> {
   lease(mmUserId: string, ttlMs: number): Promise<Lease | null>
   release(lease: Lease): Promise<void>
   /** Save a decision's remembered state if the lease is still ours and the view is not older. */
-  commit(lease: Lease, update: { viewAt: number; remembered: R | null; lastSyncAt: number; lastError: string | null }): Promise<CommitResult>
+  commit(lease: Lease, update: StateUpdate<R>): Promise<CommitResult>
+  /** Many lease-free commits in one round trip, each against the `rev` its decision was made on. */
+  commitUnchanged(updates: Array<StateUpdate<R> & { mmUserId: string; rev: number }>): Promise<UnchangedCommitResult[]>
   /** Record a failed sync without touching what is remembered. */
   recordError(mmUserId: string, error: string, at: number): Promise<void>
   /** The user's own choice about being synced: SYNC_USERS=all honours opt-out, opt-in needs opt-in. */
@@ -83,6 +114,22 @@ export interface UserStore<R = unknown, S = unknown> {
   choices(): Promise<{ optedIn: Set<string>; optedOut: Set<string> }>
   /** When the user's Graph identity was last looked up (ms), to re-check unknown mailboxes daily. */
   resolvedAt(mmUserIds: string[]): Promise<Map<string, number>>
+}
+
+/**
+ * The scripts as ioredis custom commands: EVALSHA, with the script text sent once per
+ * connection (ioredis falls back on NOSCRIPT), also inside pipelines. A plain `eval` sends the
+ * whole script with each of the 100,000s of calls a big sweep makes.
+ */
+function defineScripts(redis: Redis) {
+  redis.defineCommand('calstatusCommit', { numberOfKeys: 2, lua: COMMIT })
+  redis.defineCommand('calstatusCommitUnchanged', { numberOfKeys: 2, lua: COMMIT_UNCHANGED })
+  redis.defineCommand('calstatusRelease', { numberOfKeys: 1, lua: RELEASE })
+  const call =
+    (name: string) =>
+    (target: Redis | ChainableCommander, ...args: string[]): Promise<unknown> =>
+      (target as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!(...args)
+  return { commit: call('calstatusCommit'), commitUnchanged: call('calstatusCommitUnchanged'), release: call('calstatusRelease') }
 }
 
 function parseJson<T>(raw: string | undefined): T | null {
@@ -101,6 +148,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
   const graphIndexKey = `${prefix}:graph-to-mm`
   const optInKey = `${prefix}:opted-in`
   const optOutKey = `${prefix}:opted-out`
+  const scripts = defineScripts(redis)
 
   const toRecord = (h: Record<string, string>): UserRecord<R, S> | null => {
     if (!h['mmUserId']) return null
@@ -115,6 +163,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       settings: parseJson<S>(h['settings']),
       remembered: parseJson<R>(h['remembered']),
       appliedViewAt: Number(h['appliedViewAt'] ?? 0),
+      rev: Number(h['rev'] ?? 0),
       lastSyncAt: Number(h['lastSyncAt'] ?? 0),
       lastError: h['lastError'] || null
     }
@@ -201,12 +250,23 @@ const setGraphIdentities: UserStore<R, S>['setGraphIdentities'] = async (entries
       return ok === 'OK' ? { userId: mmUserId, token } : null
     },
     async release(lease) {
-      await redis.eval(RELEASE, 1, leaseKey(lease.userId), lease.token)
+      await scripts.release(redis, leaseKey(lease.userId), lease.token)
+    },
+    async commitUnchanged(updates) {
+      if (updates.length === 0) return []
+      const pipe = redis.pipeline()
+      for (const u of updates) {
+        scripts.commitUnchanged(pipe, userKey(u.mmUserId), leaseKey(u.mmUserId), String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '')
+      }
+      const results = (await pipe.exec()) ?? []
+      return results.map(([err, r]) => {
+        if (err) throw err
+        return r as UnchangedCommitResult
+      })
     },
     async commit(lease, update) {
-      const result = await redis.eval(
-        COMMIT,
-        2,
+      const result = await scripts.commit(
+        redis,
         userKey(lease.userId),
         leaseKey(lease.userId),
         lease.token,

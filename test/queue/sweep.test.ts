@@ -45,7 +45,7 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
     },
     mattermost: mm,
     adminDefaults: async () => ({}),
-    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries),
     log: silent
   })
   const registry = new Registry()

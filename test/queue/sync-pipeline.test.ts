@@ -38,18 +38,23 @@ async function setup(t: Test) {
   const wakeUps = createWakeUps(queue, redis, '{p}')
   const calendar = new Map<string, RawScheduleItem[]>()
   let fetchedAtShift = 0
+  // Runs once while a fetch is "on the wire", after its answer was taken: another job's turn.
+  let duringFetch: (() => Promise<void>) | null = null
   const fetchSchedules = async (emails: string[], _w: ScheduleWindow) => {
     const results = new Map<string, ScheduleResult>()
     for (const e of emails) results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
+    const hook = duringFetch
+    duringFetch = null
+    if (hook) await hook()
     return { results }
   }
-  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUp: (id, at) => wakeUps.schedule(id, at), log: silent })
+  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries), log: silent })
 
   const alice = sim.driver.addUser({ username: 'alice', email: 'alice@example.com', timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' } })
   sim.driver.presence(alice.id, 'active')
   await users.upsertFromDirectory([{ mmUserId: alice.id, email: 'alice@example.com', username: 'alice', timeZone: 'Europe/Paris', isSystemAdmin: false }])
   await users.setGraphIdentity(alice.id, 'g-alice', 'ok')
-  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms) }
+  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms), whileFetching: (f: () => Promise<void>) => (duringFetch = f) }
 }
 
 t.test('a meeting now: DND to its end, custom status, one message, a wake-up at the end; again: nothing', async (t) => {
@@ -103,6 +108,27 @@ t.test('a decision made on an older view than the one applied is dropped, never 
   t.equal((await users.get(alice.id))?.appliedViewAt, applied)
 })
 
+t.test('a quiet decision is not committed over a commit made while it waited for Graph', async (t) => {
+  // The sweep reads alice's record, then waits for Graph. Meanwhile a job with an older view
+  // (fetched before the sweep's, finished after its read) puts her in DND and commits. The
+  // sweep's view has no meeting (cancelled); decided on the record it read, her DND looks
+  // like her own choice, a decision with no writes. Committed as is, it would forget the DND
+  // we set and leave her in it; the fast commit sees the record changed and the leased path
+  // decides again on the fresh record: the cancellation restores her.
+  const { sim, users, calendar, sync, alice, setShift, whileFetching } = await setup(t)
+  whileFetching(async () => {
+    calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+    setShift(-30_000)
+    t.match(await sync([alice.id], { reason: 'sync-user', failIfBusy: true }), { changes: 1 })
+    setShift(0)
+    t.equal(sim.driver.status(alice.id).status, 'dnd')
+  })
+  const sweep = await sync([alice.id], { reason: 'sweep', failIfBusy: false })
+  t.match(sweep, { changes: 1, skipped: 0 }, 'the newer view (no meeting) applied on the fresh record')
+  t.match(sim.driver.status(alice.id), { status: 'online' }, 'not left in DND')
+  t.equal((await users.get(alice.id))?.remembered?.setStatus ?? null, null)
+})
+
 t.test('two jobs for one user at once: one set of writes, one message', async (t) => {
   const { sim, calendar, sync, alice } = await setup(t)
   calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
@@ -152,4 +178,10 @@ t.test('wake-ups: one pending per user, moved when the time moves, stale ones re
   t.equal(await wakeUps.isCurrent('u1', at2), true)
   await wakeUps.schedule('u1', null)
   t.same(await queue.getJobs(['delayed']), [], 'none needed: none pending')
+
+  // Many at once (a shard): unchanged ones cost nothing, moved and cleared ones are applied.
+  await wakeUps.scheduleMany([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at1 }, { mmUserId: 'c', at: at1 }])
+  await wakeUps.scheduleMany([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at2 }, { mmUserId: 'c', at: null }, { mmUserId: 'd', at: null }])
+  t.same((await queue.getJobs(['delayed'])).map((j) => j.id).sort(), [wakeUpJobId('a', at1), wakeUpJobId('b', at2)].sort())
+  t.equal(await wakeUps.isCurrent('c', at1), false)
 })

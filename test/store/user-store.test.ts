@@ -78,3 +78,37 @@ t.test('a job finishing after its user left changes nothing', async (t) => {
   await store.recordError('u1', 'late', 2)
   t.equal(await store.get('u1'), null, 'not resurrected')
 })
+
+t.test('lease-free commits of quiet decisions: only while nobody committed or holds the user', async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore<{ block: number }>(redis, '{t}')
+  await store.upsertFromDirectory(['a', 'b', 'c', 'd', 'e'].map(entry))
+  const read = await store.getMany(['a', 'b', 'c', 'd', 'e'])
+  t.ok([...read.values()].every((r) => r.rev === 0), 'a new record is at rev 0')
+  const update = (id: string, viewAt = 5000) => ({ mmUserId: id, rev: read.get(id)!.rev, viewAt, remembered: { block: 7 }, lastSyncAt: viewAt, lastError: null })
+
+  // b: another job holds it; c: another job committed since the read; d: left; e: newer view applied.
+  const held = await store.lease('b', 5000)
+  const other = await store.lease('c', 5000)
+  await store.commit(other!, { viewAt: 4000, remembered: { block: 1 }, lastSyncAt: 4000, lastError: null })
+  await store.release(other!)
+  await store.remove('d')
+  const newer = await store.lease('e', 5000)
+  await store.commit(newer!, { viewAt: 9000, remembered: { block: 2 }, lastSyncAt: 9000, lastError: null })
+  await store.release(newer!)
+  // e's commit bumped its rev too; read it again so only the view decides.
+  const eNow = (await store.get('e'))!
+
+  const results = await store.commitUnchanged([update('a'), update('b'), update('c'), update('d'), { ...update('e'), rev: eNow.rev }])
+  t.same(results, ['committed', 'busy', 'changed', 'gone', 'stale-view'])
+  t.match(await store.get('a'), { remembered: { block: 7 }, appliedViewAt: 5000, rev: 1 })
+  t.match(await store.get('b'), { remembered: null, rev: 0 }, 'held: untouched')
+  t.match(await store.get('c'), { remembered: { block: 1 }, rev: 1 }, "changed: the other job's state kept")
+  t.equal(await store.get('d'), null, 'left: not resurrected')
+  t.match(await store.get('e'), { remembered: { block: 2 }, appliedViewAt: 9000 }, 'the newer view kept')
+  t.same(await store.commitUnchanged([update('a')]), ['changed'], 'a decision commits at most once on the record it read')
+  await store.release(held!)
+  t.same(await store.commitUnchanged([]), [])
+})

@@ -14,8 +14,8 @@ export interface PipelineDeps {
   mattermost: Pick<MattermostAdapter, 'getStatuses' | 'getCustomStatuses' | 'setStatus' | 'setCustomStatus' | 'clearCustomStatus' | 'sendDirectMessage'>
   /** Settings the admin chose for everyone; users override them. */
   adminDefaults(): Promise<SettingsOverrides>
-  /** Replace the user's pending wake-up with one at `at` (null: none needed). */
-  scheduleWakeUp(mmUserId: string, at: number | null): Promise<void>
+  /** Replace each user's pending wake-up with one at `at` (null: none needed). */
+  scheduleWakeUps(entries: Array<{ mmUserId: string; at: number | null }>): Promise<void>
   log: Logger
   now?: () => number
 }
@@ -90,7 +90,7 @@ export function createSyncPipeline(deps: PipelineDeps) {
       { startMs: t - WINDOW_BEFORE_MS, endMs: t + WINDOW_AFTER_MS }
     )
     summary.graphRequests += Math.ceil(eligible.length / 400)
-    const withSchedule: Array<{ user: UserRecord<RememberedState, SettingsOverrides>; result: Extract<ScheduleResult, { kind: 'schedule' }> }> = []
+    const withSchedule: Array<{ user: UserRecord<RememberedState, SettingsOverrides>; result: ScheduledResult }> = []
     for (const user of eligible) {
       const result = results.get(user.email.toLowerCase())
       if (!result || result.kind === 'failed') {
@@ -110,7 +110,51 @@ export function createSyncPipeline(deps: PipelineDeps) {
     const [statuses, customStatuses, defaults] = await Promise.all([deps.mattermost.getStatuses(ids), deps.mattermost.getCustomStatuses(ids), deps.adminDefaults()])
     summary.mattermostReads += 2
 
-    await inPool(withSchedule, CONCURRENCY, async ({ user, result }) => {
+    const decideFor = (record: UserRecord<RememberedState, SettingsOverrides>, result: ScheduledResult): Decision => {
+      const status: MmUserStatus | undefined = statuses.get(record.mmUserId)
+      const custom: MmCustomStatus | null = customStatuses.get(record.mmUserId) ?? null
+      return decide({
+        now: now(),
+        items: parseScheduleItems(result.items),
+        current: { status: status?.status ?? 'offline', manual: status?.manual ?? false, dndEndTime: status?.dnd_end_time ?? 0 },
+        customStatus: custom ? { emoji: custom.emoji, text: custom.text, ...(custom.expires_at ? { expiresAt: custom.expires_at } : {}) } : null,
+        settings: resolveSettings(defaults, record.settings ?? {}),
+        remembered: record.remembered,
+        timeZone: record.timeZone
+      })
+    }
+
+    // Fast path: a decision that writes nothing to Mattermost and sends nothing (nearly every
+    // user in a sweep) is committed without a lease, in one round trip for all of them, and
+    // only if nobody committed or held the user since the record was read (compare-and-set on
+    // `rev`). Everyone else, and anyone the fast commit refuses, takes the leased path below,
+    // which reads the record again under the lease and decides again.
+    const leased: typeof withSchedule = []
+    const quiet: Array<{ user: UserRecord<RememberedState, SettingsOverrides>; result: ScheduledResult; decision: Decision }> = []
+    for (const w of withSchedule) {
+      let decision: Decision
+      try {
+        decision = decideFor(w.user, w.result)
+      } catch {
+        leased.push(w) // the leased path records the error
+        continue
+      }
+      if (decision.statusWrites.length === 0 && !decision.customStatus && !decision.message) quiet.push({ ...w, decision })
+      else leased.push(w)
+    }
+    const outcomes = await deps.users.commitUnchanged(
+      quiet.map(({ user, result, decision }) => ({ mmUserId: user.mmUserId, rev: user.rev, viewAt: result.fetchedAt, remembered: decision.remembered, lastSyncAt: now(), lastError: null }))
+    )
+    const wakeUps: Array<{ mmUserId: string; at: number | null }> = []
+    quiet.forEach((q, i) => {
+      const outcome = outcomes[i]
+      if (outcome === 'committed') wakeUps.push({ mmUserId: q.user.mmUserId, at: q.decision.nextWakeAt })
+      else if (outcome === 'busy' || outcome === 'changed') leased.push(q)
+      else summary.skipped += 1 // a newer view was applied, or the user left meanwhile
+    })
+    await deps.scheduleWakeUps(wakeUps)
+
+    await inPool(leased, CONCURRENCY, async ({ user, result }) => {
       const lease = await deps.users.lease(user.mmUserId, LEASE_MS)
       if (!lease) {
         if (opts.failIfBusy) throw new UserBusyError(user.mmUserId)
@@ -125,19 +169,9 @@ export function createSyncPipeline(deps: PipelineDeps) {
           summary.skipped += 1
           return
         }
-        const status: MmUserStatus | undefined = statuses.get(user.mmUserId)
-        const custom: MmCustomStatus | null = customStatuses.get(user.mmUserId) ?? null
         let decision: Decision
         try {
-          decision = decide({
-            now: now(),
-            items: parseScheduleItems(result.items),
-            current: { status: status?.status ?? 'offline', manual: status?.manual ?? false, dndEndTime: status?.dnd_end_time ?? 0 },
-            customStatus: custom ? { emoji: custom.emoji, text: custom.text, ...(custom.expires_at ? { expiresAt: custom.expires_at } : {}) } : null,
-            settings: resolveSettings(defaults, fresh.settings ?? {}),
-            remembered: fresh.remembered,
-            timeZone: fresh.timeZone
-          })
+          decision = decideFor(fresh, result)
         } catch (err) {
           summary.errors += 1
           await deps.users.recordError(user.mmUserId, `rules: ${(err as Error).message}`, now())
@@ -171,7 +205,7 @@ export function createSyncPipeline(deps: PipelineDeps) {
             deps.log.warn({ user: user.mmUserId, err: (err as Error).message }, 'message not sent')
           }
         }
-        await deps.scheduleWakeUp(user.mmUserId, decision.nextWakeAt)
+        await deps.scheduleWakeUps([{ mmUserId: user.mmUserId, at: decision.nextWakeAt }])
       } finally {
         await deps.users.release(lease)
       }
@@ -181,3 +215,5 @@ export function createSyncPipeline(deps: PipelineDeps) {
 }
 
 class SkipUser extends Error {}
+
+type ScheduledResult = Extract<ScheduleResult, { kind: 'schedule' }>
