@@ -1,6 +1,7 @@
 // `npm start`: web and worker in one process, for small sites.
 import { loadConfig } from '../config'
 import { MattermostAuthError } from '../mattermost/errors'
+import { applyHeapPolicy } from './heap-policy'
 import { exitOnSignals, loadConfigOrExit } from './startup'
 import { startWeb } from './start-web'
 import { startWorker } from './start-worker'
@@ -32,6 +33,7 @@ if (nothingConfigured()) {
 
 function start(): void {
   const { config, log } = loadConfigOrExit(process.env, 'all', { requireIntegrations: true })
+  applyHeapPolicy()
   const starting = Promise.all([startWeb(config, log), startWorker(config, log)])
   // Handlers from the first moment: a signal while starting waits for the start, then stops.
   exitOnSignals(log, async () => {

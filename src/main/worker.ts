@@ -1,7 +1,10 @@
 // `worker:` process (Procfile): sweeps, per-user syncs, wake-ups, subscription upkeep.
 import { MattermostAuthError } from '../mattermost/errors'
+import { applyHeapPolicy } from './heap-policy'
 import { exitOnSignals, loadConfigOrExit } from './startup'
 import { startWorker } from './start-worker'
+
+applyHeapPolicy()
 
 const { config, log } = loadConfigOrExit(process.env, 'worker', { requireIntegrations: true })
 const starting = startWorker(config, log)
