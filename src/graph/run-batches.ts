@@ -110,21 +110,31 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
 
   while (pending.length > 0 || inflight.size > 0) {
     const now = Date.now()
-    const ready = pending.filter((p) => p.notBefore <= now)
-    if (ready.length > 0 && inflight.size < opts.maxConcurrentBatches) {
-      const group = ready.slice(0, MAX_BATCH_REQUESTS)
-      const taken = new Set(group)
-      pending = pending.filter((p) => !taken.has(p))
-      const task: Promise<void> = send(group).finally(() => inflight.delete(task))
-      inflight.add(task)
-      continue
+    if (inflight.size < opts.maxConcurrentBatches) {
+      // One pass: the first 20 ready items go, the rest stay (in order); and the earliest
+      // time one of them becomes ready, for the wait below.
+      const group: Pending<U>[] = []
+      const rest: Pending<U>[] = []
+      let next = Infinity
+      for (const p of pending) {
+        if (group.length < MAX_BATCH_REQUESTS && p.notBefore <= now) group.push(p)
+        else {
+          rest.push(p)
+          if (p.notBefore < next) next = p.notBefore
+        }
+      }
+      if (group.length > 0) {
+        pending = rest
+        const task: Promise<void> = send(group).finally(() => inflight.delete(task))
+        inflight.add(task)
+        continue
+      }
+      if (pending.length > 0) {
+        await Promise.race([...inflight, new Promise((resolve) => setTimeout(resolve, Math.max(1, next - now)))])
+        continue
+      }
     }
-    const waits: Promise<unknown>[] = [...inflight]
-    if (pending.length > 0 && inflight.size < opts.maxConcurrentBatches) {
-      const next = Math.min(...pending.map((p) => p.notBefore))
-      waits.push(new Promise((resolve) => setTimeout(resolve, Math.max(1, next - now))))
-    }
-    await Promise.race(waits)
+    await Promise.race(inflight)
   }
   return stats
 }
