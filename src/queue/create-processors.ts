@@ -18,7 +18,7 @@ import { createSubscriptionUpkeep } from './processors/subscription-upkeep'
 
 /** Longest a directory run may hold the cluster's directory lock (a killed worker's expires). */
 const DIRECTORY_LOCK_MS = 15 * 60_000
-/** Above this many newly enrolled users, one sweep beats one sync each. */
+/** Above this many newly enrolled or subscribed users, one sweep beats one sync each. */
 const ENROLMENT_SYNC_LIMIT = 20
 
 export interface WorkerServices {
@@ -55,6 +55,12 @@ export function createProcessors(s: WorkerServices): Processors {
     log: s.log,
     metrics: createSweepMetrics(s.registry)
   })
+  // A few users get their own syncs; many (the first run on a big site) get one sweep now:
+  // 400 users per Graph request instead of one request each.
+  const syncSoon = async (ids: string[], reason: string): Promise<void> => {
+    if (ids.length <= ENROLMENT_SYNC_LIMIT) await enqueueUserSyncs(s.queues.sync, ids, reason)
+    else await enqueueSweepNow(s.queues.sweep, reason)
+  }
   const directory = createDirectoryProcessor(
     {
       listUsers: () => s.mattermost.listUsers(),
@@ -70,10 +76,7 @@ export function createProcessors(s: WorkerServices): Processors {
       },
       onEnrolled: async (ids) => {
         if (s.graph.subscriptions) await enqueueSubscriptionWork(s.queues.maintenance, { reason: 'enrolment', mmUserIds: ids })
-        // A few newcomers get their own syncs; many (the first run on a big site) get one sweep
-        // now: 400 users per Graph request instead of one request each.
-        if (ids.length <= ENROLMENT_SYNC_LIMIT) await enqueueUserSyncs(s.queues.sync, ids, 'enrolment')
-        else await enqueueSweepNow(s.queues.sweep, 'enrolment')
+        await syncSoon(ids, 'enrolment')
       },
       log: s.log
     },
@@ -81,7 +84,15 @@ export function createProcessors(s: WorkerServices): Processors {
   )
   const upkeep = s.graph.subscriptions
     ? createSubscriptionUpkeep(
-        { api: s.graph.subscriptions, subscriptions, users, log: s.log, registry: s.registry },
+        {
+          api: s.graph.subscriptions,
+          subscriptions,
+          users,
+          log: s.log,
+          registry: s.registry,
+          // Changes made before a subscription existed were never notified: look once more.
+          onSubscribed: (ids) => syncSoon(ids, 'subscribed')
+        },
         { lifetimeMinutes: s.config.microsoft?.subscriptionLifetimeMinutes ?? 4200, maxCreatesPerRun: 2500, concurrency: 4 }
       )
     : null

@@ -141,7 +141,10 @@ t.test('npm start with no configuration runs the demo against the simulators and
   t.ok(control, 'prints how to create a meeting starting now')
   const res = await fetch(control!.replace('user=ada', 'user=zoe'), { method: 'POST' })
   t.equal(res.status, 201, 'the control URL creates a meeting')
-  await waitFor('zoe to DND through a change notification', 15_000, async () => (/zoe\s+\S+\s+-> dnd\s+by calstatus/.test(p.output()) ? true : undefined))
+  await waitFor('zoe to DND through a change notification', 15_000, async () => (/zoe\s+\S+\s+-> dnd\s+by calstatus/.test(p.output()) ? true : undefined)).catch((err: unknown) => {
+    t.comment(`demo output (tail):\n${p.output().slice(-3000)}`)
+    throw err
+  })
   const exit = await p.stop('SIGINT')
   t.equal(exit.code, 0, 'Ctrl-C stops the demo cleanly')
   t.ok(exit.ms < 15_000, `stopped in ${exit.ms} ms`)

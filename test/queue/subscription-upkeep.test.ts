@@ -73,8 +73,9 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
   const graph = createGraphAdapter(config.microsoft!, { log, registry, publicUrl: config.publicUrl }, { backoffBaseMs: 50 })
   const users = createUserStore(redis, PREFIX)
   const subscriptions = createSubscriptionStore(redis, PREFIX)
+  const subscribed: string[][] = []
   const run = createSubscriptionUpkeep(
-    { api: graph.subscriptions!, subscriptions, users, log, registry },
+    { api: graph.subscriptions!, subscriptions, users, log, registry, onSubscribed: async (ids) => void subscribed.push([...ids].sort()) },
     { lifetimeMinutes, maxCreatesPerRun: o.maxCreatesPerRun ?? 2500, concurrency: 4 }
   )
   let n = 0
@@ -97,7 +98,7 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
   const inGraph = (graphUserId: string) => sims.graph.driver.subscriptions().filter((s) => s.userId === graphUserId)
   /** Pretend the stored subscription was made or renewed long ago: it expires at `expiresAt`. */
   const age = async (sub: StoredSubscription, expiresAt: number) => subscriptions.save({ ...sub, expiresAt })
-  return { sims, endpoint, redis, users, subscriptions, run, upkeep, enrol, gauges, inGraph, age, registry }
+  return { sims, endpoint, redis, users, subscriptions, run, upkeep, enrol, gauges, inGraph, age, registry, subscribed }
 }
 
 const detail = (r: JobResult): Record<string, unknown> => (r.outcome === 'done' ? (r.detail ?? {}) : {})
@@ -112,6 +113,7 @@ t.test('one subscription per enrolled user with a mailbox, stored with id, user,
   const r = await s.upkeep()
   const after = Date.now()
   t.match(detail(r), { created: 3, renewed: 0, deleted: 0, failed: 0, total: 3 }, 'three created')
+  t.same(s.subscribed, [people.map((p) => p.mmUserId).sort()], 'the three are synced once more: changes before their subscription were never notified')
   t.equal(s.sims.graph.driver.subscriptions().length, 3, 'three in Graph')
   t.same(s.inGraph(noMailbox.graphUserId), [], 'none for a user without a Graph identity')
   t.same(s.inGraph(restless.graphUserId), [], 'none for a user whose mailbox has no REST API')
@@ -149,6 +151,7 @@ t.test('one subscription per enrolled user with a mailbox, stored with id, user,
   const again = await s.upkeep()
   t.match(detail(again), { created: 0, renewed: 0, deleted: 0, failed: 0, total: 3 }, 'second run: nothing to do')
   t.equal(s.sims.graph.counters().subscriptionsCreated, 3, 'no extra creation in Graph')
+  t.equal(s.subscribed.length, 1, 'and nobody synced again')
 })
 
 t.test('renews those with less than half their lifetime left, leaves the others', async (t) => {

@@ -23,7 +23,20 @@ export interface UpkeepDeps {
   users: UserStore
   log: Logger
   registry: Registry
+  /**
+   * Users who just got a subscription: a calendar change between their last sync and the
+   * subscription's creation was never notified (Graph notifies from creation on), so they are
+   * synced once more.
+   */
+  onSubscribed?(mmUserIds: string[]): Promise<void>
   now?: () => number
+}
+
+/** What one run shares: its failures, its one listing of Graph's subscriptions, who got one. */
+interface Run {
+  failures: string[]
+  listExisting: () => Promise<Subscription[]>
+  subscribed: string[]
 }
 
 export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) {
@@ -44,14 +57,14 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
     return () => (listed ??= deps.api.list())
   }
 
-  const create = async (mmUserId: string, failures: string[], listExisting: () => Promise<Subscription[]>): Promise<void> => {
+  const create = async (mmUserId: string, run: Run): Promise<void> => {
     const user = await deps.users.get(mmUserId)
     if (!user?.graphUserId || user.mailbox !== 'ok') return
     const existing = await deps.subscriptions.byUser(mmUserId)
     try {
       const sub = await deps.api.create(user.graphUserId, {
         knownClientState: (id) => (existing && existing.id === id ? existing.clientState : null),
-        listExisting
+        listExisting: run.listExisting
       })
       await deps.subscriptions.save({
         id: sub.id,
@@ -62,14 +75,15 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
         lastRenewedAt: now(),
         lastError: null
       })
+      run.subscribed.push(mmUserId)
     } catch (err) {
-      failures.push(`${mmUserId}: ${(err as Error).message}`)
+      run.failures.push(`${mmUserId}: ${(err as Error).message}`)
       if (existing) await deps.subscriptions.setError(existing.id, (err as Error).message)
     }
   }
 
   /** 'renewed', 'recreated' (Graph no longer knew it), or 'failed'. */
-  const renew = async (subscriptionId: string, failures: string[], listExisting: () => Promise<Subscription[]>, reauthorize = false): Promise<'renewed' | 'recreated' | 'failed' | 'unknown'> => {
+  const renew = async (subscriptionId: string, run: Run, reauthorize = false): Promise<'renewed' | 'recreated' | 'failed' | 'unknown'> => {
     const sub = await deps.subscriptions.get(subscriptionId)
     if (!sub) return 'unknown'
     try {
@@ -81,26 +95,26 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       if (err instanceof SubscriptionGoneError) {
         // Graph no longer knows it: forget it and make a new one.
         await deps.subscriptions.remove(subscriptionId)
-        const before = failures.length
-        await create(sub.mmUserId, failures, listExisting)
-        return failures.length === before ? 'recreated' : 'failed'
+        const before = run.failures.length
+        await create(sub.mmUserId, run)
+        return run.failures.length === before ? 'recreated' : 'failed'
       }
-      failures.push(`${subscriptionId}: ${(err as Error).message}`)
+      run.failures.push(`${subscriptionId}: ${(err as Error).message}`)
       await deps.subscriptions.setError(subscriptionId, (err as Error).message)
       return 'failed'
     }
   }
 
   return async (data: JobDataMap['subscriptions']): Promise<JobResult> => {
-    const listExisting = listOnce()
-    const failures: string[] = []
+    const run: Run = { failures: [], listExisting: listOnce(), subscribed: [] }
+    const { failures, listExisting } = run
     const counts = { created: 0, renewed: 0, deleted: 0 }
     const tally = (outcome: 'renewed' | 'recreated' | 'failed' | 'unknown'): void => {
       if (outcome === 'renewed') counts.renewed += 1
       else if (outcome === 'recreated') counts.created += 1
     }
     if (data.reason === 'reauthorize') {
-      await inPool(data.subscriptionIds ?? [], opts.concurrency, async (id) => tally(await renew(id, failures, listExisting, true)))
+      await inPool(data.subscriptionIds ?? [], opts.concurrency, async (id) => tally(await renew(id, run, true)))
     } else if (data.reason === 'removed' || data.reason === 'enrolment') {
       const ids = (data.mmUserIds ?? []).slice(0, opts.maxCreatesPerRun)
       if (data.reason === 'removed') {
@@ -109,7 +123,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
           if (old) await deps.subscriptions.remove(old.id)
         }
       }
-      await inPool(ids, opts.concurrency, (id) => create(id, failures, listExisting))
+      await inPool(ids, opts.concurrency, (id) => create(id, run))
       counts.created = ids.length - failures.length
     } else {
       const enrolled = new Set(await deps.users.enrolledIds())
@@ -144,14 +158,14 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       // 2. Renew those with less than half their lifetime left.
       const due = await deps.subscriptions.expiringBefore(now() + renewWindowMs, 1_000_000)
       const dueLive = due.filter((id) => heldSubs.get(id) && enrolled.has(heldSubs.get(id)?.mmUserId ?? ''))
-      await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, failures, listExisting)))
+      await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, run)))
       // 3. Create the missing ones, at most maxCreatesPerRun this run.
       const withSub = new Set([...heldSubs.values()].map((s) => s.mmUserId))
       const users = await deps.users.getMany([...enrolled].filter((id) => !withSub.has(id)))
       const missing = [...users.values()].filter((u) => u.graphUserId && u.mailbox === 'ok').map((u) => u.mmUserId)
       const batch = missing.slice(0, opts.maxCreatesPerRun)
       const before = failures.length
-      await inPool(batch, opts.concurrency, (id) => create(id, failures, listExisting))
+      await inPool(batch, opts.concurrency, (id) => create(id, run))
       counts.created += batch.length - (failures.length - before)
       if (missing.length > batch.length) deps.log.info({ waiting: missing.length - batch.length }, 'more subscriptions to create in later runs')
     }
@@ -160,6 +174,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
     gauges.expiring.set((await deps.subscriptions.expiringBefore(now() + 24 * 3600_000, 1_000_000)).length)
     gauges.failed.set(failures.length)
     if (failures.length > 0) deps.log.warn({ failures: failures.slice(0, 20), count: failures.length }, 'subscription upkeep had failures')
+    if (run.subscribed.length > 0 && deps.onSubscribed) await deps.onSubscribed(run.subscribed)
     return { outcome: 'done', detail: { ...counts, failed: failures.length, total } }
   }
 }
