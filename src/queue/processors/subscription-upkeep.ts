@@ -160,14 +160,26 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
       const dueLive = due.filter((id) => heldSubs.get(id) && enrolled.has(heldSubs.get(id)?.mmUserId ?? ''))
       await inPool(dueLive, opts.concurrency, async (id) => tally(await renew(id, run)))
       // 3. Create the missing ones, at most maxCreatesPerRun this run.
+      //    Records are read 2,000 at a time and only until the run's batch is full: on a first
+      //    start at 100,000 users, reading every record at once held them all in memory.
       const withSub = new Set([...heldSubs.values()].map((s) => s.mmUserId))
-      const users = await deps.users.getMany([...enrolled].filter((id) => !withSub.has(id)))
-      const missing = [...users.values()].filter((u) => u.graphUserId && u.mailbox === 'ok').map((u) => u.mmUserId)
-      const batch = missing.slice(0, opts.maxCreatesPerRun)
+      const candidates = [...enrolled].filter((id) => !withSub.has(id))
+      const batch: string[] = []
+      let checked = 0
+      let more = false
+      while (checked < candidates.length && batch.length < opts.maxCreatesPerRun) {
+        const chunk = candidates.slice(checked, checked + 2000)
+        checked += chunk.length
+        for (const u of (await deps.users.getMany(chunk)).values()) {
+          if (!u.graphUserId || u.mailbox !== 'ok') continue
+          if (batch.length < opts.maxCreatesPerRun) batch.push(u.mmUserId)
+          else more = true
+        }
+      }
       const before = failures.length
       await inPool(batch, opts.concurrency, (id) => create(id, run))
       counts.created += batch.length - (failures.length - before)
-      if (missing.length > batch.length) deps.log.info({ waiting: missing.length - batch.length }, 'more subscriptions to create in later runs')
+      if (more || checked < candidates.length) deps.log.info({ notYetChecked: candidates.length - checked }, 'more subscriptions to create in later runs')
     }
     const total = await deps.subscriptions.count()
     gauges.active.set(total)
