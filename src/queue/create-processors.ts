@@ -43,7 +43,8 @@ export function createProcessors(s: WorkerServices): Processors {
     fetchSchedules: (emails, window) => s.graph.fetchSchedules(emails, window),
     mattermost: s.mattermost,
     adminDefaults: async () => ({}),
-    scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries),
+    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    wakeUpsToMove: (entries) => wakeUps.moved(entries),
     log: s.log
   })
   const sweep = createSweep({

@@ -9,8 +9,8 @@ import type { Redis } from 'ioredis'
  */
 export interface WakeUps {
   schedule(mmUserId: string, at: number | null): Promise<void>
-  /** The same for many users: one round trip when no time moved (a sweep's usual case). */
-  scheduleMany(entries: Array<{ mmUserId: string; at: number | null }>): Promise<void>
+  /** Of these, the users whose pending wake-up is not at `at`: one round trip for a shard. */
+  moved<E extends { mmUserId: string; at: number | null }>(entries: E[]): Promise<E[]>
   /** Whether a wake-up for `at` is still the user's pending one. */
   isCurrent(mmUserId: string, at: number): Promise<boolean>
   /** Forget the user's wake-up (the user left). */
@@ -30,38 +30,36 @@ export function createWakeUps(queue: Queue, redis: Redis, prefix: string): WakeU
       // Active (locked) right now: it will find it is no longer current and skip.
     }
   }
-  const move = async (mmUserId: string, at: number | null, previous: string | null): Promise<void> => {
-    if (at === null) {
-      if (previous) {
-        await redis.del(key(mmUserId))
-        await removeQuietly(wakeUpJobId(mmUserId, Number(previous)))
-      }
-      return
-    }
-    if (previous === String(at)) return
-    await redis.set(key(mmUserId), String(at), 'PX', Math.max(60_000, at - Date.now() + 3600_000))
-    await queue.add(
-      'wake-up',
-      { userId: mmUserId, at },
-      { jobId: wakeUpJobId(mmUserId, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000, age: 3600 }, removeOnFail: { count: 5000 } }
-    )
-    if (previous) await removeQuietly(wakeUpJobId(mmUserId, Number(previous)))
-  }
   return {
     async schedule(mmUserId, at) {
-      await move(mmUserId, at, await redis.get(key(mmUserId)))
+      const previous = await redis.get(key(mmUserId))
+      if (at === null) {
+        if (previous) {
+          await redis.del(key(mmUserId))
+          await removeQuietly(wakeUpJobId(mmUserId, Number(previous)))
+        }
+        return
+      }
+      if (previous === String(at)) return
+      await redis.set(key(mmUserId), String(at), 'PX', Math.max(60_000, at - Date.now() + 3600_000))
+      await queue.add(
+        'wake-up',
+        { userId: mmUserId, at },
+        { jobId: wakeUpJobId(mmUserId, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000, age: 3600 }, removeOnFail: { count: 5000 } }
+      )
+      if (previous) await removeQuietly(wakeUpJobId(mmUserId, Number(previous)))
     },
-    async scheduleMany(entries) {
-      if (entries.length === 0) return
+    async moved(entries) {
+      if (entries.length === 0) return []
       const pipe = redis.pipeline()
       for (const e of entries) pipe.get(key(e.mmUserId))
-      const previous = (await pipe.exec()) ?? []
-      for (const [i, e] of entries.entries()) {
-        const [err, value] = previous[i] ?? [null, null]
+      const pending = (await pipe.exec()) ?? []
+      return entries.filter((e, i) => {
+        const [err, value] = pending[i] ?? [null, null]
         if (err) throw err
         const prev = (value as string | null) ?? null
-        if (e.at === null ? prev !== null : prev !== String(e.at)) await move(e.mmUserId, e.at, prev)
-      }
+        return e.at === null ? prev !== null : prev !== String(e.at)
+      })
     },
     async isCurrent(mmUserId, at) {
       return (await redis.get(key(mmUserId))) === String(at)

@@ -45,7 +45,8 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
     },
     mattermost: mm,
     adminDefaults: async () => ({}),
-    scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries),
+    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    wakeUpsToMove: (entries) => wakeUps.moved(entries),
     log: silent
   })
   const registry = new Registry()

@@ -40,6 +40,8 @@ async function setup(t: Test) {
   let fetchedAtShift = 0
   // Runs once while a fetch is "on the wire", after its answer was taken: another job's turn.
   let duringFetch: (() => Promise<void>) | null = null
+  // Runs once after a quiet commit, before its wake-ups are moved: another job's turn.
+  let duringWakeUpCheck: (() => Promise<void>) | null = null
   const fetchSchedules = async (emails: string[], _w: ScheduleWindow) => {
     const results = new Map<string, ScheduleResult>()
     for (const e of emails) results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
@@ -48,13 +50,18 @@ async function setup(t: Test) {
     if (hook) await hook()
     return { results }
   }
-  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUps: (entries) => wakeUps.scheduleMany(entries), log: silent })
+  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUp: (id, at) => wakeUps.schedule(id, at), wakeUpsToMove: async (e) => {
+    const hook = duringWakeUpCheck
+    duringWakeUpCheck = null
+    if (hook) await hook()
+    return wakeUps.moved(e)
+  }, log: silent })
 
   const alice = sim.driver.addUser({ username: 'alice', email: 'alice@example.com', timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' } })
   sim.driver.presence(alice.id, 'active')
   await users.upsertFromDirectory([{ mmUserId: alice.id, email: 'alice@example.com', username: 'alice', timeZone: 'Europe/Paris', isSystemAdmin: false }])
   await users.setGraphIdentity(alice.id, 'g-alice', 'ok')
-  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms), whileFetching: (f: () => Promise<void>) => (duringFetch = f) }
+  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms), whileFetching: (f: () => Promise<void>) => (duringFetch = f), beforeWakeUps: (f: () => Promise<void>) => (duringWakeUpCheck = f) }
 }
 
 t.test('a meeting now: DND to its end, custom status, one message, a wake-up at the end; again: nothing', async (t) => {
@@ -129,6 +136,25 @@ t.test('a quiet decision is not committed over a commit made while it waited for
   t.equal((await users.get(alice.id))?.remembered?.setStatus ?? null, null)
 })
 
+t.test("a quiet commit does not move the wake-up a later job's decision set", async (t) => {
+  const { queue, calendar, sync, alice, beforeWakeUps } = await setup(t)
+  const inMinutes = (m: number) => Math.ceil(Date.now() / 60_000) * 60_000 + m * 60_000
+  const meeting = (start: number) => [{ start: graphTime(start), end: graphTime(start + 30 * 60_000), status: 'busy' as const }]
+  calendar.set('alice@example.com', meeting(inMinutes(30)))
+  await sync([alice.id], { reason: 'sweep', failIfBusy: false })
+  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId(alice.id, inMinutes(30))], 'a wake-up at the meeting in 30 minutes')
+
+  // The sweep sees the meeting moved to 20 minutes and commits; before it moves the wake-up,
+  // a sync-user sees it moved again, to 10 minutes, commits and moves the wake-up there.
+  calendar.set('alice@example.com', meeting(inMinutes(20)))
+  beforeWakeUps(async () => {
+    calendar.set('alice@example.com', meeting(inMinutes(10)))
+    await sync([alice.id], { reason: 'sync-user', failIfBusy: true })
+  })
+  await sync([alice.id], { reason: 'sweep', failIfBusy: false })
+  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId(alice.id, inMinutes(10))], "the later decision's wake-up (10 minutes) stands")
+})
+
 t.test('two jobs for one user at once: one set of writes, one message', async (t) => {
   const { sim, calendar, sync, alice } = await setup(t)
   calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
@@ -179,9 +205,10 @@ t.test('wake-ups: one pending per user, moved when the time moves, stale ones re
   await wakeUps.schedule('u1', null)
   t.same(await queue.getJobs(['delayed']), [], 'none needed: none pending')
 
-  // Many at once (a shard): unchanged ones cost nothing, moved and cleared ones are applied.
-  await wakeUps.scheduleMany([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at1 }, { mmUserId: 'c', at: at1 }])
-  await wakeUps.scheduleMany([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at2 }, { mmUserId: 'c', at: null }, { mmUserId: 'd', at: null }])
-  t.same((await queue.getJobs(['delayed'])).map((j) => j.id).sort(), [wakeUpJobId('a', at1), wakeUpJobId('b', at2)].sort())
-  t.equal(await wakeUps.isCurrent('c', at1), false)
+  // Many at once (a shard): one round trip tells which ones moved.
+  await wakeUps.schedule('a', at1)
+  await wakeUps.schedule('b', at1)
+  const moved = await wakeUps.moved([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at2 }, { mmUserId: 'a2', at: null }, { mmUserId: 'c', at: at1 }, { mmUserId: 'b', at: null }])
+  t.same(moved.map((m) => `${m.mmUserId}@${m.at === at2 ? 'at2' : m.at}`), ['b@at2', 'c@' + at1, 'b@null'], 'unchanged ones (a at its time, a2 with none and none needed) are left out')
+  t.same(await wakeUps.moved([]), [])
 })

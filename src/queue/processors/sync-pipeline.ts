@@ -14,8 +14,10 @@ export interface PipelineDeps {
   mattermost: Pick<MattermostAdapter, 'getStatuses' | 'getCustomStatuses' | 'setStatus' | 'setCustomStatus' | 'clearCustomStatus' | 'sendDirectMessage'>
   /** Settings the admin chose for everyone; users override them. */
   adminDefaults(): Promise<SettingsOverrides>
-  /** Replace each user's pending wake-up with one at `at` (null: none needed). */
-  scheduleWakeUps(entries: Array<{ mmUserId: string; at: number | null }>): Promise<void>
+  /** Replace the user's pending wake-up with one at `at` (null: none needed). */
+  scheduleWakeUp(mmUserId: string, at: number | null): Promise<void>
+  /** Of these, the users whose pending wake-up is not at `at` (one round trip). */
+  wakeUpsToMove<E extends { mmUserId: string; at: number | null }>(entries: E[]): Promise<E[]>
   log: Logger
   now?: () => number
 }
@@ -145,14 +147,25 @@ export function createSyncPipeline(deps: PipelineDeps) {
     const outcomes = await deps.users.commitUnchanged(
       quiet.map(({ user, result, decision }) => ({ mmUserId: user.mmUserId, rev: user.rev, viewAt: result.fetchedAt, remembered: decision.remembered, lastSyncAt: now(), lastError: null }))
     )
-    const wakeUps: Array<{ mmUserId: string; at: number | null }> = []
+    const committed: Array<{ mmUserId: string; at: number | null; rev: number }> = []
     quiet.forEach((q, i) => {
       const outcome = outcomes[i]
-      if (outcome === 'committed') wakeUps.push({ mmUserId: q.user.mmUserId, at: q.decision.nextWakeAt })
+      if (outcome === 'committed') committed.push({ mmUserId: q.user.mmUserId, at: q.decision.nextWakeAt, rev: q.user.rev + 1 })
       else if (outcome === 'busy' || outcome === 'changed') leased.push(q)
       else summary.skipped += 1 // a newer view was applied, or the user left meanwhile
     })
-    await deps.scheduleWakeUps(wakeUps)
+    // A wake-up that moves (a few users per sweep) moves under the lease, and only while our
+    // commit is still the last: a job that committed after ours scheduled the wake-up of its
+    // newer decision, which ours must not replace. A holder of the lease schedules its own.
+    await inPool(await deps.wakeUpsToMove(committed), CONCURRENCY, async (w) => {
+      const lease = await deps.users.lease(w.mmUserId, LEASE_MS)
+      if (!lease) return
+      try {
+        if ((await deps.users.get(w.mmUserId))?.rev === w.rev) await deps.scheduleWakeUp(w.mmUserId, w.at)
+      } finally {
+        await deps.users.release(lease)
+      }
+    })
 
     await inPool(leased, CONCURRENCY, async ({ user, result }) => {
       const lease = await deps.users.lease(user.mmUserId, LEASE_MS)
@@ -205,7 +218,7 @@ export function createSyncPipeline(deps: PipelineDeps) {
             deps.log.warn({ user: user.mmUserId, err: (err as Error).message }, 'message not sent')
           }
         }
-        await deps.scheduleWakeUps([{ mmUserId: user.mmUserId, at: decision.nextWakeAt }])
+        await deps.scheduleWakeUp(user.mmUserId, decision.nextWakeAt)
       } finally {
         await deps.users.release(lease)
       }
