@@ -104,3 +104,26 @@ t.test('regression: a release with no stretch left is not recorded (idempotent)'
   }
   t.doesNotThrow(() => simulateDay(sc as never, newStats()))
 })
+
+// A counterexample fast-check found in CI (seed 1202601697): DND until the end of a busy stretch
+// at 10:12, a tentative stretch (mapped to away) right after it in the same block. The user
+// picked online at 10:11:01; at 10:12 the engine took that for Mattermost's own restore at the
+// DND end and set away for the next stretch, over the user's choice (rule 7). Mattermost's
+// restore sets dnd_end_time to 0; the user's change leaves it.
+t.test("regression: a user's change just before the DND end is not taken for Mattermost's restore", async (t) => {
+  const sc = {
+    dayIndex: 0, zone: 'UTC', otherZone: 'UTC',
+    overrides: { notify: false, offlineUsers: 'apply', showSubject: false, customStatus: true, mergeGapMinutes: 0, mapping: { tentative: { status: 'away' } } },
+    initial: { status: 'offline', manual: true, dndMin: null }, initialCustom: 'none',
+    items: [
+      { startMin: 610, durMin: 1, availability: 'busy', isPrivate: false, subject: 'Planning', chain: false },
+      { startMin: 360, durMin: 1, availability: 'busy', isPrivate: false, subject: 'Planning', chain: true },
+      { startMin: 360, durMin: 1, availability: 'tentative', isPrivate: false, subject: 'Planning', chain: true },
+      { startMin: 360, durMin: 15, availability: 'busy', isPrivate: false, subject: 'Planning', chain: false }
+    ],
+    allDay: null, multiDayOof: null, changes: [],
+    actions: [{ atSec: 36661, kind: 'status', status: 'online', dndMin: 10 }, { atSec: 21600, kind: 'autopilot', minutes: 10 }],
+    sweepPhaseSec: 0, expiryPhaseSec: 0, wakeDelaySec: 0, notifyDelaySec: 0, downtime: { fromMin: 613, durMin: 5 }
+  }
+  t.doesNotThrow(() => simulateDay(sc as never, newStats()))
+})
