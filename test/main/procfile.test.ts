@@ -58,14 +58,29 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   const queue = new Queue('sync', { connection, prefix: '{procfile}' })
   const eventsConnection = connection.duplicate()
   const events = new QueueEvents('sync', { connection: eventsConnection, prefix: '{procfile}' })
+  // Closed even when an assertion below throws: left open, they reconnect for ever to the
+  // private Redis the teardown stops (a CI run printed pages of ECONNREFUSED).
+  let closed = false
+  const closeClients = async (): Promise<void> => {
+    closed = true
+    await queue.close()
+    await events.close()
+    connection.disconnect()
+    eventsConnection.disconnect()
+  }
+  // Redis may already be gone at teardown: drop the sockets rather than wait on a clean close.
+  t.teardown(() => {
+    if (closed) return
+    connection.disconnect()
+    eventsConnection.disconnect()
+    void queue.close().catch(() => undefined)
+    void events.close().catch(() => undefined)
+  })
   await events.waitUntilReady()
   const job = await queue.add('sync-user', { userId: 'u1', reason: 'procfile-test' })
   // u1 is nobody the directory enrolled: the real sync job runs and skips them.
   t.match(await job.waitUntilFinished(events, 15_000), { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } }, 'worker processed a job after Redis came back')
-  await queue.close()
-  await events.close()
-  connection.disconnect()
-  eventsConnection.disconnect()
+  await closeClients()
 
   const [webExit, workerExit] = await Promise.all([web.stop('SIGTERM'), worker.stop('SIGTERM')])
   t.equal(webExit.code, 0, 'web exits 0 on SIGTERM')
