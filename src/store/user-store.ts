@@ -169,7 +169,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     }
   }
 
-const setGraphIdentities: UserStore<R, S>['setGraphIdentities'] = async (entries) => {
+  const setGraphIdentities: UserStore<R, S>['setGraphIdentities'] = async (entries) => {
     if (entries.length === 0) return
     const read = redis.pipeline()
     for (const e of entries) read.hget(userKey(e.mmUserId), 'graphUserId')
