@@ -1,5 +1,6 @@
 // Small pieces every benchmark uses (the leading "_" keeps the runner from taking this file
 // for a benchmark).
+import type { ChildProcess } from 'node:child_process'
 import type { Queue } from 'bullmq'
 
 export interface Figure {
@@ -64,4 +65,48 @@ export function runStandalone(run: () => Promise<BenchResult>): void {
       process.exit(1)
     }
   )
+}
+
+const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null
+
+/**
+ * The child processes a benchmark starts: every one still running is SIGKILLed if the
+ * benchmark process exits (a failed run must not leave simulators or workers behind).
+ */
+export function childProcesses() {
+  const children = new Set<ChildProcess>()
+  process.once('exit', () => {
+    for (const child of children) if (running(child)) child.kill('SIGKILL')
+  })
+  return {
+    track<C extends ChildProcess>(child: C): C {
+      children.add(child)
+      return child
+    },
+    /** Ask the child to stop with `how`; SIGKILL after `timeoutMs`. */
+    async stop(child: ChildProcess, how: () => void, timeoutMs: number): Promise<void> {
+      if (running(child)) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+          child.once('exit', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          how()
+        })
+      }
+      children.delete(child)
+    }
+  }
+}
+
+/** The last `max` characters a child wrote to its piped stdout and stderr, for error reports. */
+export function outputTail(child: ChildProcess, max = 8000): () => string {
+  let out = ''
+  const keep = (d: Buffer): void => {
+    out = (out + String(d)).slice(-max)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return () => out
 }

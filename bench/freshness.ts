@@ -43,7 +43,7 @@ import {
   type Pct,
   type PlanPerson
 } from './_freshness-plan'
-import { Fatal, type Figure, queueIdle, runStandalone, sleep, waitFor as waitForEvery } from './_shared'
+import { childProcesses, Fatal, type Figure, outputTail, queueIdle, runStandalone, sleep, waitFor as waitForEvery } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{fresh}'
@@ -73,10 +73,7 @@ const VERBOSE = process.env['FRESHNESS_VERBOSE'] === '1'
 // ---------------------------------------------------------------------------------------------
 // Processes: web and workers; all stopped in `finally` and on exit.
 
-const children = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
+const children = childProcesses()
 
 interface Proc {
   name: string
@@ -88,32 +85,14 @@ interface Proc {
 
 function startProc(name: string, entry: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main', entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let out = ''
-  const keep = (d: Buffer): void => {
-    out = (out + String(d)).slice(-8000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
+  children.track(child)
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null
   return {
     name,
     child,
-    output: () => out,
+    output: outputTail(child),
     exited,
-    async stop() {
-      if (!exited()) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-          child.once('exit', () => {
-            clearTimeout(timer)
-            resolve()
-          })
-          child.kill('SIGTERM')
-        })
-      }
-      children.delete(child)
-    }
+    stop: () => children.stop(child, () => child.kill('SIGTERM'), 15_000)
   }
 }
 

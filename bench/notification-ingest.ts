@@ -7,7 +7,7 @@
 // A private redis-server (free port, no persistence) holds 10,000 subscriptions; each target
 // runs in its own child process (bench/_ingest-target.ts); autocannon runs here. Targets are
 // measured in interleaved rounds so drift on a shared machine hits them alike.
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -18,7 +18,7 @@ import { createLogger } from '../src/observability/create-logger'
 import { createRedis, pingRedis } from '../src/store/create-redis'
 import { createSubscriptionStore } from '../src/store/subscription-store'
 import { startPrivateRedis } from '../sim/private-redis'
-import { type Figure, figure, runStandalone } from './_shared'
+import { childProcesses, type Figure, figure, runStandalone } from './_shared'
 
 // autocannon ships no types; the little used here.
 interface AutocannonRequest {
@@ -65,26 +65,7 @@ const silent = createLogger({ level: 'silent', name: 'bench' }, new Writable({ w
 // ---------------------------------------------------------------------------------------------
 // Processes: a private Redis and the targets, all stopped in `finally` (and on exit).
 
-const children = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
-
-async function stopChild(child: ChildProcess, how: () => void, timeoutMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    children.delete(child)
-    return
-  }
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.once('exit', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    how()
-  })
-  children.delete(child)
-}
+const children = childProcesses()
 
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const redis = await startPrivateRedis()
@@ -111,7 +92,7 @@ async function startTarget(name: string, mode: 'calstatus' | 'bare', env: Record
     // The web process logs to stdout as in production; here that is /dev/null.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc']
   })
-  children.add(child)
+  children.track(child)
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += String(d)))
   const url = await new Promise<string>((resolve, reject) => {
@@ -133,7 +114,7 @@ async function startTarget(name: string, mode: 'calstatus' | 'bare', env: Record
     if (refused) throw new Error(`${name} refused items: ${refused[0]}`)
     return m ? Number(m[1]) : 0
   }
-  return { name, url, items, stop: () => stopChild(child, () => (child.connected ? child.send('stop') : child.kill('SIGTERM'))) }
+  return { name, url, items, stop: () => children.stop(child, () => (child.connected ? child.send('stop') : child.kill('SIGTERM')), 10_000) }
 }
 
 // ---------------------------------------------------------------------------------------------

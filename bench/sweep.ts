@@ -20,7 +20,7 @@
 // (SWEEP_BENCH_BUDGET_S) is projected while seeding and reported as not measured.
 // Other knobs: SWEEP_BENCH_WORKERS (default 2), SWEEP_BENCH_MM_CEILING (default 2000),
 // SWEEP_BENCH_NODE_ARGS (extra node flags for the workers, e.g. --cpu-prof).
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import path from 'node:path'
@@ -30,7 +30,7 @@ import { startPrivateRedis, freePort } from '../sim/private-redis'
 import type { GraphSimCounters } from '../sim/graph/server'
 import type { SimCounters as MattermostCounters } from '../sim/mattermost/request-stats'
 import type { SweepSummary } from '../src/queue/processors/sweep'
-import { Fatal, type Figure, figure, queueIdle, runStandalone, waitFor } from './_shared'
+import { childProcesses, Fatal, type Figure, figure, outputTail, queueIdle, runStandalone, waitFor } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{bench}'
@@ -73,24 +73,7 @@ const CLK_TCK = 100
 // ---------------------------------------------------------------------------------------------
 // Processes: the simulators' child, the workers, Redis; all stopped in `finally` and on exit.
 
-const children = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
-
-async function stopChild(child: ChildProcess, how: () => void, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-      how()
-    })
-  }
-  children.delete(child)
-}
+const children = childProcesses()
 
 interface SimsChild {
   pid: number
@@ -104,7 +87,7 @@ async function startSims(): Promise<SimsChild> {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc']
   })
-  children.add(child)
+  children.track(child)
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)))
   let next = 0
@@ -130,7 +113,7 @@ async function startSims(): Promise<SimsChild> {
     pid: child.pid as number,
     env,
     call,
-    stop: () => stopChild(child, () => (child.connected ? child.send({ id: -1, cmd: 'stop' }) : child.kill('SIGTERM')))
+    stop: () => children.stop(child, () => (child.connected ? child.send({ id: -1, cmd: 'stop' }) : child.kill('SIGTERM')), 15_000)
   }
 }
 
@@ -151,16 +134,11 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
     env: { ...env, WORKER_METRICS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  children.add(child)
-  let out = ''
-  const keep = (d: Buffer): void => {
-    out = (out + String(d)).slice(-8000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
+  children.track(child)
+  const output = outputTail(child)
   const base = `http://127.0.0.1:${port}`
   await waitFor('worker /healthz', 30_000, async () => {
-    if (child.exitCode !== null) throw new Fatal(`worker exited (${child.exitCode}): ${out}`)
+    if (child.exitCode !== null) throw new Fatal(`worker exited (${child.exitCode}): ${output()}`)
     try {
       return (await fetch(`${base}/healthz`)).ok || undefined
     } catch {
@@ -170,9 +148,9 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
   return {
     pid: child.pid as number,
     metricsUrl: `${base}/metrics`,
-    output: () => out,
+    output,
     exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop: () => stopChild(child, () => child.kill('SIGTERM'), 30_000)
+    stop: () => children.stop(child, () => child.kill('SIGTERM'), 30_000)
   }
 }
 
