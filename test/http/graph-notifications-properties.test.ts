@@ -7,21 +7,13 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { buildApp } from '../../src/http/build-app'
-import { loadConfig } from '../../src/config'
-import { createLogger } from '../../src/observability/create-logger'
-import { createMetrics } from '../../src/observability/create-metrics'
-import { createRedis, pingRedis } from '../../src/store/create-redis'
-import { createQueues, closeQueues } from '../../src/queue/create-queues'
-import { createNotificationIntake } from '../../src/queue/create-notification-intake'
-import { createSubscriptionStore, type SubscriptionStore } from '../../src/store/subscription-store'
+import type { SubscriptionStore } from '../../src/store/subscription-store'
 import { SYNC_DEBOUNCE_MS } from '../../src/queue/enqueue-jobs'
 import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
+import { startWebApp } from '../helpers/web-app'
 
-const silent = createLogger({ level: 'silent', name: 'web' }, new Writable({ write: (_c, _e, done) => done() }))
 const LIMIT = 1024 * 1024
 const NOTIFICATIONS = '/graph/notifications'
 const LIFECYCLE = '/graph/lifecycle'
@@ -70,30 +62,21 @@ interface InjectAnswer {
   headers: Record<string, unknown>
 }
 
+type WebApp = Awaited<ReturnType<typeof startWebApp>>
+
 interface Harness {
-  app: Awaited<ReturnType<typeof buildApp>>
-  queues: ReturnType<typeof createQueues>
+  app: WebApp['app']
+  queues: WebApp['queues']
   subs: SubscriptionStore
   producer: Redis
-  metrics: ReturnType<typeof createMetrics>
+  metrics: WebApp['metrics']
   post(url: string, contentType: string | undefined, payload: Buffer | string | undefined): Promise<InjectAnswer>
 }
 
 let redis: PrivateRedis
 
 async function harness(t: Test, prefix: string): Promise<Harness> {
-  const { config } = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix })
-  const producer = createRedis(redis.url, 'producer', silent)
-  const queues = createQueues(producer, config.queuePrefix, silent)
-  const subs = createSubscriptionStore(producer, config.queuePrefix)
-  const metrics = createMetrics('web')
-  const app = await buildApp({ config, logger: silent, metrics, queues, checkRedis: () => pingRedis(producer, 1000), notifications: createNotificationIntake(queues, subs) })
-  t.teardown(async () => {
-    await app.close()
-    await closeQueues(queues)
-    producer.disconnect()
-  })
-  await pingRedis(producer, 3000)
+  const { app, queues, subs, producer, metrics } = await startWebApp(t, redis.url, prefix)
   await savePool(subs, POOL)
   const post = async (url: string, contentType: string | undefined, payload: Buffer | string | undefined): Promise<InjectAnswer> => {
     const res = await app.inject({

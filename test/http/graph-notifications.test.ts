@@ -1,33 +1,13 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import { Writable } from 'node:stream'
-import { buildApp } from '../../src/http/build-app'
-import { loadConfig } from '../../src/config'
-import { createLogger } from '../../src/observability/create-logger'
-import { createMetrics } from '../../src/observability/create-metrics'
-import { createRedis, pingRedis } from '../../src/store/create-redis'
-import { createQueues, closeQueues } from '../../src/queue/create-queues'
-import { createNotificationIntake } from '../../src/queue/create-notification-intake'
-import { createSubscriptionStore } from '../../src/store/subscription-store'
 import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
+import { startWebApp } from '../helpers/web-app'
 
-const silent = createLogger({ level: 'silent', name: 'web' }, new Writable({ write: (_c, _e, done) => done() }))
 const SECRET_A = 'a'.repeat(40) + 'clientStateA'
 const SECRET_B = 'b'.repeat(40) + 'clientStateB'
 
 async function setup(t: Test, redis: PrivateRedis) {
-  const { config } = loadConfig({ REDIS_URL: redis.url })
-  const producer = createRedis(redis.url, 'producer', silent)
-  const queues = createQueues(producer, config.queuePrefix, silent)
-  const subs = createSubscriptionStore(producer, config.queuePrefix)
-  const metrics = createMetrics('web')
-  const app = await buildApp({ config, logger: silent, metrics, queues, checkRedis: () => pingRedis(producer, 1000), notifications: createNotificationIntake(queues, subs) })
-  t.teardown(async () => {
-    await app.close()
-    await closeQueues(queues)
-    producer.disconnect()
-  })
-  await pingRedis(producer, 3000)
+  const { app, queues, subs, metrics } = await startWebApp(t, redis.url)
   await subs.save({ id: 'sub-a', mmUserId: 'user-a', graphUserId: 'g-a', clientState: SECRET_A, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
   await subs.save({ id: 'sub-b', mmUserId: 'user-b', graphUserId: 'g-b', clientState: SECRET_B, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
   const jobs = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
