@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { startService, type RunningService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
+import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
 import { createSubscriptionStore } from '../../src/store/subscription-store'
 import { createUserStore } from '../../src/store/user-store'
 import type { Simulators } from '../../sim/index'
@@ -10,22 +11,6 @@ import type { DeliveryRecord, NotificationItem } from '../../sim/graph/server'
 // Issue 8 end to end: the real web and worker processes (Procfile) against the three
 // simulators with a private Redis. Graph's change notifications and lifecycle events reach the
 // web process over real HTTP; statuses are read from the Mattermost simulator's history.
-
-const S = 1000
-const MINUTE = 60 * S
-
-interface Person {
-  name: string
-  mmUserId: string
-  graphUserId: string
-}
-
-const statusChanges = (sims: Simulators, userId: string) => sims.mattermost.history.statuses.filter((c) => c.userId === userId)
-const byService = (sims: Simulators) => (who: string) => who === `api:${sims.mattermost.botUserId}`
-
-async function waitForStatus(sims: Simulators, p: Person, status: string, afterMs: number, timeoutMs: number): Promise<number> {
-  return waitFor(`${p.name} -> ${status}`, timeoutMs, async () => statusChanges(sims, p.mmUserId).find((c) => c.to === status && c.time >= afterMs)?.time)
-}
 
 const subOf = (sims: Simulators, p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
 

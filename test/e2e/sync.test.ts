@@ -1,32 +1,11 @@
 import t from 'tap'
 import { startService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
-import type { Simulators } from '../../sim/index'
+import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
 
 // Issue 7's end-to-end cases: the real web and two real worker processes against the
 // simulators, over real HTTP(S), with a private Redis. Times are real: meetings are placed a
 // few seconds ahead so the boundaries happen while the test watches.
-
-const S = 1000
-const MINUTE = 60 * S
-
-interface Person {
-  name: string
-  mmUserId: string
-  graphUserId: string
-}
-
-function statusChanges(sims: Simulators, userId: string) {
-  return sims.mattermost.history.statuses.filter((c) => c.userId === userId)
-}
-
-function byService(sims: Simulators) {
-  return (who: string) => who === `api:${sims.mattermost.botUserId}`
-}
-
-async function waitForStatus(sims: Simulators, p: Person, status: string, afterMs: number, timeoutMs: number): Promise<number> {
-  return waitFor(`${p.name} -> ${status}`, timeoutMs, async () => statusChanges(sims, p.mmUserId).find((c) => c.to === status && c.time >= afterMs)?.time)
-}
 
 t.test('meetings drive statuses at their boundaries, with two workers', async (t) => {
   const T0 = Date.now()
