@@ -125,6 +125,10 @@ export function createApi(deps: ApiDeps): Api {
       return sub ? mailboxTarget(sub.userId) : appTarget(false)
     }
 
+    /** A route on one mailbox's path: throttled as that mailbox, which is the path mailbox. */
+    const onMailbox = (ref: string, handle: (ref: string) => ApiResponse | Promise<ApiResponse>) =>
+      ({ kind: 'route', template: tpl, throttle: mailboxTarget(ref), pathMailbox: mailboxKey(ref), run: () => handle(ref) }) as const
+
     switch (tpl) {
       case '/$batch':
         if (m !== 'POST') return { kind: 'error', template: tpl, res: methodNotAllowed() }
@@ -133,34 +137,15 @@ export function createApi(deps: ApiDeps): Api {
       case '/users':
         if (m !== 'GET') return { kind: 'error', template: tpl, res: methodNotAllowed() }
         return { kind: 'route', template: tpl, throttle: appTarget(true), run: () => handleListUsers(tenant, query, deps.baseUrl()) }
-      case '/users/{id}': {
+      case '/users/{id}':
         if (m !== 'GET') return { kind: 'error', template: tpl, res: methodNotAllowed() }
-        const ref = segments[1]!
-        return { kind: 'route', template: tpl, throttle: mailboxTarget(ref), pathMailbox: mailboxKey(ref), run: () => handleGetUser(tenant, ref, query, deps.userPathByMail) }
-      }
-      case '/users/{id}/calendar/getSchedule': {
+        return onMailbox(segments[1]!, (ref) => handleGetUser(tenant, ref, query, deps.userPathByMail))
+      case '/users/{id}/calendar/getSchedule':
         if (m !== 'POST') return { kind: 'error', template: tpl, res: methodNotAllowed() }
-        const ref = segments[1]!
-        return {
-          kind: 'route',
-          template: tpl,
-          throttle: mailboxTarget(ref),
-          pathMailbox: mailboxKey(ref),
-          isGetSchedule: true,
-          run: () => handleGetSchedule(tenant, ref, req.body, req.headers['prefer'])
-        }
-      }
-      case '/users/{id}/calendarView': {
+        return { ...onMailbox(segments[1]!, (ref) => handleGetSchedule(tenant, ref, req.body, req.headers['prefer'])), isGetSchedule: true }
+      case '/users/{id}/calendarView':
         if (m !== 'GET') return { kind: 'error', template: tpl, res: methodNotAllowed() }
-        const ref = segments[1]!
-        return {
-          kind: 'route',
-          template: tpl,
-          throttle: mailboxTarget(ref),
-          pathMailbox: mailboxKey(ref),
-          run: () => handleCalendarView(tenant, ref, query, req.headers['prefer'], { baseUrl: deps.baseUrl(), latency: deps.latency(), sleep: deps.sleep })
-        }
-      }
+        return onMailbox(segments[1]!, (ref) => handleCalendarView(tenant, ref, query, req.headers['prefer'], { baseUrl: deps.baseUrl(), latency: deps.latency(), sleep: deps.sleep }))
       case '/subscriptions':
         if (m === 'GET') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.list(app, query) }
         if (m === 'POST') return { kind: 'route', template: tpl, throttle: resourceTarget((req.body as { resource?: unknown } | undefined)?.resource), run: () => subscriptions.create(app, req.body) }
