@@ -235,7 +235,13 @@ export function measureBoundaries(opts: {
     const ok = (who: string): boolean => who === opts.service || (x.kind === 'end' && who === 'expiry')
     const first = list.find((c) => c.time >= from && c.to === x.to && ok(c.who))
     const hit = first && first.time <= x.at + MISS_AFTER_MS ? first : undefined
-    out.push({ ...x, delayMs: hit ? hit.time - x.at : null, lateMs: first && !hit ? first.time - x.at : null, who: first ? first.who : null, notApplicable: false })
+    out.push({
+      ...x,
+      delayMs: hit ? hit.time - x.at : null,
+      lateMs: first && !hit ? first.time - x.at : null,
+      who: first ? first.who : null,
+      notApplicable: false
+    })
   }
   return out
 }

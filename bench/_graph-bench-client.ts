@@ -74,7 +74,17 @@ async function ours(cmd: Extract<ClientCommand, { op: 'ours' }>): Promise<OursAn
       items += r.items.length
     }
   }
-  return { ok: true, wallMs, httpRequests: stats.httpRequests, retries: stats.retries, scheduled, failed: results.size - scheduled, items, maxConcurrentBatches: config.microsoft.maxConcurrentBatches, batchErrors }
+  return {
+    ok: true,
+    wallMs,
+    httpRequests: stats.httpRequests,
+    retries: stats.retries,
+    scheduled,
+    failed: results.size - scheduled,
+    items,
+    maxConcurrentBatches: config.microsoft.maxConcurrentBatches,
+    batchErrors
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +110,12 @@ async function baseline(cmd: Extract<ClientCommand, { op: 'baseline' }>): Promis
   const tokenRes = await fetch(`${authority}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: env['MS_CLIENT_ID'] as string, client_secret: env['MS_CLIENT_SECRET'] as string, scope: `${graphUrl}/.default` })
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: env['MS_CLIENT_ID'] as string,
+      client_secret: env['MS_CLIENT_SECRET'] as string,
+      scope: `${graphUrl}/.default`
+    })
   })
   if (!tokenRes.ok) throw new Error(`token request: ${tokenRes.status} ${await tokenRes.text()}`)
   const token = ((await tokenRes.json()) as { access_token: string }).access_token
@@ -108,7 +123,8 @@ async function baseline(cmd: Extract<ClientCommand, { op: 'baseline' }>): Promis
 
   const start = new Date(cmd.startMs).toISOString()
   const end = new Date(cmd.endMs).toISOString()
-  const view = (ref: string) => `/users/${encodeURIComponent(ref)}/calendarView?startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}`
+  const view = (ref: string) =>
+    `/users/${encodeURIComponent(ref)}/calendarView?startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}`
   const prefix = `${graphUrl}/v1.0`
 
   let refs = cmd.refs
@@ -149,7 +165,9 @@ async function baseline(cmd: Extract<ClientCommand, { op: 'baseline' }>): Promis
       body: JSON.stringify({ requests: group.map((it, i) => ({ id: String(i + 1), method: 'GET', url: it.url })) })
     })
     if (res.status !== 200) throw new Error(`$batch: ${res.status} ${await res.text()}`)
-    const body = (await res.json()) as { responses: Array<{ id: string; status: number; headers?: Record<string, string>; body?: { value?: unknown[]; '@odata.nextLink'?: string } }> }
+    const body = (await res.json()) as {
+      responses: Array<{ id: string; status: number; headers?: Record<string, string>; body?: { value?: unknown[]; '@odata.nextLink'?: string } }>
+    }
     for (const r of body.responses) {
       const it = group[Number(r.id) - 1] as Item
       if (r.status === 200) {
@@ -164,7 +182,18 @@ async function baseline(cmd: Extract<ClientCommand, { op: 'baseline' }>): Promis
       } else failed.add(it.ref)
     }
   }
-  return { ok: true, wallMs: performance.now() - t0, users: refs.length, httpRequests, innerRequests, pages, events, failedUsers: failed.size, throttledItems, tokenMs }
+  return {
+    ok: true,
+    wallMs: performance.now() - t0,
+    users: refs.length,
+    httpRequests,
+    innerRequests,
+    pages,
+    events,
+    failedUsers: failed.size,
+    throttledItems,
+    tokenMs
+  }
 }
 
 if (require.main === module) {

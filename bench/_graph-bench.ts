@@ -56,7 +56,7 @@ function seed(sims: Simulators, n: number, now: number): Person[] {
     d.addEvent(u.id, { start: now - 48 * HOUR, end: now - 47 * HOUR, subject: 'old' })
     const count = i % 100 === 99 ? 12 : i % 7
     for (let k = 0; k < count; k++) {
-      const start = now + ((i % 4) * 15 * 60_000) + k * 1.5 * HOUR
+      const start = now + (i % 4) * 15 * 60_000 + k * 1.5 * HOUR
       d.addEvent(u.id, {
         start,
         end: start + (k % 2 ? 60 : 30) * 60_000,

@@ -56,7 +56,8 @@ export function runStandalone(run: () => Promise<BenchResult>): void {
   run().then(
     (r) => {
       console.log(r.name)
-      for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
+      for (const [k, v] of Object.entries(r.figures))
+        console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
       for (const n of r.notes ?? []) console.log(`  - ${n}`)
       process.exit(0)
     },

@@ -43,7 +43,12 @@ async function handle(req: Request): Promise<unknown> {
       const n = req.n ?? 0
       const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC']
       for (let i = people.length; i < n; i++) {
-        const ids = s.addPerson({ username: `user${i}`, email: `user${i}@bench.example`, displayName: `User ${i}`, timeZone: zones[i % zones.length] as string })
+        const ids = s.addPerson({
+          username: `user${i}`,
+          email: `user${i}@bench.example`,
+          displayName: `User ${i}`,
+          timeZone: zones[i % zones.length] as string
+        })
         s.mattermost.driver.presence(ids.mmUserId, 'active')
         people.push(ids)
       }
@@ -61,7 +66,12 @@ async function handle(req: Request): Promise<unknown> {
       let users = 0
       if (step > 0) {
         for (let i = 0; i < people.length; i += step) {
-          s.graph.driver.addEvent((people[i] as { graphUserId: string }).graphUserId, { start: now - 10 * 60_000, end, showAs: 'busy', subject: 'Quarterly planning' })
+          s.graph.driver.addEvent((people[i] as { graphUserId: string }).graphUserId, {
+            start: now - 10 * 60_000,
+            end,
+            showAs: 'busy',
+            subject: 'Quarterly planning'
+          })
           users++
         }
       }

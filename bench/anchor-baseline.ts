@@ -49,13 +49,22 @@ export async function run(): Promise<{ name: string; description: string; figure
     const figures: Record<string, Figure> = {
       'baseline sweep time, 10,000 people': figure([baseWallS], 's'),
       'our sweep time, 10,000 people': figure(oursWall, 's'),
-      'sweep time ratio (baseline / ours)': figure(oursWall.map((s) => baseWallS / s), 'x'),
+      'sweep time ratio (baseline / ours)': figure(
+        oursWall.map((s) => baseWallS / s),
+        'x'
+      ),
       'baseline HTTP requests to Graph, 10,000 people': figure([baseHttp], 'requests'),
       'our HTTP requests to Graph, 10,000 people': figure(oursHttp, 'requests'),
-      'HTTP request ratio (baseline / ours)': figure(oursHttp.map((h) => baseHttp / h), 'x'),
+      'HTTP request ratio (baseline / ours)': figure(
+        oursHttp.map((h) => baseHttp / h),
+        'x'
+      ),
       'baseline Graph requests inside batches (calendarView pages)': figure([baseInner], 'requests'),
       'our Graph requests inside batches (getSchedule)': figure(oursInner, 'requests'),
-      'Graph request ratio inside batches (baseline / ours)': figure(oursInner.map((n) => baseInner / n), 'x'),
+      'Graph request ratio inside batches (baseline / ours)': figure(
+        oursInner.map((n) => baseInner / n),
+        'x'
+      ),
       'baseline sweep share of its 5-minute period': figure([(baseWallS / ANCHOR_PERIOD_S) * 100], '%')
     }
     const notes = [
@@ -64,13 +73,14 @@ export async function run(): Promise<{ name: string; description: string; figure
       measuredFull
         ? `The baseline was measured at the full 10,000 people (one run, ${baseWallS.toFixed(1)} s; median = min = max).`
         : `The baseline would have taken over ${BASELINE_BUDGET_MS / 1000} s, so it was measured on the first ${base.users} people (${(base.wallMs / 1000).toFixed(1)} s, ${base.counts.http} HTTP requests) and scaled linearly to 10,000 (x${scale.toFixed(2)}); batches run one after another, so time and requests grow linearly with people.`,
-      `The anchor repeats its read every ${ANCHOR_PERIOD_S} s: at this latency its sweep of 10,000 people uses ${((baseWallS / ANCHOR_PERIOD_S) * 100).toFixed(0)}% of that period; ours ${(figure(oursWall, 's').median).toFixed(1)} s. Graph's throttling counts requests per mailbox: the baseline spends one request (or more, with paging) per person, ours one per 20 people.`,
-      'Both clients run in one child process that trusts the simulators\' CA via NODE_EXTRA_CA_CERTS; the simulators run in the benchmark process. 2 shared cores: noisy, read the ratios.'
+      `The anchor repeats its read every ${ANCHOR_PERIOD_S} s: at this latency its sweep of 10,000 people uses ${((baseWallS / ANCHOR_PERIOD_S) * 100).toFixed(0)}% of that period; ours ${figure(oursWall, 's').median.toFixed(1)} s. Graph's throttling counts requests per mailbox: the baseline spends one request (or more, with paging) per person, ours one per 20 people.`,
+      "Both clients run in one child process that trusts the simulators' CA via NODE_EXTRA_CA_CERTS; the simulators run in the benchmark process. 2 shared cores: noisy, read the ratios."
     ]
     for (const a of ours) for (const [message, count] of Object.entries(a.batchErrors)) notes.push(`ours: ${count} whole batch(es) failed: ${message}`)
     return {
       name: 'Anchor baseline: one user per calendarView (issue 9)',
-      description: 'The Mattermost Microsoft Calendar plugin\'s access pattern (one calendarView per person, 20 per $batch, batches one after another) against our fetchSchedules, 10,000 people, same Graph simulator and run: sweep times, HTTP and Graph requests, ratios baseline / ours.',
+      description:
+        "The Mattermost Microsoft Calendar plugin's access pattern (one calendarView per person, 20 per $batch, batches one after another) against our fetchSchedules, 10,000 people, same Graph simulator and run: sweep times, HTTP and Graph requests, ratios baseline / ours.",
       figures,
       notes
     }

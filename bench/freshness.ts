@@ -99,7 +99,12 @@ function startProc(name: string, entry: string, env: Record<string, string>): Pr
 /** The active jobs of a queue: name, reason, since when. */
 async function describeActive(q: Queue): Promise<string> {
   const jobs = await q.getJobs(['active'])
-  return jobs.map((j) => `${j.name} (${(j.data as { reason?: string }).reason ?? '?'}${Array.isArray((j.data as { mmUserIds?: unknown[] }).mmUserIds) ? `, ${(j.data as { mmUserIds: unknown[] }).mmUserIds.length} users` : ''}) active for ${((Date.now() - (j.processedOn ?? Date.now())) / 1000).toFixed(0)} s`).join(', ')
+  return jobs
+    .map(
+      (j) =>
+        `${j.name} (${(j.data as { reason?: string }).reason ?? '?'}${Array.isArray((j.data as { mmUserIds?: unknown[] }).mmUserIds) ? `, ${(j.data as { mmUserIds: unknown[] }).mmUserIds.length} users` : ''}) active for ${((Date.now() - (j.processedOn ?? Date.now())) / 1000).toFixed(0)} s`
+    )
+    .join(', ')
 }
 
 /** This benchmark polls every 250 ms unless told otherwise. */
@@ -225,11 +230,19 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     const random = seededRandom(SEED)
     const people = planCalendars(USERS, b1, setupAt, random)
     for (const p of people) {
-      for (const e of p.events) e.id = s.graph.driver.addEvent((ids[p.index] as { graphUserId: string }).graphUserId, { start: e.start, end: e.end, showAs: e.showAs, subject: e.subject }).id
+      for (const e of p.events)
+        e.id = s.graph.driver.addEvent((ids[p.index] as { graphUserId: string }).graphUserId, {
+          start: e.start,
+          end: e.end,
+          showAs: e.showAs,
+          subject: e.subject
+        }).id
     }
     const { expected, seams } = expectations(people, b1, boundaries)
     r.seams = seams.length
-    log(`  ${ceiling}/s: ${USERS} people seeded; b1 ${new Date(b1).toISOString()} (in ${((b1 - Date.now()) / 1000).toFixed(0)} s), ${expected.length} expected changes at ${boundaries} boundaries, ${seams.length} seams`)
+    log(
+      `  ${ceiling}/s: ${USERS} people seeded; b1 ${new Date(b1).toISOString()} (in ${((b1 - Date.now()) / 1000).toFixed(0)} s), ${expected.length} expected changes at ${boundaries} boundaries, ${seams.length} seams`
+    )
 
     // The service: one web, two workers.
     r.progress = 'starting processes'
@@ -256,7 +269,8 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     })
     for (let i = 0; i < WORKERS; i++) procs.push(startProc(`worker ${i + 1}`, 'worker.js', env))
     const alive = (): void => {
-      for (const p of procs) if (p.exited()) throw new Fatal(`${p.name} exited (code ${p.child.exitCode}, signal ${p.child.signalCode}): ${p.output().slice(-2000)}`)
+      for (const p of procs)
+        if (p.exited()) throw new Fatal(`${p.name} exited (code ${p.child.exitCode}, signal ${p.child.signalCode}): ${p.output().slice(-2000)}`)
     }
 
     // Enrolment settles: everyone enrolled with a Graph id, a subscription each, the start-up
@@ -272,7 +286,9 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
         const [enrolled, resolved] = await Promise.all([redis.scard(`${PREFIX}:enrolled`), redis.hlen(`${PREFIX}:graph-to-mm`)])
         const subs = s.graph.driver.subscriptions().length
         const sweeps = (await redis.lrange(`${PREFIX}:sweeps`, 0, -1)).map((x) => JSON.parse(x) as SweepSummary)
-        const counts = await Promise.all(queues.map(async (q) => `${q.name} ${JSON.stringify(await q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children', 'delayed'))}`))
+        const counts = await Promise.all(
+          queues.map(async (q) => `${q.name} ${JSON.stringify(await q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children', 'delayed'))}`)
+        )
         r.progress = `enrolling: ${enrolled} enrolled, ${resolved} with a Graph id, ${subs} subscriptions, sweeps [${sweeps.map((x) => `${x.users} users/${x.skipped} skipped`).join(', ')}], queues ${counts.join('; ')} after ${((Date.now() - setupAt) / 1000).toFixed(0)} s`
         // >=: the Mattermost simulator's seeded sysadmin is enrolled too (no mailbox: skipped).
         if (VERBOSE && Date.now() - lastLog > 10_000) {
@@ -301,13 +317,16 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     r.progress = 'shortening'
     const shortenAt = Date.now()
     const shortened = people.filter((p) => p.shortenTo !== undefined)
-    for (const p of shortened) s.graph.driver.updateEvent((ids[p.index] as { graphUserId: string }).graphUserId, p.events[0]?.id as string, { end: p.shortenTo as number })
+    for (const p of shortened)
+      s.graph.driver.updateEvent((ids[p.index] as { graphUserId: string }).graphUserId, p.events[0]?.id as string, { end: p.shortenTo as number })
     await waitFor(
       'the shortened meetings synced',
       Math.max(5_000, b1 - Date.now()),
       async () => {
         alive()
-        const synced = await Promise.all(shortened.map(async (p) => Number((await redis.hget(`${PREFIX}:user:${(ids[p.index] as { mmUserId: string }).mmUserId}`, 'lastSyncAt')) ?? 0)))
+        const synced = await Promise.all(
+          shortened.map(async (p) => Number((await redis.hget(`${PREFIX}:user:${(ids[p.index] as { mmUserId: string }).mmUserId}`, 'lastSyncAt')) ?? 0))
+        )
         return synced.every((t) => t >= shortenAt) ? true : undefined
       },
       250
@@ -315,8 +334,11 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     r.setupMs = Date.now() - setupAt
     r.maintenanceAtSettle = maintenanceAtSettle
     r.settledBeforeB1Ms = b1 - Date.now()
-    log(`  ${ceiling}/s: settled in ${(r.setupMs / 1000).toFixed(1)} s, ${(r.settledBeforeB1Ms / 1000).toFixed(1)} s before b1 (start-up sweeps: ${r.startupSweeps})`)
-    if (r.settledBeforeB1Ms < 5_000) throw new Error(`set-up overran: settled ${(r.settledBeforeB1Ms / 1000).toFixed(1)} s before b1 (raise FRESHNESS_SETUP_BUDGET_MS)`)
+    log(
+      `  ${ceiling}/s: settled in ${(r.setupMs / 1000).toFixed(1)} s, ${(r.settledBeforeB1Ms / 1000).toFixed(1)} s before b1 (start-up sweeps: ${r.startupSweeps})`
+    )
+    if (r.settledBeforeB1Ms < 5_000)
+      throw new Error(`set-up overran: settled ${(r.settledBeforeB1Ms / 1000).toFixed(1)} s before b1 (raise FRESHNESS_SETUP_BUDGET_MS)`)
     s.mattermost.resetCounters()
     const graphBefore = s.graph.counters()
     const windowStart = Date.now()
@@ -340,12 +362,22 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
         alive()
         const now = Date.now()
         if (a.kind === 'create') {
-          const p = pick(people.filter((x) => x.group === 'free' && !touched.has(x.index) && s.mattermost.driver.status((ids[x.index] as { mmUserId: string }).mmUserId).status === 'online'))
+          const p = pick(
+            people.filter(
+              (x) =>
+                x.group === 'free' && !touched.has(x.index) && s.mattermost.driver.status((ids[x.index] as { mmUserId: string }).mmUserId).status === 'online'
+            )
+          )
           if (!p) continue
           const { mmUserId, graphUserId } = ids[p.index] as { mmUserId: string; graphUserId: string }
           touched.set(p.index, now)
           const subscriptionId = subOf(graphUserId)
-          s.graph.driver.addEvent(graphUserId, { start: now, end: Math.ceil((now + 30 * MINUTE) / MINUTE) * MINUTE, showAs: 'busy', subject: 'Call starting now' })
+          s.graph.driver.addEvent(graphUserId, {
+            start: now,
+            end: Math.ceil((now + 30 * MINUTE) / MINUTE) * MINUTE,
+            showAs: 'busy',
+            subject: 'Call starting now'
+          })
           actions.push({ kind: 'create', person: p.index, mmUserId, at: now, subscriptionId, expect: 'dnd' })
         } else {
           const candidates: Array<{ p: PlanPerson; eventId: string }> = []
@@ -382,8 +414,19 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
       const acts = actions.map((a): ActionResult => {
         const first = (changes.get(a.mmUserId) ?? []).find((c) => c.time >= a.at && c.to === a.expect && c.who === service)
         const change = first && first.time <= a.at + MISS_AFTER_MS ? first : undefined
-        const d = deliveries.find((x) => x.kind === 'notification' && x.status >= 200 && x.status < 300 && x.time >= a.at && x.items.some((i) => i.subscriptionId === a.subscriptionId))
-        if (!change) return { ...a, fromAnswerMs: null, fromPostMs: null, fromChangeMs: null, deliveryLatencyMs: d?.latencyMs ?? null, missed: true, lateMs: first ? first.time - a.at : null }
+        const d = deliveries.find(
+          (x) => x.kind === 'notification' && x.status >= 200 && x.status < 300 && x.time >= a.at && x.items.some((i) => i.subscriptionId === a.subscriptionId)
+        )
+        if (!change)
+          return {
+            ...a,
+            fromAnswerMs: null,
+            fromPostMs: null,
+            fromChangeMs: null,
+            deliveryLatencyMs: d?.latencyMs ?? null,
+            missed: true,
+            lateMs: first ? first.time - a.at : null
+          }
         return {
           ...a,
           lateMs: null,
@@ -446,7 +489,9 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
       const personOf = new Map(ids.map((x, i) => [x.mmUserId, i]))
       for (const c of unexplained.slice(0, 20)) {
         const p = people[personOf.get(c.userId) ?? -1]
-        log(`    unexplained: ${p?.group} person ${p?.index} ${c.from}->${c.to} at b1+${((c.time - b1) / 1000).toFixed(1)} s; touched ${touched.has(p?.index ?? -1)}; events ${JSON.stringify(finalEvents(p as PlanPerson).map((e) => [(e.start - b1) / 1000, (e.end - b1) / 1000, e.showAs]))}`)
+        log(
+          `    unexplained: ${p?.group} person ${p?.index} ${c.from}->${c.to} at b1+${((c.time - b1) / 1000).toFixed(1)} s; touched ${touched.has(p?.index ?? -1)}; events ${JSON.stringify(finalEvents(p as PlanPerson).map((e) => [(e.start - b1) / 1000, (e.end - b1) / 1000, e.showAs]))}`
+        )
       }
     }
 
@@ -462,14 +507,25 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     r.sweepsInWindow = (await redis.lrange(`${PREFIX}:sweeps`, 0, -1))
       .map((x) => JSON.parse(x) as SweepSummary)
       .filter((x) => x.startedAt >= windowStart)
-      .map((x) => `${x.users} users, ${x.changes} changes, ${(x.durationMs / 1000).toFixed(1)} s, at b1${x.startedAt - b1 >= 0 ? '+' : ''}${((x.startedAt - b1) / 1000).toFixed(0)} s`)
+      .map(
+        (x) =>
+          `${x.users} users, ${x.changes} changes, ${(x.durationMs / 1000).toFixed(1)} s, at b1${x.startedAt - b1 >= 0 ? '+' : ''}${((x.startedAt - b1) / 1000).toFixed(0)} s`
+      )
     const rel = (t: number | undefined): string => (t ? `b1${t - b1 >= 0 ? '+' : ''}${((t - b1) / 1000).toFixed(0)} s` : '?')
     r.maintenanceJobs = (await maintenanceQueue.getJobs(['completed', 'failed', 'active']))
       .sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0))
       .map((j) => `${j.name} (${(j.data as { reason?: string }).reason ?? '?'}) ${rel(j.processedOn)} to ${j.finishedOn ? rel(j.finishedOn) : 'still running'}`)
       .join(', ')
     // Warnings and errors, less the two every start logs here (http:// PUBLIC_URL, msal's "no client info").
-    r.workerWarnings = procs.reduce((n, p) => n + p.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/PUBLIC_URL is http|"msal"/.test(l)).length, 0)
+    r.workerWarnings = procs.reduce(
+      (n, p) =>
+        n +
+        p
+          .output()
+          .split('\n')
+          .filter((l) => /"level":(40|50|60)/.test(l) && !/PUBLIC_URL is http|"msal"/.test(l)).length,
+      0
+    )
     r.progress = 'done'
     log(`  ${ceiling}/s: ${summaryLine(r)}`)
   } catch (err) {
@@ -575,7 +631,9 @@ export async function run(): Promise<{ name: string; description: string; figure
       const left = TIME_BUDGET_MS - (Date.now() - started)
       const full = (results[0]?.seconds ?? 300) * 1000 + 45_000
       if (left < full) boundaries = SHORT_BOUNDARIES
-      log(`  ${((Date.now() - started) / 1000).toFixed(0)} s used, ${(left / 1000).toFixed(0)} s left: ${boundaries === BOUNDARIES ? 'full run' : `short run (${boundaries} boundaries)`} at ${ceiling}/s`)
+      log(
+        `  ${((Date.now() - started) / 1000).toFixed(0)} s used, ${(left / 1000).toFixed(0)} s left: ${boundaries === BOUNDARIES ? 'full run' : `short run (${boundaries} boundaries)`} at ${ceiling}/s`
+      )
     }
     results.push(await runOnce(ceiling, boundaries, log))
   }
@@ -611,10 +669,16 @@ export async function run(): Promise<{ name: string; description: string; figure
     )
     const burst = r.boundaryResults.filter((b) => b.boundaryIndex === 0 && b.kind === 'start' && !b.notApplicable)
     const burstLanded = burst.map((b) => b.delayMs ?? b.lateMs)
-    if (burst.length && burstLanded.every((d) => d !== null)) figures[`${L}: b1 burst (${burst.length} meetings start): last DND applied after`] = one(Math.max(...(burstLanded as number[])), 'ms')
-    else notes.push(`${L}: the b1 burst (${burst.length} meetings start) was not fully applied by the end of the run: ${burstLanded.filter((d) => d === null).length} people never got their DND (a 1-2 minute meeting can be over before the backlog reaches its person; then nothing is written, rightly).`)
+    if (burst.length && burstLanded.every((d) => d !== null))
+      figures[`${L}: b1 burst (${burst.length} meetings start): last DND applied after`] = one(Math.max(...(burstLanded as number[])), 'ms')
+    else
+      notes.push(
+        `${L}: the b1 burst (${burst.length} meetings start) was not fully applied by the end of the run: ${burstLanded.filter((d) => d === null).length} people never got their DND (a 1-2 minute meeting can be over before the backlog reaches its person; then nothing is written, rightly).`
+      )
     const reads = (r.mmRoutes['POST /api/v4/users/status/ids'] ?? 0) + (r.mmRoutes['POST /api/v4/users/ids'] ?? 0)
-    notes.push(`${L}: ${reads} of the ${r.mmCalls} Mattermost calls in the window were the two bulk reads each single-person sync (wake-up or notification) makes; a status write costs the rest (status, custom status, DM channel, post): under the ceiling, about 6 calls per person entering a meeting.`)
+    notes.push(
+      `${L}: ${reads} of the ${r.mmCalls} Mattermost calls in the window were the two bulk reads each single-person sync (wake-up or notification) makes; a status write costs the rest (status, custom status, DM channel, post): under the ceiling, about 6 calls per person entering a meeting.`
+    )
     const lateActs = r.actions.filter((a) => a.missed && a.lateMs !== null).map((a) => a.lateMs as number)
     notes.push(
       `${L}: ad-hoc changes through notifications: ${r.actions.length} of ${r.actionsPlanned} planned (${creates} meetings starting now for someone free and online, ${r.actions.length - creates} cancellations of an ongoing meeting with the service's DND on; a planned one with no fitting person is skipped); ` +
@@ -622,7 +686,13 @@ export async function run(): Promise<{ name: string; description: string; figure
     )
     notes.push(
       `${L}: back-to-back seams ${r.seams} (${r.seamsInDnd} with the user already in DND 1 s before), service writes away from DND at those seams (flicker) ${r.seamFlickers}; service status writes in the window not explained by a boundary or an ad-hoc change (late ones count as explained; people's writes after their ad-hoc change are left out): ${r.unexplainedServiceWrites}. ` +
-        `Mattermost during the window: ${r.mmCalls} calls, at most ${r.mmMaxPerSecond} in any 1 s, ${r.mmThrottled} 429s, ${r.contractViolations} contract violations (${Object.entries(r.mmRoutes).map(([k, v]) => `${k} ${v}`).join(', ')}); Graph 429s ${r.graphThrottled}, early retries ${r.earlyRetries}; sweeps in the window: ${r.sweepsInWindow.join('; ') || 'none'}; maintenance jobs: ${r.maintenanceJobs || 'none'}${r.maintenanceAtSettle ? ` (at settle still active: ${r.maintenanceAtSettle})` : ''}; other warn/error log lines from the processes (last 8 kB of each): ${r.workerWarnings}.`
+        `Mattermost during the window: ${r.mmCalls} calls, at most ${r.mmMaxPerSecond} in any 1 s, ${r.mmThrottled} 429s, ${r.contractViolations} contract violations (${Object.entries(
+          r.mmRoutes
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', '
+          )}); Graph 429s ${r.graphThrottled}, early retries ${r.earlyRetries}; sweeps in the window: ${r.sweepsInWindow.join('; ') || 'none'}; maintenance jobs: ${r.maintenanceJobs || 'none'}${r.maintenanceAtSettle ? ` (at settle still active: ${r.maintenanceAtSettle})` : ''}; other warn/error log lines from the processes (last 8 kB of each): ${r.workerWarnings}.`
     )
     notes.push(
       `${L}: set-up (seeding to settled: ${USERS} enrolled, ${USERS} subscriptions, start-up sweeps ${r.startupSweeps}) ${(r.setupMs / 1000).toFixed(0)} s, settled ${(r.settledBeforeB1Ms / 1000).toFixed(0)} s before b1; whole run ${r.seconds.toFixed(0)} s; 1-minute load average ${r.loadBefore.toFixed(1)} before, ${r.loadAfter.toFixed(1)} after.`

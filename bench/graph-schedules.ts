@@ -39,7 +39,8 @@ export async function run(): Promise<{ name: string; description: string; figure
         ;(tokens[n] ??= []).push(a.counts.tokenRequests)
         ;(retries[n] ??= []).push(a.retries + a.counts.throttled)
         ;(batchFailures[n] ??= []).push(Object.values(a.batchErrors).reduce((x, y) => x + y, 0))
-        for (const [message, count] of Object.entries(a.batchErrors)) failureNotes.push(`Run ${r + 1}, ${n} people: ${count} whole batch(es) failed: ${message}`)
+        for (const [message, count] of Object.entries(a.batchErrors))
+          failureNotes.push(`Run ${r + 1}, ${n} people: ${count} whole batch(es) failed: ${message}`)
         concurrency = a.maxConcurrentBatches
       }
     }
@@ -63,12 +64,13 @@ export async function run(): Promise<{ name: string; description: string; figure
       `Configured concurrency: GRAPH_MAX_CONCURRENT_BATCHES = ${concurrency} (default 10) $batch requests in flight, 400 people each; 10,000 people = ${Math.ceil(10_000 / 400)} batches, so about ${Math.ceil(10_000 / 400 / Math.max(1, concurrency))} waves of ~1.2 s. Target: under 5 s with ceil(N/400) = ${Math.ceil(1000 / 400)} / ${Math.ceil(10_000 / 400)} HTTP requests.`,
       `Seed estimate: 10,000 people in about ${SEED_ESTIMATE_10K_S} s (25 batches one after another at ~1.5 s). Measured median ${w10k.length ? figure(w10k, 's').median.toFixed(2) : '?'} s.`,
       'Each run uses a fresh adapter (as a new worker would): its wall time includes the client-credentials token from the identity simulator, and the token figure shows that the concurrent batches share that one token request.',
-      'HTTP requests are the Graph simulator\'s count of outer requests (every route), checked equal to the adapter\'s own count; token requests are the identity simulator\'s count of token endpoint calls. The adapter runs in a child process that trusts the simulators\' CA via NODE_EXTRA_CA_CERTS; the simulators run in the benchmark process (2 shared cores: noisy).'
+      "HTTP requests are the Graph simulator's count of outer requests (every route), checked equal to the adapter's own count; token requests are the identity simulator's count of token endpoint calls. The adapter runs in a child process that trusts the simulators' CA via NODE_EXTRA_CA_CERTS; the simulators run in the benchmark process (2 shared cores: noisy)."
     )
     notes.push(...failureNotes)
     return {
       name: 'Graph schedules (issue 5)',
-      description: 'Schedules of 1,000 and 10,000 people with the real Graph adapter against the Graph simulator at realistic latency: wall time, HTTP and token requests, and the speed-up over the seed\'s one-request-after-another estimate.',
+      description:
+        "Schedules of 1,000 and 10,000 people with the real Graph adapter against the Graph simulator at realistic latency: wall time, HTTP and token requests, and the speed-up over the seed's one-request-after-another estimate.",
       figures,
       notes
     }

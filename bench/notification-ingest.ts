@@ -129,7 +129,13 @@ interface Sub {
   clientState: string
 }
 
-const alnum = (n: number): string => randomBytes(n * 2).toString('base64').replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, n).padEnd(n, '0')
+const alnum = (n: number): string =>
+  randomBytes(n * 2)
+    .toString('base64')
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, n)
+    .padEnd(n, '0')
 
 function makeSubscriptions(): Sub[] {
   return Array.from({ length: SUBSCRIPTIONS }, () => ({
@@ -198,7 +204,9 @@ async function measure(target: Target, bodies: string[], seconds: number): Promi
       // Each connection cycles through its own slice of the bodies.
       const k = next++ % CONNECTIONS
       client.setRequests(
-        bodies.slice(k * perConnection, (k + 1) * perConnection).map((body) => ({ method: 'POST', path: ROUTE, headers: { 'content-type': 'application/json' }, body }))
+        bodies
+          .slice(k * perConnection, (k + 1) * perConnection)
+          .map((body) => ({ method: 'POST', path: ROUTE, headers: { 'content-type': 'application/json' }, body }))
       )
     }
   })
@@ -226,7 +234,19 @@ export async function run(): Promise<{ name: string; description: string; figure
     const store = createSubscriptionStore(producer, PREFIX)
     for (let i = 0; i < subs.length; i += 500) {
       await Promise.all(
-        subs.slice(i, i + 500).map((s) => store.save({ id: s.id, mmUserId: s.mmUserId, graphUserId: s.graphUserId, clientState: s.clientState, expiresAt: Date.now() + 3 * 86_400_000, lastRenewedAt: Date.now(), lastError: null }))
+        subs
+          .slice(i, i + 500)
+          .map((s) =>
+            store.save({
+              id: s.id,
+              mmUserId: s.mmUserId,
+              graphUserId: s.graphUserId,
+              clientState: s.clientState,
+              expiresAt: Date.now() + 3 * 86_400_000,
+              lastRenewedAt: Date.now(),
+              lastError: null
+            })
+          )
       )
     }
     const { bodies, items } = makeBodies(subs)
@@ -261,23 +281,61 @@ export async function run(): Promise<{ name: string; description: string; figure
     const pick = (name: string, f: (s: Sample) => number): number[] => of(name).map(f)
     const ratio = (f: (s: Sample) => number): number[] => of('calstatus').map((s, i) => f(s) / f(of('bare')[i] as Sample))
     const figures: Record<string, Figure> = {
-      'calstatus: notifications/s (items accepted)': figure(pick('calstatus', (s) => s.notificationsPerSecond), 'items/s'),
-      'calstatus: requests/s': figure(pick('calstatus', (s) => s.requestsPerSecond), 'req/s'),
-      'calstatus: p50 latency': figure(pick('calstatus', (s) => s.p50), 'ms'),
-      'calstatus: p99 latency': figure(pick('calstatus', (s) => s.p99), 'ms'),
-      'bare Fastify 202: notifications/s': figure(pick('bare', (s) => s.notificationsPerSecond), 'items/s'),
-      'bare Fastify 202: requests/s': figure(pick('bare', (s) => s.requestsPerSecond), 'req/s'),
-      'bare Fastify 202: p50 latency': figure(pick('bare', (s) => s.p50), 'ms'),
-      'bare Fastify 202: p99 latency': figure(pick('bare', (s) => s.p99), 'ms'),
-      'ratio calstatus/bare: requests/s': figure(ratio((s) => s.requestsPerSecond), '×'),
-      'ratio calstatus/bare: p99 latency': figure(ratio((s) => s.p99), '×'),
-      'calstatus, LOG_LEVEL=warn: notifications/s': figure(pick('calstatus-warn', (s) => s.notificationsPerSecond), 'items/s'),
-      'calstatus, LOG_LEVEL=warn: p99 latency': figure(pick('calstatus-warn', (s) => s.p99), 'ms')
+      'calstatus: notifications/s (items accepted)': figure(
+        pick('calstatus', (s) => s.notificationsPerSecond),
+        'items/s'
+      ),
+      'calstatus: requests/s': figure(
+        pick('calstatus', (s) => s.requestsPerSecond),
+        'req/s'
+      ),
+      'calstatus: p50 latency': figure(
+        pick('calstatus', (s) => s.p50),
+        'ms'
+      ),
+      'calstatus: p99 latency': figure(
+        pick('calstatus', (s) => s.p99),
+        'ms'
+      ),
+      'bare Fastify 202: notifications/s': figure(
+        pick('bare', (s) => s.notificationsPerSecond),
+        'items/s'
+      ),
+      'bare Fastify 202: requests/s': figure(
+        pick('bare', (s) => s.requestsPerSecond),
+        'req/s'
+      ),
+      'bare Fastify 202: p50 latency': figure(
+        pick('bare', (s) => s.p50),
+        'ms'
+      ),
+      'bare Fastify 202: p99 latency': figure(
+        pick('bare', (s) => s.p99),
+        'ms'
+      ),
+      'ratio calstatus/bare: requests/s': figure(
+        ratio((s) => s.requestsPerSecond),
+        '×'
+      ),
+      'ratio calstatus/bare: p99 latency': figure(
+        ratio((s) => s.p99),
+        '×'
+      ),
+      'calstatus, LOG_LEVEL=warn: notifications/s': figure(
+        pick('calstatus-warn', (s) => s.notificationsPerSecond),
+        'items/s'
+      ),
+      'calstatus, LOG_LEVEL=warn: p99 latency': figure(
+        pick('calstatus-warn', (s) => s.p99),
+        'ms'
+      )
     }
     const notif = figures['calstatus: notifications/s (items accepted)'] as Figure
     const p99 = figures['calstatus: p99 latency'] as Figure
     const met = notif.median >= 5000 && p99.median < 50
-    const failures = [...samples.entries()].flatMap(([name, list]) => list.filter((s) => s.non2xx > 0 || s.errors > 0).map((s) => `${name}: ${s.non2xx} non-2xx, ${s.errors} errors/timeouts`))
+    const failures = [...samples.entries()].flatMap(([name, list]) =>
+      list.filter((s) => s.non2xx > 0 || s.errors > 0).map((s) => `${name}: ${s.non2xx} non-2xx, ${s.errors} errors/timeouts`)
+    )
     return {
       name: 'Notification ingest',
       description:

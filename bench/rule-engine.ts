@@ -33,7 +33,14 @@ function dayOfInputs(): Omit<DecisionInput, 'items'>[] {
   const out: Omit<DecisionInput, 'items'>[] = []
   for (let now = Date.parse(`${DAY}T07:00:00Z`); now <= Date.parse(`${DAY}T19:00:00Z`); now += 5 * 60_000) {
     mm = applyDndExpiry(mm, now)
-    const input: Omit<DecisionInput, 'items'> = { now, current: { status: mm.status, manual: mm.manual, dndEndTime: mm.dnd_end_time }, customStatus: custom, settings, remembered, timeZone: 'Europe/Paris' }
+    const input: Omit<DecisionInput, 'items'> = {
+      now,
+      current: { status: mm.status, manual: mm.manual, dndEndTime: mm.dnd_end_time },
+      customStatus: custom,
+      settings,
+      remembered,
+      timeZone: 'Europe/Paris'
+    }
     out.push(input)
     const d = decide({ ...input, items })
     for (const w of d.statusWrites) mm = applySetStatus(mm, w.status, w.dndEndTime, now)

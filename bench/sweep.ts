@@ -358,7 +358,23 @@ interface SizeResult {
 class OverBudget extends Error {}
 
 async function runSize(n: number, deadline: number, log: (s: string) => void): Promise<SizeResult> {
-  const result: SizeResult = { n, seedMs: 0, enrolMs: 0, enrolPeakMB: [], enrolCpu: [], enrolHeapMB: [], startupSweeps: [], first: null, steady: [], meetings: 0, redisMemoryMB: 0, simsRssMB: 0, ceilingWaitSeconds: [], error: null, progress: 'starting' }
+  const result: SizeResult = {
+    n,
+    seedMs: 0,
+    enrolMs: 0,
+    enrolPeakMB: [],
+    enrolCpu: [],
+    enrolHeapMB: [],
+    startupSweeps: [],
+    first: null,
+    steady: [],
+    meetings: 0,
+    redisMemoryMB: 0,
+    simsRssMB: 0,
+    ceilingWaitSeconds: [],
+    error: null,
+    progress: 'starting'
+  }
   const privateRedis = await startPrivateRedis()
   const redis = new Redis(privateRedis.url, { maxRetriesPerRequest: null })
   const sweepQueue = new Queue('sweep', { connection: redis, prefix: PREFIX })
@@ -373,7 +389,7 @@ async function runSize(n: number, deadline: number, log: (s: string) => void): P
     result.progress = 'seeding'
     // In chunks, projecting the total: the Mattermost simulator's addUser checks uniqueness
     // against every user (sim/mattermost/user-directory.ts), so seeding is quadratic in N.
-    for (let done = 0; done < n; ) {
+    for (let done = 0; done < n;) {
       const c0 = Date.now()
       const upto = Math.min(n, done + SEED_CHUNK)
       await sims.call('seed', { n: upto })
@@ -439,7 +455,9 @@ async function runSize(n: number, deadline: number, log: (s: string) => void): P
     result.enrolPeakMB = workers.map((w) => statusKb(w.pid, 'VmHWM') / 1024)
     result.enrolCpu = workers.map((w) => cpuSeconds(w.pid))
     result.enrolHeapMB = await Promise.all(workers.map((w) => heapUsedMB(w.metricsUrl)))
-    log(`  ${n}: enrolled in ${(result.enrolMs / 1000).toFixed(1)} s, peak RSS ${result.enrolPeakMB.map((m) => m.toFixed(0)).join(' / ')} MB, heap used ${result.enrolHeapMB.map((m) => m.toFixed(0)).join(' / ')} MB, CPU ${result.enrolCpu.map((c) => c.toFixed(1)).join(' + ')} s (start-up sweeps: ${result.startupSweeps.map((s) => `${s.users} users, ${s.skipped} skipped, ${(s.durationMs / 1000).toFixed(1)} s`).join('; ')})`)
+    log(
+      `  ${n}: enrolled in ${(result.enrolMs / 1000).toFixed(1)} s, peak RSS ${result.enrolPeakMB.map((m) => m.toFixed(0)).join(' / ')} MB, heap used ${result.enrolHeapMB.map((m) => m.toFixed(0)).join(' / ')} MB, CPU ${result.enrolCpu.map((c) => c.toFixed(1)).join(' + ')} s (start-up sweeps: ${result.startupSweeps.map((s) => `${s.users} users, ${s.skipped} skipped, ${(s.durationMs / 1000).toFixed(1)} s`).join('; ')})`
+    )
 
     // (a) First sweep: a share of people now have a meeting (2 h long: no wake-up fires
     // during the run); the sweep applies DND, the custom status and one DM each.
@@ -485,7 +503,9 @@ async function runSize(n: number, deadline: number, log: (s: string) => void): P
 
 function fmtCommands(c: Record<string, number>): string {
   const total = Object.values(c).reduce((a, b) => a + b, 0)
-  const top = Object.entries(c).sort((a, b) => b[1] - a[1]).slice(0, 8)
+  const top = Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
   return `${total} (${top.map(([k, v]) => `${k} ${v}`).join(', ')})`
 }
 
@@ -522,19 +542,61 @@ export async function run(): Promise<{ name: string; description: string; figure
     const steady = r.steady
     const expected = Math.ceil(r.n / 400)
     if (steady.length > 0) {
-      figures[`${L}: steady sweep wall`] = figure(steady.map((s) => s.summary.durationMs / 1000), 's')
-      figures[`${L}: steady sweep, job added to summary`] = figure(steady.map((s) => s.endToEndMs / 1000), 's')
-      figures[`${L}: Graph HTTP requests per steady sweep`] = figure(steady.map((s) => s.graphRequests), 'requests')
-      figures[`${L}: Mattermost reads per steady sweep`] = figure(steady.map((s) => s.mmReads), 'calls')
-      figures[`${L}: Mattermost writes per steady sweep`] = figure(steady.map((s) => s.mmWrites), 'calls')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU per steady sweep`] = figure(steady.map((s) => s.workerCpu[w] as number), 's')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS in steady sweeps`] = figure(steady.map((s) => s.workerPeakMB[w] as number), 'MB')
-      figures[`${L}: shard job time, steady sweeps (mean per sweep)`] = figure(steady.map((s) => s.shardMeanMs / 1000), 's')
-      figures[`${L}: shards in flight at most, steady sweeps`] = figure(steady.map((s) => s.shardsInFlight), 'shards')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} V8 heap used after a steady sweep`] = figure(steady.map((s) => s.workerHeapMB[w] as number), 'MB')
-      figures[`${L}: simulators CPU per steady sweep`] = figure(steady.map((s) => s.simsCpu), 's')
-      figures[`${L}: redis-server CPU per steady sweep`] = figure(steady.map((s) => s.redisCpu), 's')
-      figures[`${L}: Redis commands per user, steady sweep`] = figure(steady.map((s) => Object.values(s.redisCommands).reduce((a, b) => a + b, 0) / r.n), 'commands')
+      figures[`${L}: steady sweep wall`] = figure(
+        steady.map((s) => s.summary.durationMs / 1000),
+        's'
+      )
+      figures[`${L}: steady sweep, job added to summary`] = figure(
+        steady.map((s) => s.endToEndMs / 1000),
+        's'
+      )
+      figures[`${L}: Graph HTTP requests per steady sweep`] = figure(
+        steady.map((s) => s.graphRequests),
+        'requests'
+      )
+      figures[`${L}: Mattermost reads per steady sweep`] = figure(
+        steady.map((s) => s.mmReads),
+        'calls'
+      )
+      figures[`${L}: Mattermost writes per steady sweep`] = figure(
+        steady.map((s) => s.mmWrites),
+        'calls'
+      )
+      for (let w = 0; w < WORKERS; w++)
+        figures[`${L}: worker ${w + 1} CPU per steady sweep`] = figure(
+          steady.map((s) => s.workerCpu[w] as number),
+          's'
+        )
+      for (let w = 0; w < WORKERS; w++)
+        figures[`${L}: worker ${w + 1} peak RSS in steady sweeps`] = figure(
+          steady.map((s) => s.workerPeakMB[w] as number),
+          'MB'
+        )
+      figures[`${L}: shard job time, steady sweeps (mean per sweep)`] = figure(
+        steady.map((s) => s.shardMeanMs / 1000),
+        's'
+      )
+      figures[`${L}: shards in flight at most, steady sweeps`] = figure(
+        steady.map((s) => s.shardsInFlight),
+        'shards'
+      )
+      for (let w = 0; w < WORKERS; w++)
+        figures[`${L}: worker ${w + 1} V8 heap used after a steady sweep`] = figure(
+          steady.map((s) => s.workerHeapMB[w] as number),
+          'MB'
+        )
+      figures[`${L}: simulators CPU per steady sweep`] = figure(
+        steady.map((s) => s.simsCpu),
+        's'
+      )
+      figures[`${L}: redis-server CPU per steady sweep`] = figure(
+        steady.map((s) => s.redisCpu),
+        's'
+      )
+      figures[`${L}: Redis commands per user, steady sweep`] = figure(
+        steady.map((s) => Object.values(s.redisCommands).reduce((a, b) => a + b, 0) / r.n),
+        'commands'
+      )
     }
     if (r.first) {
       const f = r.first
@@ -546,13 +608,25 @@ export async function run(): Promise<{ name: string; description: string; figure
       for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU, first sweep`] = one(f.workerCpu[w] as number, 's')
       for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS, first sweep`] = one(f.workerPeakMB[w] as number, 'MB')
     }
-    if (r.enrolPeakMB.length) for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS since start (enrolment included)`] = { median: r.enrolPeakMB[w] as number, min: r.enrolPeakMB[w] as number, max: r.enrolPeakMB[w] as number, unit: 'MB' }
+    if (r.enrolPeakMB.length)
+      for (let w = 0; w < WORKERS; w++)
+        figures[`${L}: worker ${w + 1} peak RSS since start (enrolment included)`] = {
+          median: r.enrolPeakMB[w] as number,
+          min: r.enrolPeakMB[w] as number,
+          max: r.enrolPeakMB[w] as number,
+          unit: 'MB'
+        }
 
     // Targets (issue 7).
     const all = [...(r.first ? [r.first] : []), ...steady]
     const graphOk = all.length > 0 && all.every((s) => s.graphRequests === expected)
     const writes = steady.map((s) => s.mmWrites)
-    const wall = steady.length ? (figure(steady.map((s) => s.summary.durationMs / 1000), 's').median) : NaN
+    const wall = steady.length
+      ? figure(
+          steady.map((s) => s.summary.durationMs / 1000),
+          's'
+        ).median
+      : NaN
     const sweepPeak = Math.max(...steady.flatMap((s) => s.workerPeakMB))
     const peak = Math.max(...all.flatMap((s) => s.workerPeakMB), ...r.enrolPeakMB)
     const parts = [
@@ -562,13 +636,19 @@ export async function run(): Promise<{ name: string; description: string; figure
     if (r.n === 10000) parts.push(`under 5 s: ${wall < 5 ? 'met' : 'NOT met'} (median ${wall.toFixed(2)} s)`)
     if (r.n === 100000) {
       parts.push(`under 30 s with ${WORKERS} workers: ${wall < 30 ? 'met' : 'NOT met'} (median ${wall.toFixed(2)} s)`)
-      parts.push(`under 300 MB per worker: ${peak < 300 ? 'met' : 'NOT met'} (highest peak RSS ${peak.toFixed(0)} MB since start, enrolment included; ${sweepPeak.toFixed(0)} MB in steady sweeps)`)
+      parts.push(
+        `under 300 MB per worker: ${peak < 300 ? 'met' : 'NOT met'} (highest peak RSS ${peak.toFixed(0)} MB since start, enrolment included; ${sweepPeak.toFixed(0)} MB in steady sweeps)`
+      )
     }
     if (all.length > 0) notes.push(`${L}: ${parts.join('; ')}.`)
     if (r.first) {
       const f = r.first
       notes.push(
-        `${L} first sweep: ${r.meetings} people with a meeting now, ${f.summary.changes} changed, ${f.summary.messages} DMs, ${f.summary.errors} errors; Mattermost calls by route: ${Object.entries(f.mmRoutes).map(([k, v]) => `${k} ${v}`).join(', ')}; at most ${f.mmMaxPerSecond} Mattermost calls in any 1 s.`
+        `${L} first sweep: ${r.meetings} people with a meeting now, ${f.summary.changes} changed, ${f.summary.messages} DMs, ${f.summary.errors} errors; Mattermost calls by route: ${Object.entries(
+          f.mmRoutes
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; at most ${f.mmMaxPerSecond} Mattermost calls in any 1 s.`
       )
     }
     if (r.enrolMs > 0) {
@@ -579,11 +659,14 @@ export async function run(): Promise<{ name: string; description: string; figure
     const lastSteady = steady[steady.length - 1]
     if (lastSteady) {
       notes.push(
-        `${L} steady sweep: shards took ${(lastSteady.shardMeanMs / 1000).toFixed(2)} s on average with at most ${lastSteady.shardsInFlight} in flight (sweep queue concurrency x workers), so the wall time is about ceil(${lastSteady.summary.shards} / ${lastSteady.shardsInFlight}) x ${(lastSteady.shardMeanMs / 1000).toFixed(2)} s = ${(Math.ceil(lastSteady.summary.shards / lastSteady.shardsInFlight) * lastSteady.shardMeanMs / 1000).toFixed(1)} s; ` +
+        `${L} steady sweep: shards took ${(lastSteady.shardMeanMs / 1000).toFixed(2)} s on average with at most ${lastSteady.shardsInFlight} in flight (sweep queue concurrency x workers), so the wall time is about ceil(${lastSteady.summary.shards} / ${lastSteady.shardsInFlight}) x ${(lastSteady.shardMeanMs / 1000).toFixed(2)} s = ${((Math.ceil(lastSteady.summary.shards / lastSteady.shardsInFlight) * lastSteady.shardMeanMs) / 1000).toFixed(1)} s; ` +
           `Redis commands in the last one: ${fmtCommands(lastSteady.redisCommands)}.`
       )
     }
-    if (r.error) notes.push(`${L}: did not complete: ${r.error}. To measure it alone: SWEEP_BENCH_SIZES=${r.n} SWEEP_BENCH_BUDGET_S=1500 (about 14 minutes here for 100k, seeding 6 of them).`)
+    if (r.error)
+      notes.push(
+        `${L}: did not complete: ${r.error}. To measure it alone: SWEEP_BENCH_SIZES=${r.n} SWEEP_BENCH_BUDGET_S=1500 (about 14 minutes here for 100k, seeding 6 of them).`
+      )
   }
   notes.push(
     `Set-up: ${WORKERS} worker processes (node dist/src/main/worker.js), SWEEP_INTERVAL_SECONDS=86400 (the scheduled sweep stays out of the way; the one the scheduler runs at start and the enrolment sweep finish before measuring), MM_MAX_REQUESTS_PER_SECOND=${MM_MAX_REQUESTS_PER_SECOND} (the default 20/s is a production politeness ceiling), GRAPH_MAX_CONCURRENT_BATCHES=${GRAPH_MAX_CONCURRENT_BATCHES} (Graph batches in flight per worker, so sweep shards at once per worker; enrolment look-ups too), LOG_LEVEL=warn, no PUBLIC_URL (no subscriptions). Simulators in a child process; Graph REALISTIC_LATENCY (40 ms per request + 10 ms per address: ~1.2 s per $batch of 400), Mattermost 5 ms per call.`,

@@ -10,13 +10,19 @@ const os = require('node:os')
 const path = require('node:path')
 
 const root = path.resolve(__dirname, '..')
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit'
+})
 if (build.status !== 0) process.exit(1)
 
 const filters = process.argv.slice(2)
 const dir = path.join(root, 'dist', 'bench')
 const files = fs.existsSync(dir)
-  ? fs.readdirSync(dir).filter((f) => f.endsWith('.js') && !f.startsWith('_') && (filters.length === 0 || filters.some((w) => f.includes(w)))).sort()
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.js') && !f.startsWith('_') && (filters.length === 0 || filters.some((w) => f.includes(w))))
+      .sort()
   : []
 
 function machine() {
@@ -79,7 +85,10 @@ async function main() {
   // Running a subset keeps the other sections of the file as they were.
   if (filters.length && fs.existsSync(target)) {
     const old = fs.readFileSync(target, 'utf8')
-    const kept = old.split(/\n(?=## )/).slice(1).filter((s) => !results.some((r) => s.startsWith(`## ${r.name}\n`)))
+    const kept = old
+      .split(/\n(?=## )/)
+      .slice(1)
+      .filter((s) => !results.some((r) => s.startsWith(`## ${r.name}\n`)))
     out.push(...kept.map((s) => s.trimEnd() + '\n'))
   }
   fs.writeFileSync(target, out.join('\n'))

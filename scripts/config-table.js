@@ -8,7 +8,11 @@ const path = require('node:path')
 const root = path.resolve(__dirname, '..')
 const { CONFIG_VARIABLES } = require(path.join(root, 'dist', 'src', 'config.js'))
 const cell = (d) => (d.startsWith('(') || d === 'required' ? d : '`' + d + '`')
-const table = ['| variable | default | meaning |', '|---|---|---|', ...CONFIG_VARIABLES.map((v) => `| \`${v.name}\` | ${cell(v.default)} | ${v.meaning} |`)].join('\n')
+const table = [
+  '| variable | default | meaning |',
+  '|---|---|---|',
+  ...CONFIG_VARIABLES.map((v) => `| \`${v.name}\` | ${cell(v.default)} | ${v.meaning} |`)
+].join('\n')
 const file = path.join(root, 'README.md')
 const readme = fs.readFileSync(file, 'utf8')
 const re = /(<!-- config-table:start -->\n)[\s\S]*?(\n<!-- config-table:end -->)/

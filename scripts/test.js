@@ -13,7 +13,10 @@ fs.rmSync(raw, { force: true })
 
 // The end-to-end tests start the built processes (Procfile lines run `node dist/...`):
 // build once here rather than once per test file.
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit'
+})
 if (build.status !== 0) {
   console.log('build failed (tsc -p tsconfig.build.json): no tests run')
   console.log('0 passed, 1 failed')
@@ -39,7 +42,7 @@ if (!summary) {
   console.log(`0 passed, 1 failed`)
   process.exit(code || 1)
 }
-const failed = (summary.fail || 0)
+const failed = summary.fail || 0
 const skipped = (summary.skip || 0) + (summary.todo || 0)
 // A failure outside any assertion (coverage under the threshold, a crashed file) still fails the run.
 if (code !== 0 && failed === 0) console.log(`tap exited ${code}: see above (coverage threshold or a file that crashed)`)

@@ -26,11 +26,60 @@ export interface DemoPerson {
 }
 
 const MINUTE = 60_000
-const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kira', 'Leo', 'Maya', 'Nils', 'Olga', 'Pablo', 'Quinn', 'Rosa', 'Sami', 'Tess', 'Umar', 'Vera', 'Wim', 'Xia', 'Yusuf', 'Zoe', 'Aron', 'Bea', 'Cyril', 'Dana', 'Emil', 'Fay', 'Gil', 'Hana', 'Ivo', 'Jade', 'Kai', 'Lena', 'Milo', 'Nora', 'Omar']
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kira',
+  'Leo',
+  'Maya',
+  'Nils',
+  'Olga',
+  'Pablo',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tess',
+  'Umar',
+  'Vera',
+  'Wim',
+  'Xia',
+  'Yusuf',
+  'Zoe',
+  'Aron',
+  'Bea',
+  'Cyril',
+  'Dana',
+  'Emil',
+  'Fay',
+  'Gil',
+  'Hana',
+  'Ivo',
+  'Jade',
+  'Kai',
+  'Lena',
+  'Milo',
+  'Nora',
+  'Omar'
+]
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Europe/London', 'Australia/Sydney']
 const TOPICS = ['Stand-up', 'Design review', 'Planning', '1:1', 'Customer call', 'Retro', 'Hiring panel', 'Budget sync']
 
-function person(username: string, displayName: string, role: string, zoneIndex: number, events: DemoEvent[], mattermost?: DemoPerson['mattermost']): DemoPerson {
+function person(
+  username: string,
+  displayName: string,
+  role: string,
+  zoneIndex: number,
+  events: DemoEvent[],
+  mattermost?: DemoPerson['mattermost']
+): DemoPerson {
   return {
     username,
     displayName,
@@ -83,18 +132,33 @@ export function buildDemoTenant(now: number): DemoPerson[] {
       { start: dayStart.getTime(), end: dayStart.getTime() + 24 * 60 * MINUTE, showAs: 'workingElsewhere', subject: 'Client site', isAllDay: true },
       { start: at(2), end: at(4), showAs: 'busy', subject: 'On-site workshop' }
     ]),
-    person('carol.custom', 'Carol Custom', 'has her own custom status: it comes back after the meeting', 0, [
-      { start: at(2), end: at(5), showAs: 'busy', subject: 'Team lunch planning' }
-    ], { customStatus: { emoji: 'palm_tree', text: 'Back from holiday, catching up' } }),
-    person('dave.dnd', 'Dave DND', 'set DND by hand: the service never fights it', 1, [
-      { start: at(1), end: at(4), showAs: 'busy', subject: 'Architecture review' }
-    ], { status: 'dnd', dndMinutes: 90 }),
+    person(
+      'carol.custom',
+      'Carol Custom',
+      'has her own custom status: it comes back after the meeting',
+      0,
+      [{ start: at(2), end: at(5), showAs: 'busy', subject: 'Team lunch planning' }],
+      { customStatus: { emoji: 'palm_tree', text: 'Back from holiday, catching up' } }
+    ),
+    person(
+      'dave.dnd',
+      'Dave DND',
+      'set DND by hand: the service never fights it',
+      1,
+      [{ start: at(1), end: at(4), showAs: 'busy', subject: 'Architecture review' }],
+      { status: 'dnd', dndMinutes: 90 }
+    ),
     person('ian.inprogress', 'Ian In-progress', 'in a meeting that started before the demo', 2, [
       { start: m0 - 20 * MINUTE, end: at(3), showAs: 'busy', subject: 'Quarterly planning' }
     ]),
-    person('amy.away', 'Amy Away', 'set Away by hand, then a meeting: Away comes back after', 3, [
-      { start: at(2), end: at(4), showAs: 'busy', subject: 'Sync' }
-    ], { status: 'away' })
+    person(
+      'amy.away',
+      'Amy Away',
+      'set Away by hand, then a meeting: Away comes back after',
+      3,
+      [{ start: at(2), end: at(4), showAs: 'busy', subject: 'Sync' }],
+      { status: 'away' }
+    )
   )
   return people
 }

@@ -65,15 +65,28 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', meaning: 'Redis for queues and state (redis:// or rediss://)' },
   { name: 'PORT', default: '3000', meaning: 'web listener port' },
   { name: 'HOST', default: '0.0.0.0', meaning: 'web listener address' },
-  { name: 'PUBLIC_URL', default: '(none)', meaning: 'base URL Graph can reach, e.g. https://calstatus.example.com; required for change notifications (http:// allowed for local testing, with a warning)' },
+  {
+    name: 'PUBLIC_URL',
+    default: '(none)',
+    meaning:
+      'base URL Graph can reach, e.g. https://calstatus.example.com; required for change notifications (http:// allowed for local testing, with a warning)'
+  },
   { name: 'MS_TENANT_ID', default: 'required', meaning: 'Microsoft Entra tenant id (GUID) or primary domain' },
   { name: 'MS_CLIENT_ID', default: 'required', meaning: 'app registration client id (GUID), application permissions, admin consent' },
   { name: 'MS_CLIENT_SECRET', default: 'required', meaning: 'app registration client secret' },
   { name: 'MS_AUTHORITY_HOST', default: 'https://login.microsoftonline.com', meaning: 'identity host (a sovereign cloud, or a simulator); https' },
   { name: 'MS_GRAPH_URL', default: 'https://graph.microsoft.com', meaning: 'Graph host (a sovereign cloud, or a simulator); https' },
-  { name: 'GRAPH_MAX_CONCURRENT_BATCHES', default: '10', meaning: 'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker (1..50)' },
+  {
+    name: 'GRAPH_MAX_CONCURRENT_BATCHES',
+    default: '10',
+    meaning: 'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker (1..50)'
+  },
   { name: 'GRAPH_TIMEOUT_SECONDS', default: '30', meaning: 'timeout of one Graph HTTP attempt (1..300)' },
-  { name: 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', default: '4200', meaning: 'lifetime asked for change-notification subscriptions (60..10080; renewed well before expiry)' },
+  {
+    name: 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES',
+    default: '4200',
+    meaning: 'lifetime asked for change-notification subscriptions (60..10080; renewed well before expiry)'
+  },
   { name: 'MM_URL', default: 'required', meaning: 'Mattermost site URL' },
   { name: 'MM_BOT_TOKEN', default: 'required', meaning: 'bot access token; the bot needs a role with edit_other_users' },
   { name: 'MM_COMMAND_TOKEN', default: '(none)', meaning: 'token of the /calstatus slash command; the command is off without it' },
@@ -223,7 +236,8 @@ export function loadConfig(env: Env): LoadedConfig {
   const ms = microsoft(env)
   const mm = mattermost(env)
   if (ms && !mm) throw new ConfigError('MM_URL', 'is required: the Mattermost site URL (MS_* is set, so MM_URL and MM_BOT_TOKEN are needed too)')
-  if (mm && !ms) throw new ConfigError('MS_TENANT_ID', 'is required: the Entra tenant id (MM_* is set, so MS_TENANT_ID, MS_CLIENT_ID and MS_CLIENT_SECRET are needed too)')
+  if (mm && !ms)
+    throw new ConfigError('MS_TENANT_ID', 'is required: the Entra tenant id (MM_* is set, so MS_TENANT_ID, MS_CLIENT_ID and MS_CLIENT_SECRET are needed too)')
   if (ms && !publicUrl) {
     warnings.push('PUBLIC_URL is not set: no change notifications; statuses follow calendars through sweeps and boundary wake-ups only')
   }

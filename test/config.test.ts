@@ -76,7 +76,13 @@ t.test('a full configuration is read as given', async (t) => {
     timeoutSeconds: 12,
     subscriptionLifetimeMinutes: 2880
   })
-  t.same(config.mattermost, { url: 'https://chat.example.com', botToken: MM.MM_BOT_TOKEN, commandToken: 'cmdtoken123', adminUsers: ['alice', 'bob.smith'], maxRequestsPerSecond: 50 })
+  t.same(config.mattermost, {
+    url: 'https://chat.example.com',
+    botToken: MM.MM_BOT_TOKEN,
+    commandToken: 'cmdtoken123',
+    adminUsers: ['alice', 'bob.smith'],
+    maxRequestsPerSecond: 50
+  })
   t.same(config.admin, { username: 'ops', password: 'a long admin password' })
   t.equal(config.sweepIntervalSeconds, 120)
   t.equal(config.syncUsers, 'opt-in')
@@ -127,7 +133,12 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['MS_GRAPH_URL http', { ...FULL, MS_GRAPH_URL: 'http://graph.example.com' }, 'MS_GRAPH_URL', /https URL/],
   ['GRAPH_MAX_CONCURRENT_BATCHES zero', { ...FULL, GRAPH_MAX_CONCURRENT_BATCHES: '0' }, 'GRAPH_MAX_CONCURRENT_BATCHES', /from 1 to 50/],
   ['GRAPH_TIMEOUT_SECONDS too large', { ...FULL, GRAPH_TIMEOUT_SECONDS: '301' }, 'GRAPH_TIMEOUT_SECONDS', /from 1 to 300/],
-  ['GRAPH_SUBSCRIPTION_LIFETIME_MINUTES over the maximum', { ...FULL, GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: '10081' }, 'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES', /from 60 to 10080/],
+  [
+    'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES over the maximum',
+    { ...FULL, GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: '10081' },
+    'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES',
+    /from 60 to 10080/
+  ],
   ['MM_URL missing when MS set', { ...MS }, 'MM_URL', /is required/],
   ['MM_URL missing when token set', { ...MS, MM_BOT_TOKEN: 'abc' }, 'MM_URL', /is required/],
   ['MM_URL not a URL', { ...FULL, MM_URL: 'chat' }, 'MM_URL', /must be a URL/],
@@ -170,7 +181,13 @@ t.test('warnings: http PUBLIC_URL, no PUBLIC_URL, short admin password', async (
 })
 
 t.test('describeConfig hides every secret and keeps the rest', async (t) => {
-  const { config } = loadConfig({ ...FULL, MM_COMMAND_TOKEN: 'cmd-secret', ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'admin-secret-pw', REDIS_URL: 'redis://:redis-pw@h:6379' })
+  const { config } = loadConfig({
+    ...FULL,
+    MM_COMMAND_TOKEN: 'cmd-secret',
+    ADMIN_USERNAME: 'ops',
+    ADMIN_PASSWORD: 'admin-secret-pw',
+    REDIS_URL: 'redis://:redis-pw@h:6379'
+  })
   const text = JSON.stringify(describeConfig(config))
   for (const secret of ['very~secret.value', MM.MM_BOT_TOKEN, 'cmd-secret', 'admin-secret-pw', 'redis-pw']) t.notMatch(text, secret)
   t.match(text, MS.MS_CLIENT_ID)
@@ -179,9 +196,15 @@ t.test('describeConfig hides every secret and keeps the rest', async (t) => {
 
 t.test('the README table lists exactly the variables the code reads', async (t) => {
   const src = (await import('node:fs')).readFileSync(require.resolve('../src/config.ts'), 'utf8')
-  const read = new Set([...src.matchAll(/\(env, '([A-Z_]+)'/g), ...src.matchAll(/env\['([A-Z_]+)'\]/g), ...src.matchAll(/'((?:M[MS]|GRAPH)_[A-Z_]+)'/g)].map((m) => m[1]))
+  const read = new Set(
+    [...src.matchAll(/\(env, '([A-Z_]+)'/g), ...src.matchAll(/env\['([A-Z_]+)'\]/g), ...src.matchAll(/'((?:M[MS]|GRAPH)_[A-Z_]+)'/g)].map((m) => m[1])
+  )
   const listed = new Set(CONFIG_VARIABLES.map((v) => v.name))
-  t.same([...read].filter((v) => !listed.has(v as string)), [], 'every variable read is in the table')
+  t.same(
+    [...read].filter((v) => !listed.has(v as string)),
+    [],
+    'every variable read is in the table'
+  )
   const readme = (await import('node:fs')).readFileSync(require.resolve('../README.md'), 'utf8')
   for (const v of listed) t.match(readme, '`' + v + '`', `README mentions ${v}`)
 })

@@ -110,7 +110,10 @@ export function createApi(deps: ApiDeps): Api {
     const tpl = template(segments)
     const m = req.method
     const app = ctx.app
-    const identity = `${app.clientId}|${m} ${raw.toLowerCase()}|${schedulesOf(req.body).map((s) => s.toLowerCase()).sort().join(',')}`
+    const identity = `${app.clientId}|${m} ${raw.toLowerCase()}|${schedulesOf(req.body)
+      .map((s) => s.toLowerCase())
+      .sort()
+      .join(',')}`
     const appTarget = (shareApplies: boolean): ThrottleTarget => ({ scope: 'app', key: `${app.clientId}|app`, identity, shareApplies })
     const mailboxTarget = (ref: string): ThrottleTarget => ({ scope: 'mailbox', key: `${app.clientId}|mbx:${mailboxKey(ref)}`, identity, shareApplies: true })
 
@@ -145,10 +148,18 @@ export function createApi(deps: ApiDeps): Api {
         return { ...onMailbox(segments[1]!, (ref) => handleGetSchedule(tenant, ref, req.body, req.headers['prefer'])), isGetSchedule: true }
       case '/users/{id}/calendarView':
         if (m !== 'GET') return { kind: 'error', template: tpl, res: methodNotAllowed() }
-        return onMailbox(segments[1]!, (ref) => handleCalendarView(tenant, ref, query, req.headers['prefer'], { baseUrl: deps.baseUrl(), latency: deps.latency(), sleep: deps.sleep }))
+        return onMailbox(segments[1]!, (ref) =>
+          handleCalendarView(tenant, ref, query, req.headers['prefer'], { baseUrl: deps.baseUrl(), latency: deps.latency(), sleep: deps.sleep })
+        )
       case '/subscriptions':
         if (m === 'GET') return { kind: 'route', template: tpl, throttle: appTarget(false), run: () => subscriptions.list(app, query) }
-        if (m === 'POST') return { kind: 'route', template: tpl, throttle: resourceTarget((req.body as { resource?: unknown } | undefined)?.resource), run: () => subscriptions.create(app, req.body) }
+        if (m === 'POST')
+          return {
+            kind: 'route',
+            template: tpl,
+            throttle: resourceTarget((req.body as { resource?: unknown } | undefined)?.resource),
+            run: () => subscriptions.create(app, req.body)
+          }
         return { kind: 'error', template: tpl, res: methodNotAllowed() }
       case '/subscriptions/{id}': {
         const id = segments[1]!

@@ -53,7 +53,8 @@ function parseItems(body: unknown): { ok: true; items: Item[] } | { ok: false; r
   for (const it of items) {
     for (const d of it.dependsOn ?? []) {
       const idx = items.findIndex((o) => o.id.toLowerCase() === d.toLowerCase())
-      if (idx < 0 || idx >= items.indexOf(it)) return { ok: false, res: invalid(`Request '${it.id}' depends on '${d}', which is not an earlier request of the batch.`) }
+      if (idx < 0 || idx >= items.indexOf(it))
+        return { ok: false, res: invalid(`Request '${it.id}' depends on '${d}', which is not an earlier request of the batch.`) }
     }
   }
   return { ok: true, items }
@@ -89,7 +90,8 @@ export async function handleBatch(outer: ApiRequest, ctx: ApiContext, deps: Batc
 
   const runOne = async (it: Item): Promise<ApiResponse> => {
     deps.stats.c.innerRequests += 1
-    if (/^[a-z][a-z0-9+.-]*:/i.test(it.url)) return badRequest(`Invalid request URL '${it.url}': batch request URLs must be relative to the version ('/users/...').`)
+    if (/^[a-z][a-z0-9+.-]*:/i.test(it.url))
+      return badRequest(`Invalid request URL '${it.url}': batch request URLs must be relative to the version ('/users/...').`)
     const first = it.url.replace(/^\/+/, '').split(/[/?]/)[0] ?? ''
     if (/^(v1\.0|beta)$/i.test(first)) return badRequest(`Resource not found for the segment '${first}'.`)
     const headers = lowerHeaders(it.headers)
@@ -102,7 +104,8 @@ export async function handleBatch(outer: ApiRequest, ctx: ApiContext, deps: Batc
     const deps2 = (it.dependsOn ?? []).map((d) => results.get(d.toLowerCase())!)
     const task = (async (): Promise<ApiResponse> => {
       const before = await Promise.all(deps2)
-      if (before.some((r) => r.status < 200 || r.status >= 300)) return graphError(424, 'FailedDependency', 'The request depends on a request of the batch that failed.')
+      if (before.some((r) => r.status < 200 || r.status >= 300))
+        return graphError(424, 'FailedDependency', 'The request depends on a request of the batch that failed.')
       await acquire()
       try {
         return await runOne(it)

@@ -74,7 +74,13 @@ function wholeNumber(raw: string | null, name: string, min: number, max: number,
   return n
 }
 
-export async function handleCalendarView(tenant: Tenant, pathRef: string, query: URLSearchParams, prefer: string | undefined, deps: CalendarViewDeps): Promise<ApiResponse> {
+export async function handleCalendarView(
+  tenant: Tenant,
+  pathRef: string,
+  query: URLSearchParams,
+  prefer: string | undefined,
+  deps: CalendarViewDeps
+): Promise<ApiResponse> {
   const startRaw = param(query, 'startDateTime')
   const endRaw = param(query, 'endDateTime')
   if (!startRaw || !endRaw) return badRequest(MISSING_WINDOW, 'ErrorInvalidParameter')
@@ -88,7 +94,12 @@ export async function handleCalendarView(tenant: Tenant, pathRef: string, query:
   const skip = wholeNumber(param(query, '$skip'), '$skip', 0, Number.MAX_SAFE_INTEGER, 0)
   if (typeof skip !== 'number') return skip
   const selectRaw = param(query, '$select')
-  const select = selectRaw ? selectRaw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : null
+  const select = selectRaw
+    ? selectRaw
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean)
+    : null
 
   const user = tenant.findUser(pathRef)
   if (!user) return mailboxNotFoundError()

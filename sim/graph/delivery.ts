@@ -96,7 +96,13 @@ export interface Delivery {
   stop(): void
 }
 
-export function createDelivery(deps: { outbound: Outbound; random: () => number; stats: Stats; records: DeliveryRecord[]; options: DeliveryOptions }): Delivery {
+export function createDelivery(deps: {
+  outbound: Outbound
+  random: () => number
+  stats: Stats
+  records: DeliveryRecord[]
+  options: DeliveryOptions
+}): Delivery {
   const { options: o, random, stats, records } = deps
   const sw: DeliverySwitches = { drop: 0, delayMs: 0, duplicate: 0, reorder: false, paused: false }
   const buffers = new Map<string, NotificationItem[]>()
@@ -117,12 +123,15 @@ export function createDelivery(deps: { outbound: Outbound; random: () => number;
   const later = (ms: number, fn: () => void): void => {
     if (stopped) return
     busy += 1
-    const t = setTimeout(() => {
-      timers.delete(t)
-      busy -= 1
-      fn()
-      changed()
-    }, Math.max(0, ms))
+    const t = setTimeout(
+      () => {
+        timers.delete(t)
+        busy -= 1
+        fn()
+        changed()
+      },
+      Math.max(0, ms)
+    )
     timers.add(t)
   }
   const sleep = (ms: number): Promise<void> =>
@@ -165,7 +174,11 @@ export function createDelivery(deps: { outbound: Outbound; random: () => number;
     try {
       let last: DeliveryRecord | undefined
       for (let attempt = 1; attempt <= o.retries + 1 && !stopped; attempt++) {
-        const r = await deps.outbound.post(url, { body: JSON.stringify({ value: items }), contentType: 'application/json; charset=utf-8', timeoutMs: o.hardTimeoutMs })
+        const r = await deps.outbound.post(url, {
+          body: JSON.stringify({ value: items }),
+          contentType: 'application/json; charset=utf-8',
+          timeoutMs: o.hardTimeoutMs
+        })
         if (stopped && r.error === 'simulator stopped') return last
         const slow = r.timedOut === true || r.latencyMs > o.slowMs
         last = { time: Date.now(), url, kind, items, status: r.status, latencyMs: r.latencyMs, attempt, slow, ...(r.error ? { error: r.error } : {}) }

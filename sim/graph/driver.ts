@@ -41,7 +41,13 @@ export interface GraphSimDriver {
   deliveryIdle(timeoutMs?: number): Promise<void>
 }
 
-export function createChangeHandler(deps: { subscriptions: () => Subscriptions; delivery: () => Delivery; tenantId: string; changes: Array<EventChange & { time: number }>; now: () => number }) {
+export function createChangeHandler(deps: {
+  subscriptions: () => Subscriptions
+  delivery: () => Delivery
+  tenantId: string
+  changes: Array<EventChange & { time: number }>
+  now: () => number
+}) {
   return (c: EventChange): void => {
     deps.changes.push({ ...c, time: deps.now() })
     for (const s of deps.subscriptions().forUser(c.userId)) {
@@ -52,7 +58,12 @@ export function createChangeHandler(deps: { subscriptions: () => Subscriptions; 
         subscriptionExpirationDateTime: graphInstant(s.expiresAt).replace(/Z$/, '+00:00'),
         changeType: c.changeType,
         resource,
-        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, '@odata.etag': `W/"${Buffer.from(String(deps.now())).toString('base64')}"`, id: c.eventId },
+        resourceData: {
+          '@odata.type': '#Microsoft.Graph.Event',
+          '@odata.id': resource,
+          '@odata.etag': `W/"${Buffer.from(String(deps.now())).toString('base64')}"`,
+          id: c.eventId
+        },
         ...(s.clientState !== null ? { clientState: s.clientState } : {}),
         tenantId: deps.tenantId
       }
@@ -91,7 +102,12 @@ export function createDriver(deps: {
     addUser: (u) => tenant.addUser(u),
     async removeUser(ref) {
       const u = tenant.removeUser(ref)
-      await Promise.all(subscriptions.all().filter((s) => s.userId === u.id).map((s) => sendLifecycle(s.id, 'subscriptionRemoved')))
+      await Promise.all(
+        subscriptions
+          .all()
+          .filter((s) => s.userId === u.id)
+          .map((s) => sendLifecycle(s.id, 'subscriptionRemoved'))
+      )
       return u
     },
     updateUser: (ref, patch) => tenant.updateUser(ref, patch),

@@ -46,7 +46,10 @@ function validate(body: unknown): { ok: true; schedules: string[]; window: Windo
     return { ok: false, res: badRequest("The parameter 'schedules' is required and must hold at least one SMTP address.", 'ErrorInvalidParameter') }
   }
   if (schedules.length > MAX_SCHEDULES) {
-    return { ok: false, res: badRequest(`The number of requested schedules (${schedules.length}) exceeds the maximum allowed (${MAX_SCHEDULES}).`, 'ErrorInvalidParameter') }
+    return {
+      ok: false,
+      res: badRequest(`The number of requested schedules (${schedules.length}) exceeds the maximum allowed (${MAX_SCHEDULES}).`, 'ErrorInvalidParameter')
+    }
   }
   if (!schedules.every((s) => typeof s === 'string')) {
     return { ok: false, res: badRequest("The parameter 'schedules' must be an array of strings.", 'ErrorInvalidParameter') }
@@ -65,7 +68,15 @@ function validate(body: unknown): { ok: true; schedules: string[]; window: Windo
   if ('availabilityViewInterval' in b) {
     const v = b.availabilityViewInterval
     // Seen in the wild: an explicit null is not "absent", it breaks the server (graph.md).
-    if (v === null) return { ok: false, res: graphError(500, 'ErrorInternalServerError', 'An internal server error occurred. The operation failed., Object reference not set to an instance of an object.') }
+    if (v === null)
+      return {
+        ok: false,
+        res: graphError(
+          500,
+          'ErrorInternalServerError',
+          'An internal server error occurred. The operation failed., Object reference not set to an instance of an object.'
+        )
+      }
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 5 || v > 1440) {
       return { ok: false, res: badRequest('AvailabilityViewInterval must be between 5 and 1440 minutes.', 'ErrorInvalidParameter') }
     }
@@ -136,12 +147,22 @@ export function handleGetSchedule(tenant: Tenant, pathRef: string, body: unknown
   const zone = preferredZone(prefer) ?? 'UTC'
   const value = checked.schedules.map((address) => {
     const user = resolveAddress(tenant, address)
-    if (!user) return { scheduleId: address, availabilityView: '', scheduleItems: [], error: { message: 'Unable to resolve e-mail address', responseCode: '5009' } }
+    if (!user)
+      return { scheduleId: address, availabilityView: '', scheduleItems: [], error: { message: 'Unable to resolve e-mail address', responseCode: '5009' } }
     if (user.restDisabled) {
-      return { scheduleId: address, availabilityView: '', scheduleItems: [], error: { message: 'The mailbox is not enabled for REST API.', responseCode: 'MailboxNotEnabledForRESTAPI' } }
+      return {
+        scheduleId: address,
+        availabilityView: '',
+        scheduleItems: [],
+        error: { message: 'The mailbox is not enabled for REST API.', responseCode: 'MailboxNotEnabledForRESTAPI' }
+      }
     }
     return scheduleEntry(address, user, tenant.listEvents(user.id), checked.window, zone)
   })
   const headers: Record<string, string> = zone !== 'UTC' ? { 'Preference-Applied': `outlook.timezone="${zone}"` } : {}
-  return { status: 200, headers, body: { '@odata.context': "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)", value } }
+  return {
+    status: 200,
+    headers,
+    body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)', value }
+  }
 }

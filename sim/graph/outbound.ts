@@ -59,7 +59,12 @@ export function createOutbound(extraCa?: string): Outbound {
             const chunks: Buffer[] = []
             res.on('data', (c: Buffer) => chunks.push(c))
             res.on('end', () =>
-              finish({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), latencyMs: elapsed() })
+              finish({
+                status: res.statusCode ?? 0,
+                contentType: String(res.headers['content-type'] ?? ''),
+                text: Buffer.concat(chunks).toString('utf8'),
+                latencyMs: elapsed()
+              })
             )
             res.on('error', (err) => finish({ status: 0, contentType: '', text: '', latencyMs: elapsed(), error: err.message }))
           }

@@ -210,7 +210,9 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
     const base: Record<string, string> = {
       'request-id': requestId,
       'client-request-id': clientRequestId,
-      'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Sim', Slice: 'E', Ring: '5', ScaleUnit: '000', RoleInstance: 'SIM', ADSiteName: 'SIM' } }),
+      'x-ms-ags-diagnostic': JSON.stringify({
+        ServerInfo: { DataCenter: 'Sim', Slice: 'E', Ring: '5', ScaleUnit: '000', RoleInstance: 'SIM', ADSiteName: 'SIM' }
+      }),
       'Strict-Transport-Security': 'max-age=31536000',
       'Cache-Control': 'no-cache'
     }
@@ -233,7 +235,8 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
       stats.c.tokenRejections += 1
       finish(
         graphError(401, 'InvalidAuthenticationToken', TOKEN_MESSAGES[check.reason] ?? 'Access token validation failure.', {
-          'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
+          'WWW-Authenticate':
+            'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
         })
       )
       return
@@ -246,7 +249,9 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
       try {
         body = JSON.parse(raw.text)
       } catch {
-        return finish(graphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'))
+        return finish(
+          graphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.')
+        )
       }
     }
     const headers: Record<string, string> = {}
@@ -259,7 +264,10 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const requestId = guid()
-      if (!res.headersSent) send(res, withInnerError(graphError(500, 'InternalServerError', `Simulator error: ${String(err)}`), requestId, requestId, Date.now()), { 'request-id': requestId })
+      if (!res.headersSent)
+        send(res, withInnerError(graphError(500, 'InternalServerError', `Simulator error: ${String(err)}`), requestId, requestId, Date.now()), {
+          'request-id': requestId
+        })
       else res.destroy()
     })
   })

@@ -94,7 +94,8 @@ export function createSubscriptions(deps: {
     const s = subs.get(id.toLowerCase())
     return s && s.applicationId === app.clientId ? s : undefined
   }
-  const notFound = (id: string): ApiResponse => graphError(404, 'ResourceNotFound', `The object was not found. Subscription '${id}' does not exist or has expired.`)
+  const notFound = (id: string): ApiResponse =>
+    graphError(404, 'ResourceNotFound', `The object was not found. Subscription '${id}' does not exist or has expired.`)
 
   const json = (s: SimSubscription, withClientState: boolean): Record<string, unknown> => ({
     '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity',
@@ -149,11 +150,23 @@ export function createSubscriptions(deps: {
     deps.stats.c.validationRequests += 1
     const r = await deps.outbound.post(target, { body: '', contentType: 'text/plain; charset=utf-8', timeoutMs: settings.validationTimeoutMs })
     let problem: string | null = null
-    if (r.status === 0) problem = r.timedOut ? `The endpoint did not answer within ${settings.validationTimeoutMs / 1000} seconds.` : `Notification endpoint could not be reached: ${r.error ?? 'no answer'}.`
+    if (r.status === 0)
+      problem = r.timedOut
+        ? `The endpoint did not answer within ${settings.validationTimeoutMs / 1000} seconds.`
+        : `Notification endpoint could not be reached: ${r.error ?? 'no answer'}.`
     else if (r.status !== 200) problem = `Notification endpoint must respond with 200 OK to validation request (got ${r.status}).`
-    else if (!/^text\/plain(\s*;|$)/i.test(r.contentType.trim())) problem = `The validation response must have Content-Type text/plain (got '${r.contentType}').`
+    else if (!/^text\/plain(\s*;|$)/i.test(r.contentType.trim()))
+      problem = `The validation response must have Content-Type text/plain (got '${r.contentType}').`
     else if (r.text !== token) problem = 'The response body must be exactly the URL-decoded validationToken.'
-    deps.validations.push({ time: Date.now(), url, token, status: r.status, latencyMs: r.latencyMs, ok: problem === null, ...(problem ? { error: problem } : {}) })
+    deps.validations.push({
+      time: Date.now(),
+      url,
+      token,
+      status: r.status,
+      latencyMs: r.latencyMs,
+      ok: problem === null,
+      ...(problem ? { error: problem } : {})
+    })
     if (problem) deps.stats.c.validationFailures += 1
     return problem
   }
@@ -194,17 +207,32 @@ export function createSubscriptions(deps: {
         return badRequest(`Invalid resource '${b.resource}'.`, 'InvalidRequest')
       }
       const user = tenant.findUser(ref)
-      if (!user) return graphError(404, 'ExtensionError', 'Operation: Create; Exception: [Status Code: NotFound; Reason: The specified object was not found in the store.]')
-      if (user.restDisabled) return graphError(404, 'ExtensionError', 'Operation: Create; Exception: [Status Code: NotFound; Reason: MailboxNotEnabledForRESTAPI: The mailbox is either inactive, soft-deleted, or is hosted on-premise.]')
+      if (!user)
+        return graphError(
+          404,
+          'ExtensionError',
+          'Operation: Create; Exception: [Status Code: NotFound; Reason: The specified object was not found in the store.]'
+        )
+      if (user.restDisabled)
+        return graphError(
+          404,
+          'ExtensionError',
+          'Operation: Create; Exception: [Status Code: NotFound; Reason: MailboxNotEnabledForRESTAPI: The mailbox is either inactive, soft-deleted, or is hosted on-premise.]'
+        )
       const expiry = checkExpiry(b.expirationDateTime)
       if (!expiry.ok) return expiry.res
       let clientState: string | null = null
       if (b.clientState !== undefined && b.clientState !== null) {
-        if (typeof b.clientState !== 'string' || b.clientState.length > 128) return badRequest("'clientState' must be a string of at most 128 characters.", 'InvalidRequest')
+        if (typeof b.clientState !== 'string' || b.clientState.length > 128)
+          return badRequest("'clientState' must be a string of at most 128 characters.", 'InvalidRequest')
         clientState = b.clientState
       }
       const conflict = (): ApiResponse =>
-        graphError(409, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Conflict; Reason: A subscription with the same resource and change type already exists for this application.]')
+        graphError(
+          409,
+          'ExtensionError',
+          'Operation: Create; Exception: [Status Code: Conflict; Reason: A subscription with the same resource and change type already exists for this application.]'
+        )
       if (duplicateOf(app, user.id, changeTypes)) return conflict()
 
       const problem = await handshake(notification.url)
@@ -249,7 +277,8 @@ export function createSubscriptions(deps: {
         })
       }
       if (skip + settings.pageSize < mine.length) {
-        out['@odata.nextLink'] = `${deps.baseUrl()}/v1.0/subscriptions?$skiptoken=${Buffer.from(String(skip + settings.pageSize), 'utf8').toString('base64url')}`
+        out['@odata.nextLink'] =
+          `${deps.baseUrl()}/v1.0/subscriptions?$skiptoken=${Buffer.from(String(skip + settings.pageSize), 'utf8').toString('base64url')}`
       }
       return { status: 200, headers: {}, body: out }
     },

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 // (UTC, an IANA name, or a Windows name), and the answers' "2026-03-15T12:00:00.0000000".
 
 const WINDOWS_ZONES: Record<string, string> = {
-  'utc': 'UTC',
+  utc: 'UTC',
   'coordinated universal time': 'UTC',
   'gmt standard time': 'Europe/London',
   'greenwich standard time': 'Atlantic/Reykjavik',

@@ -8,7 +8,10 @@ const FIELDS = ['id', 'mail', 'userPrincipalName', 'displayName'] as const
 function project(u: GraphUser, select: string | null): Record<string, unknown> {
   const full: Record<string, unknown> = { id: u.id, mail: u.mail || null, userPrincipalName: u.userPrincipalName, displayName: u.displayName }
   if (!select) return full
-  const wanted = select.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+  const wanted = select
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
   const out: Record<string, unknown> = {}
   for (const f of FIELDS) if (wanted.includes(f.toLowerCase())) out[f] = full[f]
   // Graph always sends the id back.
@@ -27,7 +30,11 @@ function notFound(ref: string): ApiResponse {
 export function handleGetUser(tenant: Tenant, ref: string, query: URLSearchParams, byMail: boolean): ApiResponse {
   const u = byMail ? tenant.findUser(ref) : tenant.findUserByIdOrUpn(ref)
   if (!u) return notFound(ref)
-  return { status: 200, headers: {}, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity', ...project(u, query.get('$select')) } }
+  return {
+    status: 200,
+    headers: {},
+    body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity', ...project(u, query.get('$select')) }
+  }
 }
 
 type Filter = { prop: 'id' | 'mail' | 'userPrincipalName'; value: string }
@@ -50,10 +57,14 @@ export function handleListUsers(tenant: Tenant, query: URLSearchParams, selfUrl:
   }
   const topRaw = query.get('$top')
   const top = topRaw === null ? 100 : Number(topRaw)
-  if (!Number.isInteger(top) || top < 1 || top > 999) return badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, 'Request_UnsupportedQuery')
+  if (!Number.isInteger(top) || top < 1 || top > 999)
+    return badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, 'Request_UnsupportedQuery')
   const skip = Number(query.get('$skiptoken') ? Buffer.from(query.get('$skiptoken')!, 'base64url').toString('utf8') : '0') || 0
   const page = users.slice(skip, skip + top)
-  const body: Record<string, unknown> = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value: page.map((u) => project(u, query.get('$select'))) }
+  const body: Record<string, unknown> = {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users',
+    value: page.map((u) => project(u, query.get('$select')))
+  }
   if (skip + top < users.length) {
     const next = new URLSearchParams(query)
     next.set('$skiptoken', Buffer.from(String(skip + top), 'utf8').toString('base64url'))

@@ -39,7 +39,10 @@ export interface AadErrorBody {
 
 /** ESTS timestamps: `2026-03-15 12:00:00Z` */
 export function estsTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z')
 }
 
 export function newTraceId(): string {

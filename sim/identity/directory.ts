@@ -95,7 +95,11 @@ export function createDirectory(opts: { now: () => number }): Directory {
       if (tenants.some((t) => t.id === id)) throw new Error(`tenant ${id} exists`)
       const domain = input.domain?.toLowerCase()
       if (domain && tenants.some((t) => t.domain === domain)) throw new Error(`domain ${domain} is taken`)
-      const tenant: SimTenant = { id, domain, name: input.name ?? (domain ? domain.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()) : `Tenant ${id.slice(0, 8)}`) }
+      const tenant: SimTenant = {
+        id,
+        domain,
+        name: input.name ?? (domain ? domain.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()) : `Tenant ${id.slice(0, 8)}`)
+      }
       tenants.push(tenant)
       return tenant
     },

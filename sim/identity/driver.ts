@@ -84,8 +84,10 @@ export function createDriver(s: DriverState): IdentitySimDriver {
       s.setExpiresIn(seconds)
     },
     failNext(count, status, opts = {}) {
-      if (status !== 'reset' && (!Number.isInteger(status) || status < 400 || status > 599)) throw new Error(`fault status must be 4xx/5xx or 'reset': ${status}`)
-      for (let i = 0; i < count; i++) s.faults.push({ status, retryAfterSeconds: opts.retryAfterSeconds, route: opts.route ?? 'token', html: opts.html ?? false })
+      if (status !== 'reset' && (!Number.isInteger(status) || status < 400 || status > 599))
+        throw new Error(`fault status must be 4xx/5xx or 'reset': ${status}`)
+      for (let i = 0; i < count; i++)
+        s.faults.push({ status, retryAfterSeconds: opts.retryAfterSeconds, route: opts.route ?? 'token', html: opts.html ?? false })
     },
     clearFaults() {
       s.faults.length = 0

@@ -226,13 +226,16 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = new URL(req.url ?? '/', 'https://127.0.0.1')
-    const segments = parsed.pathname.split('/').filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s)
-      } catch {
-        return s
-      }
-    })
+    const segments = parsed.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s)
+        } catch {
+          return s
+        }
+      })
     const method = (req.method ?? 'GET').toUpperCase()
 
     if (segments[0] === '_sim') {
@@ -248,7 +251,8 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
     const correlationId = parsed.searchParams.get('client-request-id') ?? (typeof headerCid === 'string' ? headerCid : undefined)
     const errCtx: AadErrorContext = { traceId, correlationId: correlationId ?? randomUUID(), now: now(), baseUrl: url }
     const headers = baseHeaders(traceId, correlationId)
-    const sendAadError = (err: AadError, extra: Record<string, string> = {}): void => sendJson(res, err.status, aadErrorBody(err, errCtx), { ...headers, ...extra })
+    const sendAadError = (err: AadError, extra: Record<string, string> = {}): void =>
+      sendJson(res, err.status, aadErrorBody(err, errCtx), { ...headers, ...extra })
 
     const route = matchRoute(segments)
     bump(counters.requestsByRoute, route?.key ?? 'other')
@@ -284,7 +288,8 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
         return
       }
       const extra: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}
-      if (fault.html) sendHtml(res, fault.status, `<!DOCTYPE html>\n<html><body><h1>${fault.status} Service Unavailable</h1></body></html>\n`, { ...headers, ...extra })
+      if (fault.html)
+        sendHtml(res, fault.status, `<!DOCTYPE html>\n<html><body><h1>${fault.status} Service Unavailable</h1></body></html>\n`, { ...headers, ...extra })
       else sendAadError(aad.unavailable(fault.status), extra)
       return
     }
@@ -293,7 +298,16 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
       if (route.name === 'token') {
         const err = aad.postOnly(method)
         bump(counters.tokenRequests.byError, `AADSTS${err.code}`)
-        history.tokenRequests.push({ time: now(), tenant: route.tenant, clientId: undefined, scope: undefined, grantType: undefined, status: err.status, error: err.error, code: err.code })
+        history.tokenRequests.push({
+          time: now(),
+          tenant: route.tenant,
+          clientId: undefined,
+          scope: undefined,
+          grantType: undefined,
+          status: err.status,
+          error: err.error,
+          code: err.code
+        })
         sendAadError(err)
       } else {
         sendHtml(res, 405, '<!DOCTYPE html>\n<html><body><h1>405 - Method Not Allowed</h1></body></html>\n', { ...headers, Allow: route.method })
@@ -329,7 +343,14 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
           sendJson(res, 200, answer.body, headers)
         } else {
           bump(counters.tokenRequests.byError, `AADSTS${answer.err.code}`)
-          history.tokenRequests.push({ ...base, clientId: answer.clientId, scope: answer.scope, status: answer.err.status, error: answer.err.error, code: answer.err.code })
+          history.tokenRequests.push({
+            ...base,
+            clientId: answer.clientId,
+            scope: answer.scope,
+            status: answer.err.status,
+            error: answer.err.error,
+            code: answer.err.code
+          })
           sendAadError(answer.err)
         }
         return
@@ -350,12 +371,27 @@ export async function startIdentitySim(opts: IdentitySimOptions): Promise<Identi
         )
         if (answer.kind === 'redirect') {
           counters.adminConsent[answer.outcome] += 1
-          history.consents.push({ time: now(), tenant: answer.tenant.id, clientId: answer.clientId, redirectUri: answer.redirectUri, state: answer.state, outcome: answer.outcome })
+          history.consents.push({
+            time: now(),
+            tenant: answer.tenant.id,
+            clientId: answer.clientId,
+            redirectUri: answer.redirectUri,
+            state: answer.state,
+            outcome: answer.outcome
+          })
           res.writeHead(302, { ...headers, Location: answer.location, 'Content-Length': '0' })
           res.end()
         } else {
           counters.adminConsent.failed += 1
-          history.consents.push({ time: now(), tenant: route.tenant, clientId: answer.clientId, redirectUri: answer.redirectUri, state: answer.state, outcome: 'error', code: answer.err.code })
+          history.consents.push({
+            time: now(),
+            tenant: route.tenant,
+            clientId: answer.clientId,
+            redirectUri: answer.redirectUri,
+            state: answer.state,
+            outcome: 'error',
+            code: answer.err.code
+          })
           sendHtml(res, answer.err.status, errorPage(answer.err, errCtx), headers)
         }
         return

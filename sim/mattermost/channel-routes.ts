@@ -48,7 +48,8 @@ export function postJson(p: SimPost): Record<string, unknown> {
   if (Array.isArray(attachments)) {
     for (const a of attachments) {
       const actions = a && typeof a === 'object' ? (a as Record<string, unknown>)['actions'] : undefined
-      if (Array.isArray(actions)) for (const action of actions) if (action && typeof action === 'object') delete (action as Record<string, unknown>)['integration']
+      if (Array.isArray(actions))
+        for (const action of actions) if (action && typeof action === 'object') delete (action as Record<string, unknown>)['integration']
     }
   }
   return {
@@ -105,7 +106,8 @@ export function channelRoutes(newId: () => string): ApiRoute[] {
       if (!sim.users.hasPermission(req.session.id, 'create_direct_channel')) throw permissionError('create_direct_channel')
       if (!allowed && !isSystemAdminSession(sim, req.session)) throw permissionError('manage_system')
       for (const id of ids) {
-        if (!sim.users.get(id)) throw new AppError(400, 'api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user ID for direct channel creation.', `user_id=${id}`)
+        if (!sim.users.get(id))
+          throw new AppError(400, 'api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user ID for direct channel creation.', `user_id=${id}`)
       }
       const [a, b] = ids as [string, string]
       return { status: 201, json: channelJson(sim.messaging.directChannel(a, b, req.session.id)) }
@@ -113,7 +115,16 @@ export function channelRoutes(newId: () => string): ApiRoute[] {
 
     defineRoute('POST', '/api/v4/posts', {}, (req, sim) => {
       const body = decodeOr400('post', () =>
-        decodeStruct(req.rawBody, { channel_id: 'string', message: 'string', root_id: 'string', props: 'object', file_ids: 'string[]', type: 'string', pending_post_id: 'string', metadata: 'object' })
+        decodeStruct(req.rawBody, {
+          channel_id: 'string',
+          message: 'string',
+          root_id: 'string',
+          props: 'object',
+          file_ids: 'string[]',
+          type: 'string',
+          pending_post_id: 'string',
+          metadata: 'object'
+        })
       )
       const channelId = (body.channel_id as string | undefined) ?? ''
       const channel = sim.messaging.channels.get(channelId)
@@ -124,14 +135,25 @@ export function channelRoutes(newId: () => string): ApiRoute[] {
         // Interpretation (see README): a DM whose other member is deactivated is archived for
         // posting; the simulator refuses it rather than accept a message nobody will read.
         const other = [...channel.members].find((m) => m !== req.session.id) ?? req.session.id
-        if ((sim.users.get(other)?.delete_at ?? 0) > 0) throw new AppError(400, 'api.post.create_post.can_not_post_to_deactivated_user.app_error', 'Can not post to a direct channel with a deactivated user.')
+        if ((sim.users.get(other)?.delete_at ?? 0) > 0)
+          throw new AppError(
+            400,
+            'api.post.create_post.can_not_post_to_deactivated_user.app_error',
+            'Can not post to a direct channel with a deactivated user.'
+          )
       }
       const message = (body.message as string | undefined) ?? ''
-      if (runeCount(message) > POST_MESSAGE_MAX_RUNES) throw new AppError(400, 'model.post.is_valid.message_length.app_error', `Message property length is greater than the maximum allowed length (${POST_MESSAGE_MAX_RUNES}).`)
+      if (runeCount(message) > POST_MESSAGE_MAX_RUNES)
+        throw new AppError(
+          400,
+          'model.post.is_valid.message_length.app_error',
+          `Message property length is greater than the maximum allowed length (${POST_MESSAGE_MAX_RUNES}).`
+        )
       const props = structuredClone((body.props as Record<string, unknown> | undefined) ?? {})
       if (runeCount(goMarshal(props)) > POST_PROPS_MAX_RUNES) throw new AppError(400, 'model.post.is_valid.props.app_error', 'Invalid props.')
       const rootId = (body.root_id as string | undefined) ?? ''
-      if (rootId !== '' && sim.messaging.posts.get(rootId)?.channel_id !== channelId) throw new AppError(400, 'api.post.create_post.root_id.app_error', 'Invalid RootId parameter.')
+      if (rootId !== '' && sim.messaging.posts.get(rootId)?.channel_id !== channelId)
+        throw new AppError(400, 'api.post.create_post.root_id.app_error', 'Invalid RootId parameter.')
       generateActionIds(props, newId)
       if (req.session.is_bot) props['from_bot'] = 'true'
       const post = sim.messaging.createPost({ userId: req.session.id, channelId, message, props, rootId }, `api:${req.session.id}`)

@@ -101,18 +101,31 @@ export async function handleDriverHttp(method: string, path: string, rawBody: st
         d.setLatency(typeof body['ms'] === 'number' ? body['ms'] : 0)
         return ok({ status: 'OK' })
       case 'PUT /_sim/rate-limit':
-        d.setRateLimit(body['enabled'] === false ? false : { ...(typeof body['perSec'] === 'number' ? { perSec: body['perSec'] } : {}), ...(typeof body['maxBurst'] === 'number' ? { maxBurst: body['maxBurst'] } : {}) })
+        d.setRateLimit(
+          body['enabled'] === false
+            ? false
+            : {
+                ...(typeof body['perSec'] === 'number' ? { perSec: body['perSec'] } : {}),
+                ...(typeof body['maxBurst'] === 'number' ? { maxBurst: body['maxBurst'] } : {})
+              }
+        )
         return ok({ status: 'OK' })
       case 'PUT /_sim/config':
         return ok(d.setConfig(body))
       case 'POST /_sim/commands':
         return ok(d.registerCommand({ trigger: str(body['trigger'], 'trigger'), url: str(body['url'], 'url') }))
       case 'POST /_sim/commands/execute': {
-        const r = await d.executeCommand({ userId: str(body['userId'], 'userId'), command: str(body['command'], 'command'), ...(typeof body['channelId'] === 'string' ? { channelId: body['channelId'] } : {}) })
+        const r = await d.executeCommand({
+          userId: str(body['userId'], 'userId'),
+          command: str(body['command'], 'command'),
+          ...(typeof body['channelId'] === 'string' ? { channelId: body['channelId'] } : {})
+        })
         return ok(r)
       }
       case 'POST /_sim/buttons/click':
-        return ok(await d.clickButton({ userId: str(body['userId'], 'userId'), postId: str(body['postId'], 'postId'), actionId: str(body['actionId'], 'actionId') }))
+        return ok(
+          await d.clickButton({ userId: str(body['userId'], 'userId'), postId: str(body['postId'], 'postId'), actionId: str(body['actionId'], 'actionId') })
+        )
     }
     return { status: 404, json: { error: `no driver route ${route}` } }
   } catch (err) {

@@ -129,7 +129,12 @@ export function createDriver(sim: SimModel, integrations: Integrations, controls
     setLatency: (ms) => controls.setLatency(ms),
 
     registerCommand(c) {
-      const cmd = sim.messaging.registerCommand({ trigger: c.trigger, url: c.url, creatorId: c.creatorId ?? defaultCommandCreator(), ...(c.method ? { method: c.method } : {}) })
+      const cmd = sim.messaging.registerCommand({
+        trigger: c.trigger,
+        url: c.url,
+        creatorId: c.creatorId ?? defaultCommandCreator(),
+        ...(c.method ? { method: c.method } : {})
+      })
       return { id: cmd.id, token: cmd.token, trigger: cmd.trigger }
     },
     executeCommand: (a) => integrations.executeCommand(a),

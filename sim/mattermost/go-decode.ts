@@ -17,16 +17,19 @@ function check(value: unknown, type: GoFieldType, field: string): unknown {
       if (typeof value !== 'string') throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type string`)
       return goDecodedString(value)
     case 'int64':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type int64`)
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type int64`)
       return value
     case 'bool':
       if (typeof value !== 'boolean') throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type bool`)
       return value
     case 'object':
-      if (typeof value !== 'object' || Array.isArray(value)) throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type map[string]interface {}`)
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type map[string]interface {}`)
       return value
     case 'string[]':
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && v !== null)) throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type []string`)
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && v !== null))
+        throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type []string`)
       return value.map((v) => (typeof v === 'string' ? goDecodedString(v) : ''))
     case 'time':
       if (typeof value !== 'string') throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field .${field} of type time.Time`)
@@ -44,10 +47,7 @@ function jsonKind(v: unknown): string {
  * Decode a JSON body into a "struct" of the given field types. A top-level `null` gives the
  * zero struct (as in Go); anything but an object is an error.
  */
-export function decodeStruct<T extends Record<string, GoFieldType>>(
-  raw: string,
-  fields: T
-): { [K in keyof T]: unknown } {
+export function decodeStruct<T extends Record<string, GoFieldType>>(raw: string, fields: T): { [K in keyof T]: unknown } {
   let parsed: unknown
   try {
     parsed = JSON.parse(raw)
@@ -73,7 +73,8 @@ export function decodeStringArray(raw: string): string[] {
     throw new GoDecodeError(raw.trim() === '' ? 'EOF' : `invalid character in JSON: ${(err as Error).message}`)
   }
   if (parsed === null) return []
-  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string' && v !== null)) throw new GoDecodeError('json: cannot unmarshal into Go value of type []string')
+  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string' && v !== null))
+    throw new GoDecodeError('json: cannot unmarshal into Go value of type []string')
   return parsed.map((v) => (typeof v === 'string' ? goDecodedString(v) : ''))
 }
 

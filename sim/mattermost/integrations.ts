@@ -98,8 +98,23 @@ export interface Integrations {
 
 // Mattermost's reserved ranges for the untrusted client (IsReservedIP) plus this-host ones.
 const RESERVED = new BlockList()
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) RESERVED.addSubnet(net, prefix, 'ipv4')
-for (const [net, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10]] as const) RESERVED.addSubnet(net, prefix, 'ipv6')
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16]
+] as const)
+  RESERVED.addSubnet(net, prefix, 'ipv4')
+for (const [net, prefix] of [
+  ['::1', 128],
+  ['::', 128],
+  ['fc00::', 7],
+  ['fe80::', 10]
+] as const)
+  RESERVED.addSubnet(net, prefix, 'ipv6')
 
 function ipFamily(addr: string): 'ipv4' | 'ipv6' {
   return isIP(addr) === 6 ? 'ipv6' : 'ipv4'
@@ -163,7 +178,10 @@ export function createIntegrations(sim: SimModel): Integrations {
     }
     const ac = new AbortController()
     inflight.add(ac)
-    const timer = setTimeout(() => ac.abort(new IntegrationError('timeout', `no answer within ${sim.config.integrationTimeoutMs} ms`)), sim.config.integrationTimeoutMs)
+    const timer = setTimeout(
+      () => ac.abort(new IntegrationError('timeout', `no answer within ${sim.config.integrationTimeoutMs} ms`)),
+      sim.config.integrationTimeoutMs
+    )
     try {
       const res = await fetch(url, { ...init, signal: ac.signal, redirect: 'follow' })
       const text = await res.text()
@@ -195,13 +213,19 @@ export function createIntegrations(sim: SimModel): Integrations {
   function readCommandResponse(reply: IntegrationReply): CommandResponse {
     const type = (reply.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
     if (type === 'application/json') {
-      if (reply.json === undefined || typeof reply.json !== 'object' || reply.json === null) throw new IntegrationError('bad_response', 'the command answered invalid JSON')
+      if (reply.json === undefined || typeof reply.json !== 'object' || reply.json === null)
+        throw new IntegrationError('bad_response', 'the command answered invalid JSON')
       return reply.json as CommandResponse
     }
     return { response_type: 'ephemeral', text: reply.text }
   }
 
-  function applyCommandResponse(r: CommandResponse, userId: string, channelId: string, source: 'slash_command' | 'response_url'): { ephemeralText?: string; postId?: string } {
+  function applyCommandResponse(
+    r: CommandResponse,
+    userId: string,
+    channelId: string,
+    source: 'slash_command' | 'response_url'
+  ): { ephemeralText?: string; postId?: string } {
     const text = r.text ?? ''
     const hasAttachments = Array.isArray(r.attachments) && r.attachments.length > 0
     if (text === '' && !hasAttachments) return {}
@@ -296,12 +320,17 @@ export function createIntegrations(sim: SimModel): Integrations {
         // The update replaces message and props (UpdatePost without SafeUpdate): an update
         // without props removes the attachments and their buttons. from_webhook and
         // override_username are kept from the original post.
-        const props: Record<string, unknown> = body.update.props && typeof body.update.props === 'object' ? { ...(body.update.props as Record<string, unknown>) } : {}
+        const props: Record<string, unknown> =
+          body.update.props && typeof body.update.props === 'object' ? { ...(body.update.props as Record<string, unknown>) } : {}
         for (const keep of ['from_webhook', 'override_username', 'from_bot']) {
           if (post.props[keep] !== undefined) props[keep] = post.props[keep]
           else delete props[keep]
         }
-        result.updatedPost = sim.messaging.updatePost(post.id, { message: typeof body.update.message === 'string' ? body.update.message : '', props }, 'integration')
+        result.updatedPost = sim.messaging.updatePost(
+          post.id,
+          { message: typeof body.update.message === 'string' ? body.update.message : '', props },
+          'integration'
+        )
       }
       if (typeof body.ephemeral_text === 'string' && body.ephemeral_text !== '') {
         sim.messaging.ephemeral({ userId, channelId: channel.id, text: body.ephemeral_text, source: 'button' })

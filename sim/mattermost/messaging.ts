@@ -96,7 +96,16 @@ export function createMessaging(deps: { now: () => number; history: SimHistory; 
   channels.set(townSquare.id, townSquare)
 
   const record = (kind: PostEvent['kind'], post: SimPost, who: PostEvent['who']): void => {
-    deps.history.posts.push({ time: deps.now(), kind, postId: post.id, channelId: post.channel_id, userId: post.user_id, message: post.message, props: structuredClone(post.props), who })
+    deps.history.posts.push({
+      time: deps.now(),
+      kind,
+      postId: post.id,
+      channelId: post.channel_id,
+      userId: post.user_id,
+      message: post.message,
+      props: structuredClone(post.props),
+      who
+    })
   }
 
   return {

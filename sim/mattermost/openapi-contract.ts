@@ -118,9 +118,25 @@ export function assembleSpecText(specDir: string): string {
 // ---- OpenAPI 3.0 schema -> JSON Schema (draft-07 as ajv reads it) ----
 
 const COPIED_KEYWORDS = new Set([
-  'type', 'enum', 'const', 'format', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'uniqueItems', 'required', 'minProperties', 'maxProperties', 'multipleOf',
-  'description', 'title', 'default'
+  'type',
+  'enum',
+  'const',
+  'format',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'multipleOf',
+  'description',
+  'title',
+  'default'
 ])
 
 function convertSchema(node: Json | undefined, refBase: string): Json {
@@ -217,8 +233,10 @@ function morePrecise(a: CompiledPath, b: CompiledPath): boolean {
 function coerceQuery(value: string, schema: JsonObject | undefined): { ok: true; value: Json } | { ok: false; message: string } {
   const type = schema?.['type']
   if (type === 'integer') return /^-?\d+$/.test(value) ? { ok: true, value: Number(value) } : { ok: false, message: `"${value}" is not an integer` }
-  if (type === 'number') return value.trim() !== '' && Number.isFinite(Number(value)) ? { ok: true, value: Number(value) } : { ok: false, message: `"${value}" is not a number` }
-  if (type === 'boolean') return value === 'true' || value === 'false' ? { ok: true, value: value === 'true' } : { ok: false, message: `"${value}" is not true or false` }
+  if (type === 'number')
+    return value.trim() !== '' && Number.isFinite(Number(value)) ? { ok: true, value: Number(value) } : { ok: false, message: `"${value}" is not a number` }
+  if (type === 'boolean')
+    return value === 'true' || value === 'false' ? { ok: true, value: value === 'true' } : { ok: false, message: `"${value}" is not true or false` }
   return { ok: true, value }
 }
 
@@ -231,7 +249,11 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
   if (!spec?.paths || !spec.components?.schemas) throw new Error(`mattermost sim: ${specDir} does not assemble into an OpenAPI document`)
   const status = spec.components.schemas['Status']
   if (status && typeof status['properties'] === 'object' && status['properties'] !== null && !Array.isArray(status['properties'])) {
-    ;(status['properties'] as JsonObject)['dnd_end_time'] = { type: 'integer', format: 'int64', description: 'seconds (server accepts and returns it; missing upstream, see SOURCE.txt)' }
+    ;(status['properties'] as JsonObject)['dnd_end_time'] = {
+      type: 'integer',
+      format: 'int64',
+      description: 'seconds (server accepts and returns it; missing upstream, see SOURCE.txt)'
+    }
   }
 
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true })
@@ -299,7 +321,9 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
       const operation = `${method} ${match.template}`
       const found = operationOf(match.template, method)
       if (!found) {
-        const allowed = Object.keys(spec.paths[match.template] ?? {}).filter((k) => METHODS.includes(k)).map((k) => k.toUpperCase())
+        const allowed = Object.keys(spec.paths[match.template] ?? {})
+          .filter((k) => METHODS.includes(k))
+          .map((k) => k.toUpperCase())
         v('method', `${method} is not defined for ${match.template} (defined: ${allowed.join(', ')})`, operation)
         return out
       }
@@ -379,7 +403,8 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
       const ref = resp['$ref']
       if (typeof ref === 'string') resp = spec.components.responses?.[ref.replace('#/components/responses/', '')] ?? {}
       const content = resp['content']
-      const schema = content && typeof content === 'object' && !Array.isArray(content) ? (content['application/json'] as JsonObject | undefined)?.['schema'] : undefined
+      const schema =
+        content && typeof content === 'object' && !Array.isArray(content) ? (content['application/json'] as JsonObject | undefined)?.['schema'] : undefined
       if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return []
       const validate = compile(`${operation} response ${status}`, schema)
       return validate(body) ? [] : [{ method: m, path, operation, where: 'response', message: ajvMessages(validate) }]

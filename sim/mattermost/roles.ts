@@ -2,13 +2,7 @@
 // space-separated `roles` string through the role store; only the permissions the routes here
 // consult are modelled.
 
-export type Permission =
-  | 'manage_system'
-  | 'edit_other_users'
-  | 'create_direct_channel'
-  | 'create_post'
-  | 'view_members'
-  | 'manage_slash_commands'
+export type Permission = 'manage_system' | 'edit_other_users' | 'create_direct_channel' | 'create_post' | 'view_members' | 'manage_slash_commands'
 
 export type RoleTable = Map<string, ReadonlySet<Permission>>
 

@@ -143,7 +143,12 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   if (opts.seedAdmin !== false) {
     admin = users.add({ username: 'sysadmin', email: 'sysadmin@example.com', roles: 'system_admin system_user', first_name: 'System', last_name: 'Admin' })
   }
-  const bot = users.add({ username: opts.botUsername ?? 'calstatus', roles: opts.botRoles ?? 'system_user', isBot: true, botDescription: 'Keeps statuses in step with calendars' })
+  const bot = users.add({
+    username: opts.botUsername ?? 'calstatus',
+    roles: opts.botRoles ?? 'system_user',
+    isBot: true,
+    botDescription: 'Keeps statuses in step with calendars'
+  })
   const botToken = users.createToken(bot.id, 'bot')
   const adminToken = admin ? users.createToken(admin.id, 'session') : undefined
 
@@ -190,7 +195,8 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
     res.writeHead(status, { ...headers, 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(Buffer.byteLength(text)) })
     res.end(text)
   }
-  const sendError = (res: ServerResponse, err: AppError, requestId: string, headers: Record<string, string>): void => sendJson(res, err.statusCode, appErrorBody(err, requestId), headers)
+  const sendError = (res: ServerResponse, err: AppError, requestId: string, headers: Record<string, string>): void =>
+    sendJson(res, err.statusCode, appErrorBody(err, requestId), headers)
 
   const sendFault = (res: ServerResponse, fault: Fault, requestId: string, headers: Record<string, string>): void => {
     if ('reset' in fault) {
@@ -202,14 +208,26 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
       stats.throttled()
       const retry = String(fault.retryAfterSeconds ?? 1)
       const limit = String((limiter?.settings.maxBurst ?? 100) + 1)
-      sendText(res, 429, 'limit exceeded\n', { ...headers, 'X-Ratelimit-Limit': limit, 'X-Ratelimit-Remaining': '0', 'X-Ratelimit-Reset': retry, 'Retry-After': retry })
+      sendText(res, 429, 'limit exceeded\n', {
+        ...headers,
+        'X-Ratelimit-Limit': limit,
+        'X-Ratelimit-Remaining': '0',
+        'X-Ratelimit-Reset': retry,
+        'Retry-After': retry
+      })
       return
     }
     stats.injectedFailure()
     if (fault.status === 502 || fault.status === 504) {
       // These come from the reverse proxy in front of Mattermost, as HTML.
       const title = fault.status === 502 ? '502 Bad Gateway' : '504 Gateway Time-out'
-      sendText(res, fault.status, `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`, {}, 'text/html')
+      sendText(
+        res,
+        fault.status,
+        `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+        {},
+        'text/html'
+      )
       return
     }
     sendError(res, new AppError(fault.status, 'sim.injected_failure.app_error', `Injected failure (HTTP ${fault.status}).`), requestId, headers)
@@ -225,7 +243,14 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
 
     if (rawPath.startsWith('/_sim/')) {
       const body = await readBody(req, BODY_HARD_CAP)
-      const r = await handleDriverHttp(method, rawPath, body.text, { driver, history, counters: () => stats.snapshot(), resetCounters: () => stats.reset(), runDndExpiry, contractViolations })
+      const r = await handleDriverHttp(method, rawPath, body.text, {
+        driver,
+        history,
+        counters: () => stats.snapshot(),
+        resetCounters: () => stats.reset(),
+        runDndExpiry,
+        contractViolations
+      })
       sendJson(res, r.status, r.json, {})
       return
     }
@@ -249,13 +274,30 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
     const body = await readBody(req, config.maxPayloadBytes)
 
     if (contract && rawPath.startsWith('/api/v4/')) {
-      const found = contract.validateRequest({ method, path: rawPath, query, body: body.text, skipBody: body.tooLarge, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) })
+      const found = contract.validateRequest({
+        method,
+        path: rawPath,
+        query,
+        body: body.text,
+        skipBody: body.tooLarge,
+        ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {})
+      })
       for (const v of found) {
         contractViolations.push(v)
         stats.contractViolation()
       }
       if (found.length > 0 && contractMode === 'enforce') {
-        sendError(res, new AppError(400, 'sim.contract_violation.app_error', 'The request does not match the Mattermost OpenAPI spec.', found.map((v) => `${v.where}: ${v.message}`).join('; ')), requestId, headers)
+        sendError(
+          res,
+          new AppError(
+            400,
+            'sim.contract_violation.app_error',
+            'The request does not match the Mattermost OpenAPI spec.',
+            found.map((v) => `${v.where}: ${v.message}`).join('; ')
+          ),
+          requestId,
+          headers
+        )
         return
       }
     }
@@ -297,7 +339,12 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
       return
     }
     if (body.tooLarge) {
-      sendError(res, new AppError(413, 'api.context.request_body_too_large.app_error', 'The request body is too large.', `limit=${config.maxPayloadBytes}`), requestId, headers)
+      sendError(
+        res,
+        new AppError(413, 'api.context.request_body_too_large.app_error', 'The request body is too large.', `limit=${config.maxPayloadBytes}`),
+        requestId,
+        headers
+      )
       return
     }
 
@@ -336,10 +383,13 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   const period = opts.dndExpiryPeriodMs ?? 60_000
   let expiryTimer: NodeJS.Timeout | undefined
   const scheduleExpiry = (): void => {
-    expiryTimer = setTimeout(() => {
-      runDndExpiry()
-      scheduleExpiry()
-    }, period - (Date.now() % period))
+    expiryTimer = setTimeout(
+      () => {
+        runDndExpiry()
+        scheduleExpiry()
+      },
+      period - (Date.now() % period)
+    )
     expiryTimer.unref()
   }
   if (period > 0) scheduleExpiry()

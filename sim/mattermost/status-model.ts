@@ -41,12 +41,7 @@ export function truncateToMinute(epochSeconds: number): number {
  * - dnd: prev_status = current status (even when that is dnd), manual=true,
  *        dnd_end_time truncated to the minute (0 or absent = no end)
  */
-export function applySetStatus(
-  rec: MmStatusRecord,
-  status: MmStatus,
-  dndEndTimeSeconds: number | undefined,
-  nowMs: number
-): MmStatusRecord {
+export function applySetStatus(rec: MmStatusRecord, status: MmStatus, dndEndTimeSeconds: number | undefined, nowMs: number): MmStatusRecord {
   switch (status) {
     case 'online':
       return { ...rec, status: 'online', manual: false, last_activity_at: nowMs }

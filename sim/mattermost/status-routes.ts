@@ -36,7 +36,14 @@ export function statusRoutes(): ApiRoute[] {
     defineRoute('PUT', '/api/v4/users/{user_id}/status', { user_id: USER_ID }, (req, sim) => {
       const id = requireUserId(req)
       const body = decodeOr400('status', () =>
-        decodeStruct(req.rawBody, { user_id: 'string', status: 'string', manual: 'bool', last_activity_at: 'int64', dnd_end_time: 'int64', active_channel: 'string' })
+        decodeStruct(req.rawBody, {
+          user_id: 'string',
+          status: 'string',
+          manual: 'bool',
+          last_activity_at: 'int64',
+          dnd_end_time: 'int64',
+          active_channel: 'string'
+        })
       )
       if (((body.user_id as string | undefined) ?? '') !== id) throw invalidBodyParam('user_id')
       if (!canEditUser(sim, req.session, id)) throw permissionError('edit_other_users')

@@ -1,13 +1,5 @@
 import type { SimHistory, StatusChangeCause } from './history'
-import {
-  applyDndExpiry,
-  applyPresence,
-  applySetStatus,
-  initialStatus,
-  type MmStatus,
-  type MmStatusRecord,
-  type PresenceEvent
-} from './status-model'
+import { applyDndExpiry, applyPresence, applySetStatus, initialStatus, type MmStatus, type MmStatusRecord, type PresenceEvent } from './status-model'
 
 // Status rows, changed only through the shared status model (status-model.ts), with every
 // change recorded. The server keeps a row for any id it was asked to set, even an id that is

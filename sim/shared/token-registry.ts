@@ -16,9 +16,7 @@ export interface IssuedToken {
   expiresAt: number
 }
 
-export type TokenCheck =
-  | { ok: true; issued: IssuedToken }
-  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' }
+export type TokenCheck = { ok: true; issued: IssuedToken } | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' }
 
 export interface TokenRegistry {
   issue(input: { tenant: string; clientId: string; scope: string; ttlSeconds: number }): IssuedToken

@@ -45,7 +45,10 @@ export function showsSegment(mine: SetCustomStatus, seg: Segment, settings: Sett
   const tpl = settings.mapping[seg.level].customStatus
   if (!settings.customStatus || tpl === null) return false
   if (mine.emoji !== tpl.emoji || mine.expiresAt !== new Date(seg.end).toISOString()) return false
-  return mine.text === composeCustomStatusText(tpl, seg.subject, '') || mine.text === composeCustomStatusText(tpl, seg.subject, untilDateSuffix(seg.end, zone, locale))
+  return (
+    mine.text === composeCustomStatusText(tpl, seg.subject, '') ||
+    mine.text === composeCustomStatusText(tpl, seg.subject, untilDateSuffix(seg.end, zone, locale))
+  )
 }
 
 export function setChange(cs: SetCustomStatus): CustomStatusChange {

@@ -105,7 +105,16 @@ export function decide(input: DecisionInput): Decision {
     const keepsStatus = R !== null && R.setStatus !== null && R.setStatus !== 'dnd'
     if (continuing && R !== null && cur !== null && seg !== null) {
       if (!R.released && (R.setStatus !== null || R.setCustomStatus !== null)) reasons.push('pause-released')
-      next = { ...R, ...(keepsStatus ? {} : NO_STATUS), blockEnd: cur.end, level: seg.level, released: true, statusEnd: stretch?.end ?? now, setCustomStatus: null, customReleased: true }
+      next = {
+        ...R,
+        ...(keepsStatus ? {} : NO_STATUS),
+        blockEnd: cur.end,
+        level: seg.level,
+        released: true,
+        statusEnd: stretch?.end ?? now,
+        setCustomStatus: null,
+        customReleased: true
+      }
     } else if (keepsStatus) next = R
     return finish([], null, null, next)
   }

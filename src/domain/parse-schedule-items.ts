@@ -40,7 +40,20 @@ function fastUtc(text: string): number {
   const hour = two(11)
   const minute = two(14)
   const second = two(17)
-  if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59)) return NaN
+  if (!(
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 28 &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59
+  ))
+    return NaN
   return Date.UTC(year, month - 1, day, hour, minute, second, ms)
 }
 

@@ -5,7 +5,21 @@ import { WINDOWS_ZONES } from './windows-zones'
 /** Marker for UTC, so the common case (Graph answers in UTC) needs no zone arithmetic. */
 export const UTC_ZONE = 'UTC'
 
-const UTC_NAMES = new Set(['', 'utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', 'zulu', 'coordinated universal time', 'tzone://microsoft/utc', 'utc+0', 'utc+00:00', 'etc/universal', 'universal'])
+const UTC_NAMES = new Set([
+  '',
+  'utc',
+  'etc/utc',
+  'gmt',
+  'etc/gmt',
+  'z',
+  'zulu',
+  'coordinated universal time',
+  'tzone://microsoft/utc',
+  'utc+0',
+  'utc+00:00',
+  'etc/universal',
+  'universal'
+])
 
 const WINDOWS_BY_LOWER = new Map(Object.entries(WINDOWS_ZONES).map(([k, v]) => [k.toLowerCase(), v]))
 

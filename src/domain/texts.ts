@@ -37,7 +37,12 @@ const TIME = { hour: '2-digit', minute: '2-digit' } as const
 export function truncate(text: string, max: number): string {
   const chars = [...text]
   if (chars.length <= max) return text
-  return chars.slice(0, Math.max(0, max - 1)).join('').trimEnd() + '…'
+  return (
+    chars
+      .slice(0, Math.max(0, max - 1))
+      .join('')
+      .trimEnd() + '…'
+  )
 }
 
 /**
@@ -109,7 +114,15 @@ export function untilText(endMs: number, nowMs: number, zone: string, locale: st
  * The notify message (Settings, "notify"): the level, the end time in the user's zone, what
  * happens afterwards and how to pause. Never a subject, so never a private one.
  */
-export function enteredMessage(level: Availability, action: Exclude<StatusAction, 'none'>, endMs: number, nowMs: number, zone: string, locale: string, toOnline: boolean): string {
+export function enteredMessage(
+  level: Availability,
+  action: Exclude<StatusAction, 'none'>,
+  endMs: number,
+  nowMs: number,
+  zone: string,
+  locale: string,
+  toOnline: boolean
+): string {
   const after = toOnline ? 'It goes back to online afterwards.' : 'It goes back to how it was afterwards.'
   return `${LEVEL_PHRASE[level]} ${untilText(endMs, nowMs, zone, locale)}, so I set your status to ${STATUS_NAME[action]}. ${after} ${PAUSE_HINT}`
 }

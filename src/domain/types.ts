@@ -148,9 +148,7 @@ export interface StatusWrite {
   dndEndTime?: number
 }
 
-export type CustomStatusChange =
-  | { action: 'set'; emoji: string; text: string; expiresAt: string; duration: 'date_and_time' }
-  | { action: 'clear' }
+export type CustomStatusChange = { action: 'set'; emoji: string; text: string; expiresAt: string; duration: 'date_and_time' } | { action: 'clear' }
 
 export interface Decision {
   /** in order; rule 8 may need two */

@@ -46,7 +46,11 @@ export interface GraphClientOptions {
 }
 
 export interface GraphClient {
-  request<T = unknown>(method: BatchRequest['method'], path: string, opts: { kind: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>>
+  request<T = unknown>(
+    method: BatchRequest['method'],
+    path: string,
+    opts: { kind: string; body?: unknown; headers?: Record<string, string> }
+  ): Promise<GraphResponse<T>>
   /** POST /$batch; resolves with the items keyed by id (never by position: order is not kept). */
   batch(requests: BatchRequest[], kind: string): Promise<Map<string, BatchItemResponse>>
 }
@@ -125,8 +129,17 @@ export function createGraphClient(
     customHosts: new Set([new URL(config.graphUrl).hostname])
   })
 
-  const send = async <T>(method: BatchRequest['method'], path: string, kind: string, body: unknown, headers: Record<string, string>): Promise<GraphResponse<T>> => {
-    let request = client.api(path).responseType(ResponseType.RAW).options({ calstatusKind: kind } as never)
+  const send = async <T>(
+    method: BatchRequest['method'],
+    path: string,
+    kind: string,
+    body: unknown,
+    headers: Record<string, string>
+  ): Promise<GraphResponse<T>> => {
+    let request = client
+      .api(path)
+      .responseType(ResponseType.RAW)
+      .options({ calstatusKind: kind } as never)
     for (const [k, v] of Object.entries(headers)) request = request.header(k, v)
     let response: Response
     try {
@@ -147,7 +160,11 @@ export function createGraphClient(
     return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed as T }
   }
 
-  const request = async <T>(method: BatchRequest['method'], path: string, o: { kind: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>> => {
+  const request = async <T>(
+    method: BatchRequest['method'],
+    path: string,
+    o: { kind: string; body?: unknown; headers?: Record<string, string> }
+  ): Promise<GraphResponse<T>> => {
     const sentAt = Date.now()
     const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {})
     if (first.status !== 401) return first
@@ -187,7 +204,8 @@ export function createGraphClient(
       }
       // An item Graph did not answer is a failure of that item, never silently dropped.
       for (const r of requests) {
-        if (!byId.has(r.id)) byId.set(r.id, { id: r.id, status: 0, headers: {}, body: { error: { code: 'missing', message: 'no response for this id in the batch' } } })
+        if (!byId.has(r.id))
+          byId.set(r.id, { id: r.id, status: 0, headers: {}, body: { error: { code: 'missing', message: 'no response for this id in the batch' } } })
       }
       return byId
     }

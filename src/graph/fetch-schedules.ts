@@ -80,7 +80,9 @@ export async function fetchSchedules(
 
   const onResponse = (chunk: Chunk, res: BatchItemResponse): UnitVerdict => {
     if (res.status === 200) {
-      const value = (res.body as { value?: Array<{ scheduleId?: string; scheduleItems?: RawScheduleItem[]; error?: { message?: string; responseCode?: string } }> }).value ?? []
+      const value =
+        (res.body as { value?: Array<{ scheduleId?: string; scheduleItems?: RawScheduleItem[]; error?: { message?: string; responseCode?: string } }> })
+          .value ?? []
       const byId = new Map(value.map((v) => [String(v.scheduleId ?? '').toLowerCase(), v]))
       for (const email of chunk.emails) {
         const entry = byId.get(email.toLowerCase())

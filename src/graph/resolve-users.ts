@@ -3,9 +3,7 @@ import type { GraphMetrics } from './graph-metrics'
 import { graphErrorOf, runBatches, transientVerdict, type UnitVerdict } from './run-batches'
 
 export type ResolvedUser =
-  | { kind: 'found'; id: string; mail: string | null; userPrincipalName: string }
-  | { kind: 'not-found' }
-  | { kind: 'failed'; reason: string }
+  { kind: 'found'; id: string; mail: string | null; userPrincipalName: string } | { kind: 'not-found' } | { kind: 'failed'; reason: string }
 
 interface Lookup {
   id: string
@@ -36,7 +34,12 @@ export async function resolveUsers(
 
   const onResponse = (lookup: Lookup, res: BatchItemResponse): UnitVerdict => {
     if (res.status === 200) {
-      const body = res.body as { id?: string; mail?: string | null; userPrincipalName?: string; value?: Array<{ id: string; mail?: string | null; userPrincipalName: string }> }
+      const body = res.body as {
+        id?: string
+        mail?: string | null
+        userPrincipalName?: string
+        value?: Array<{ id: string; mail?: string | null; userPrincipalName: string }>
+      }
       const user = lookup.by === 'upn' ? body : body.value?.[0]
       if (user?.id) results.set(lookup.email, { kind: 'found', id: user.id, mail: user.mail ?? null, userPrincipalName: user.userPrincipalName ?? '' })
       else results.set(lookup.email, { kind: 'not-found' })

@@ -46,7 +46,12 @@ interface Pending<U> {
 
 const MAX_BACKOFF_MS = 60_000
 
-export async function runBatches<U extends BatchUnit>(client: GraphClient, metrics: GraphMetrics, units: U[], opts: RunBatchesOptions<U>): Promise<RunBatchesStats> {
+export async function runBatches<U extends BatchUnit>(
+  client: GraphClient,
+  metrics: GraphMetrics,
+  units: U[],
+  opts: RunBatchesOptions<U>
+): Promise<RunBatchesStats> {
   const stats: RunBatchesStats = { httpRequests: 0, retries: 0 }
   const base = opts.backoffBaseMs ?? 1000
   let pending: Pending<U>[] = units.map((unit) => ({ unit, attempts: 0, notBefore: 0 }))
@@ -96,9 +101,7 @@ export async function runBatches<U extends BatchUnit>(client: GraphClient, metri
     }
     for (const p of group) {
       const answer = answers.get(p.unit.id)
-      const verdict: UnitVerdict = answer
-        ? opts.onResponse(p.unit, answer)
-        : { retry: true, reason: 'no answer for this item' }
+      const verdict: UnitVerdict = answer ? opts.onResponse(p.unit, answer) : { retry: true, reason: 'no answer for this item' }
       if ('resend' in verdict) {
         p.notBefore = 0
         pending.push(p)

@@ -33,9 +33,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     if (status >= 500) {
       request.log.error({ err }, 'request failed')
-      return reply
-        .code(status)
-        .send({ error: REASONS[status] ?? 'Error', message: status === 503 ? err.message : 'internal error', requestId: request.id })
+      return reply.code(status).send({ error: REASONS[status] ?? 'Error', message: status === 503 ? err.message : 'internal error', requestId: request.id })
     }
     request.log.info({ status, reason: err.message }, 'request refused')
     return reply.code(status).send({ error: REASONS[status] ?? 'Error', message: err.message, requestId: request.id })

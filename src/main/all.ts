@@ -40,12 +40,10 @@ function start(): void {
     const [web, worker] = await starting
     await Promise.all([web.stop(), worker.stop()])
   })
-  starting.catch(
-    (err: unknown) => {
-      // A configuration problem found at start-up (a refused token): one line, no stack.
-      if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
-      log.fatal({ err }, 'failed to start')
-      process.exit(1)
-    }
-  )
+  starting.catch((err: unknown) => {
+    // A configuration problem found at start-up (a refused token): one line, no stack.
+    if (err instanceof MattermostAuthError) process.stderr.write(`calstatus all: ${err.message}\n`)
+    log.fatal({ err }, 'failed to start')
+    process.exit(1)
+  })
 }

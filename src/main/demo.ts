@@ -112,17 +112,26 @@ function startControl(sims: Simulators, people: Seeded[], onMeeting: (text: stri
         return
       }
       const start = Date.now()
-      sims.graph.driver.addEvent(who.graphUserId, { start, end: start + minutes * MINUTE, showAs: 'busy', subject: 'Ad-hoc meeting (from the demo)', isPrivate: false, isAllDay: false })
+      sims.graph.driver.addEvent(who.graphUserId, {
+        start,
+        end: start + minutes * MINUTE,
+        showAs: 'busy',
+        subject: 'Ad-hoc meeting (from the demo)',
+        isPrivate: false,
+        isAllDay: false
+      })
       onMeeting(`${who.person.username}: a ${minutes}-minute meeting starting now was added to the calendar`)
       res.writeHead(201, { 'content-type': 'text/plain' }).end(`created a ${minutes}-minute meeting for ${who.person.username}; watch the view\n`)
       return
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('POST /meeting-now?user=<username>&minutes=<1..120>\n')
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address()
-    resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })
-  }))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })
+    })
+  )
 }
 
 async function main(): Promise<void> {
@@ -182,13 +191,16 @@ async function main(): Promise<void> {
   const tick = (): void => {
     const now = Date.now()
     const all = sims.mattermost.history.statuses
-    const changes: StatusChangeLine[] = all.slice(seen).filter((c) => byMmId.has(c.userId) && c.from !== c.to).map((c) => ({
-      time: c.time,
-      username: byMmId.get(c.userId) as string,
-      from: c.from ?? '-',
-      to: c.to,
-      who: c.who.startsWith('api:') && c.who !== `api:${c.userId}` ? 'calstatus' : c.who === `api:${c.userId}` ? 'the user' : c.who
-    }))
+    const changes: StatusChangeLine[] = all
+      .slice(seen)
+      .filter((c) => byMmId.has(c.userId) && c.from !== c.to)
+      .map((c) => ({
+        time: c.time,
+        username: byMmId.get(c.userId) as string,
+        from: c.from ?? '-',
+        to: c.to,
+        who: c.who.startsWith('api:') && c.who !== `api:${c.userId}` ? 'calstatus' : c.who === `api:${c.userId}` ? 'the user' : c.who
+      }))
     seen = all.length
     for (const text of pending.splice(0)) changes.push({ time: now, username: '(demo)', from: '', to: '', who: '', detail: text })
     view.update(rowsOf(sims, people, now), changes, now)
@@ -215,7 +227,10 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void stop())
   process.on('SIGTERM', () => void stop())
-  for (const [name, child] of [['web', web], ['worker', worker]] as const) {
+  for (const [name, child] of [
+    ['web', web],
+    ['worker', worker]
+  ] as const) {
     child.once('exit', (code, signal) => {
       if (!stopping) {
         view.message(`the ${name} process exited (${code ?? signal}); see ${logDir}/${name}.log`)

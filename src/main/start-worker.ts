@@ -45,7 +45,10 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
     })
     await upsertSchedules(queues, config)
   } else if (!jobs) {
-    log.warn({ missing: [config.microsoft ? null : 'MS_*', config.mattermost ? null : 'MM_*'].filter(Boolean) }, 'not configured: jobs are accepted and skipped')
+    log.warn(
+      { missing: [config.microsoft ? null : 'MS_*', config.mattermost ? null : 'MM_*'].filter(Boolean) },
+      'not configured: jobs are accepted and skipped'
+    )
     jobs = createDefaultProcessors()
   }
   // A sweep shard is one Graph $batch waiting ~1 s on Graph: shards in flight per process follow

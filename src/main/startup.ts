@@ -11,7 +11,10 @@ export function loadConfigOrExit(env: Env, processName: string, opts: { requireI
   try {
     loaded = loadConfig(env)
     if (opts.requireIntegrations && !loaded.config.microsoft) {
-      throw new ConfigError('MS_TENANT_ID', 'is required: the Entra tenant id (with MS_CLIENT_ID, MS_CLIENT_SECRET, MM_URL and MM_BOT_TOKEN); see README "Configuration"')
+      throw new ConfigError(
+        'MS_TENANT_ID',
+        'is required: the Entra tenant id (with MS_CLIENT_ID, MS_CLIENT_SECRET, MM_URL and MM_BOT_TOKEN); see README "Configuration"'
+      )
     }
   } catch (err) {
     if (err instanceof ConfigError) {

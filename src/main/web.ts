@@ -6,9 +6,7 @@ const { config, log } = loadConfigOrExit(process.env, 'web', { requireIntegratio
 const starting = startWeb(config, log)
 // Handlers from the first moment: a SIGTERM while starting waits for the start, then stops cleanly.
 exitOnSignals(log, async () => (await starting).stop())
-starting.catch(
-  (err: unknown) => {
-    log.fatal({ err }, 'web failed to start')
-    process.exit(1)
-  }
-)
+starting.catch((err: unknown) => {
+  log.fatal({ err }, 'web failed to start')
+  process.exit(1)
+})

@@ -11,11 +11,9 @@ const starting = startWorker(config, log)
 // Handlers from the first moment: a SIGTERM while starting (connections, the token check,
 // schedules) waits for the start, then stops cleanly, instead of killing the process mid-way.
 exitOnSignals(log, async () => (await starting).stop())
-starting.catch(
-  (err: unknown) => {
-    // A configuration problem found at start-up (a refused token): one line, no stack.
-    if (err instanceof MattermostAuthError) process.stderr.write(`calstatus worker: ${err.message}\n`)
-    log.fatal({ err }, 'worker failed to start')
-    process.exit(1)
-  }
-)
+starting.catch((err: unknown) => {
+  // A configuration problem found at start-up (a refused token): one line, no stack.
+  if (err instanceof MattermostAuthError) process.stderr.write(`calstatus worker: ${err.message}\n`)
+  log.fatal({ err }, 'worker failed to start')
+  process.exit(1)
+})

@@ -125,13 +125,17 @@ export interface MattermostAdapterDeps {
 export function createMattermostAdapter(config: MattermostConfig, deps: MattermostAdapterDeps, httpOpts?: Partial<MattermostHttpOptions>): MattermostAdapter {
   const metrics = createMattermostMetrics(deps.registry)
   const ceiling = createRateCeiling(deps.redis, { key: `${deps.keyPrefix}:mm:ceiling`, perSecond: config.maxRequestsPerSecond })
-  const http = createMattermostHttp(config, { ceiling, metrics, log: deps.log }, {
-    timeoutMs: 10_000,
-    maxAttempts: 4,
-    maxThrottledAttempts: 8,
-    backoffBaseMs: 500,
-    ...httpOpts
-  })
+  const http = createMattermostHttp(
+    config,
+    { ceiling, metrics, log: deps.log },
+    {
+      timeoutMs: 10_000,
+      maxAttempts: 4,
+      maxThrottledAttempts: 8,
+      backoffBaseMs: 500,
+      ...httpOpts
+    }
+  )
   const c4 = http.client4
   const dmKey = `${deps.keyPrefix}:mm:dm-channels`
   let botId: string | null = null
@@ -164,7 +168,11 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
     deps.log.error(message)
     for (const username of config.adminUsers) {
       try {
-        const user = await http.call<RawUser>({ method: 'GET', url: `${c4.getUsersRoute()}/username/${encodeURIComponent(username)}`, route: 'GET /users/username/{username}' })
+        const user = await http.call<RawUser>({
+          method: 'GET',
+          url: `${c4.getUsersRoute()}/username/${encodeURIComponent(username)}`,
+          route: 'GET /users/username/{username}'
+        })
         await adapter.sendDirectMessage(user.body.id, message)
       } catch (err) {
         deps.log.warn({ username, err: (err as Error).message }, 'could not send the admin notice')
@@ -248,7 +256,12 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       const bot = botId ?? (await me()).id
       let channelId = await deps.redis.hget(dmKey, `${bot}:${userId}`)
       if (!channelId) {
-        const res = await http.call<{ id: string }>({ method: 'POST', url: `${c4.getChannelsRoute()}/direct`, route: 'POST /channels/direct', body: [bot, userId] })
+        const res = await http.call<{ id: string }>({
+          method: 'POST',
+          url: `${c4.getChannelsRoute()}/direct`,
+          route: 'POST /channels/direct',
+          body: [bot, userId]
+        })
         channelId = res.body.id
         await deps.redis.hset(dmKey, `${bot}:${userId}`, channelId)
       }

@@ -112,7 +112,8 @@ export function createProcessors(s: WorkerServices): Processors {
       // run arrive together, and two concurrent runs would enrol (and subscribe) everyone twice.
       const lock = `${prefix}:lock:directory`
       const token = `${process.pid}-${Date.now()}`
-      if ((await s.redis.set(lock, token, 'PX', DIRECTORY_LOCK_MS, 'NX')) !== 'OK') return { outcome: 'skipped', reason: 'another directory run is in progress' }
+      if ((await s.redis.set(lock, token, 'PX', DIRECTORY_LOCK_MS, 'NX')) !== 'OK')
+        return { outcome: 'skipped', reason: 'another directory run is in progress' }
       try {
         return await directory()
       } finally {

@@ -45,7 +45,14 @@ export function createWakeUps(queue: Queue, redis: Redis, prefix: string): WakeU
       await queue.add(
         'wake-up',
         { userId: mmUserId, at },
-        { jobId: wakeUpJobId(mmUserId, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000, age: 3600 }, removeOnFail: { count: 5000 } }
+        {
+          jobId: wakeUpJobId(mmUserId, at),
+          delay: Math.max(0, at - Date.now()),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { count: 1000, age: 3600 },
+          removeOnFail: { count: 5000 }
+        }
       )
       if (previous) await removeQuietly(wakeUpJobId(mmUserId, Number(previous)))
     },

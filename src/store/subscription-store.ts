@@ -94,7 +94,13 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
       await tx.exec()
       // Only unlink the user if this was still their subscription.
       if (mmUserId) {
-        await redis.eval("if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0", 1, byUserKey, mmUserId, id)
+        await redis.eval(
+          "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0",
+          1,
+          byUserKey,
+          mmUserId,
+          id
+        )
       }
     },
     async expiringBefore(epochMs, limit) {

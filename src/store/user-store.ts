@@ -256,7 +256,16 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       if (updates.length === 0) return []
       const pipe = redis.pipeline()
       for (const u of updates) {
-        scripts.commitUnchanged(pipe, userKey(u.mmUserId), leaseKey(u.mmUserId), String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '')
+        scripts.commitUnchanged(
+          pipe,
+          userKey(u.mmUserId),
+          leaseKey(u.mmUserId),
+          String(u.rev),
+          String(u.viewAt),
+          JSON.stringify(u.remembered),
+          String(u.lastSyncAt),
+          u.lastError ?? ''
+        )
       }
       const results = (await pipe.exec()) ?? []
       return results.map(([err, r]) => {

@@ -42,7 +42,10 @@ t.test('rule 15: the user replaces or removes ours during the meeting: theirs fo
     w.custom = null
     const seen = w.decisions.length
     w.run(T('10:31'), T('12:10'))
-    t.notOk(w.decisions.slice(seen).some((x) => x.customStatus !== null), `${action}: never set again in this block, not even at the level change`)
+    t.notOk(
+      w.decisions.slice(seen).some((x) => x.customStatus !== null),
+      `${action}: never set again in this block, not even at the level change`
+    )
   }
 })
 

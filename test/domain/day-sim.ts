@@ -8,7 +8,17 @@ import { applyDndExpiry, applyPresence, applySetStatus, initialStatus } from '..
 import type { MmStatusRecord, PresenceEvent } from '../../sim/mattermost/status-model'
 import { blockAt, buildBlocks, decide, MAX_CUSTOM_STATUS_LENGTH, resolveSettings } from '../../src/domain'
 import { actionStretchAt, segmentIndexAt } from '../../src/domain/build-blocks'
-import type { Availability, CustomStatus, Decision, DecisionInput, MmStatus, RememberedState, ScheduleItem, Settings, SettingsOverrides } from '../../src/domain'
+import type {
+  Availability,
+  CustomStatus,
+  Decision,
+  DecisionInput,
+  MmStatus,
+  RememberedState,
+  ScheduleItem,
+  Settings,
+  SettingsOverrides
+} from '../../src/domain'
 
 export const MIN = 60_000
 export const HOUR = 60 * MIN
@@ -16,7 +26,16 @@ export const DAY_MS = 24 * HOUR
 /** First day the simulations may fall on; they spread over 2026 so DST changes are crossed. */
 const YEAR_START = Date.UTC(2026, 0, 1)
 
-export const ZONES = ['UTC', 'Europe/Paris', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata', 'Pacific/Auckland'] as const
+export const ZONES = [
+  'UTC',
+  'Europe/Paris',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+  'Pacific/Auckland'
+] as const
 
 interface GenItem {
   startMin: number
@@ -112,18 +131,51 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   changes: fc.array(
     fc.oneof(
       fc.record({ atMin: fc.integer({ min: 6 * 60, max: 21 * 60 }), kind: fc.constant('cancel' as const), idx: fc.nat() }),
-      fc.record({ atMin: fc.integer({ min: 6 * 60, max: 21 * 60 }), kind: fc.constantFrom('extend' as const, 'shorten' as const, 'move' as const), idx: fc.nat(), deltaMin: fc.integer({ min: 1, max: 90 }) }),
-      fc.record({ atMin: fc.integer({ min: 6 * 60, max: 21 * 60 }), kind: fc.constant('add' as const), item: genItem, backToBack: fc.option(fc.nat(), { freq: 2 }) })
+      fc.record({
+        atMin: fc.integer({ min: 6 * 60, max: 21 * 60 }),
+        kind: fc.constantFrom('extend' as const, 'shorten' as const, 'move' as const),
+        idx: fc.nat(),
+        deltaMin: fc.integer({ min: 1, max: 90 })
+      }),
+      fc.record({
+        atMin: fc.integer({ min: 6 * 60, max: 21 * 60 }),
+        kind: fc.constant('add' as const),
+        item: genItem,
+        backToBack: fc.option(fc.nat(), { freq: 2 })
+      })
     ),
     { maxLength: 5 }
   ),
   actions: fc.array(
     fc.oneof(
-      { weight: 2, arbitrary: fc.record({ atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }), kind: fc.constant('status' as const), status: fc.constantFrom<MmStatus>('online', 'online', 'away', 'dnd', 'offline'), dndMin: rarely(fc.integer({ min: 10, max: 180 }), 2) }) },
-      { weight: 5, arbitrary: fc.record({ atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }), kind: fc.constant('presence' as const), event: fc.constantFrom<PresenceEvent>('active', 'active', 'active', 'idle', 'idle', 'disconnect') }) },
-      fc.record({ atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }), kind: fc.constant('custom-set' as const), expiresMin: fc.option(fc.integer({ min: 5, max: 120 })) }),
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }),
+          kind: fc.constant('status' as const),
+          status: fc.constantFrom<MmStatus>('online', 'online', 'away', 'dnd', 'offline'),
+          dndMin: rarely(fc.integer({ min: 10, max: 180 }), 2)
+        })
+      },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }),
+          kind: fc.constant('presence' as const),
+          event: fc.constantFrom<PresenceEvent>('active', 'active', 'active', 'idle', 'idle', 'disconnect')
+        })
+      },
+      fc.record({
+        atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }),
+        kind: fc.constant('custom-set' as const),
+        expiresMin: fc.option(fc.integer({ min: 5, max: 120 }))
+      }),
       fc.record({ atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }), kind: fc.constant('custom-clear' as const) }),
-      fc.record({ atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }), kind: fc.constantFrom('pause' as const, 'autopilot' as const), minutes: fc.integer({ min: 10, max: 240 }) })
+      fc.record({
+        atSec: fc.integer({ min: 6 * 3600, max: 22 * 3600 }),
+        kind: fc.constantFrom('pause' as const, 'autopilot' as const),
+        minutes: fc.integer({ min: 10, max: 240 })
+      })
     ),
     { maxLength: 8 }
   ),
@@ -173,7 +225,14 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
   const day = YEAR_START + sc.dayIndex * DAY_MS
   const at = (min: number): number => day + min * MIN
   let nextId = 1
-  const mk = (startMs: number, endMs: number, g: Pick<GenItem, 'availability' | 'isPrivate' | 'subject'>): LiveItem => ({ id: nextId++, startMs, endMs, availability: g.availability, isPrivate: g.isPrivate, subject: g.subject })
+  const mk = (startMs: number, endMs: number, g: Pick<GenItem, 'availability' | 'isPrivate' | 'subject'>): LiveItem => ({
+    id: nextId++,
+    startMs,
+    endMs,
+    availability: g.availability,
+    isPrivate: g.isPrivate,
+    subject: g.subject
+  })
 
   // The calendar.
   let items: LiveItem[] = []
@@ -185,11 +244,15 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     prevEnd = it.endMs
   }
   if (sc.allDay) items.push(mk(day, day + DAY_MS, { availability: sc.allDay, isPrivate: false, subject: 'All day' }))
-  if (sc.multiDayOof) items.push(mk(day + sc.multiDayOof.fromDay * DAY_MS, at(sc.multiDayOof.toMin), { availability: 'oof', isPrivate: false, subject: 'Holiday' }))
+  if (sc.multiDayOof)
+    items.push(mk(day + sc.multiDayOof.fromDay * DAY_MS, at(sc.multiDayOof.toMin), { availability: 'oof', isPrivate: false, subject: 'Holiday' }))
 
   // Mattermost and the user.
   let mm: MmStatusRecord = initialStatus('u')
-  mm = sc.initial.status === 'online' || sc.initial.manual ? applySetStatus(mm, sc.initial.status, sc.initial.dndMin === null ? undefined : (at(sc.initial.dndMin) / 1000), day) : { ...mm, status: sc.initial.status, manual: false }
+  mm =
+    sc.initial.status === 'online' || sc.initial.manual
+      ? applySetStatus(mm, sc.initial.status, sc.initial.dndMin === null ? undefined : at(sc.initial.dndMin) / 1000, day)
+      : { ...mm, status: sc.initial.status, manual: false }
   let lastSetter = (sc.initial.manual ? 'user' : 'presence') as 'user' | 'service' | 'mm' | 'presence'
   let lastServiceStatus: MmStatus | null = null
   let custom: CustomStatus | null = null
@@ -212,9 +275,12 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
   let writeBatches = 0
 
   const owned = (): boolean => lastSetter === 'service' && lastServiceStatus !== 'online'
-  const csLive = (cs: CustomStatus | null, now: number): boolean => cs !== null && !(cs.expiresAt && Date.parse(cs.expiresAt) > 0 && Date.parse(cs.expiresAt) <= now)
+  const csLive = (cs: CustomStatus | null, now: number): boolean =>
+    cs !== null && !(cs.expiresAt && Date.parse(cs.expiresAt) > 0 && Date.parse(cs.expiresAt) <= now)
   const fail = (now: number, what: string, d?: Decision): never => {
-    throw new InvariantError(`${new Date(now).toISOString()}: ${what}${d ? `\n  reasons ${d.reasons.join(', ')}\n  writes ${JSON.stringify(d.statusWrites)} custom ${JSON.stringify(d.customStatus)}` : ''}\n  mm ${JSON.stringify(mm)}\n  remembered ${JSON.stringify(remembered)}`)
+    throw new InvariantError(
+      `${new Date(now).toISOString()}: ${what}${d ? `\n  reasons ${d.reasons.join(', ')}\n  writes ${JSON.stringify(d.statusWrites)} custom ${JSON.stringify(d.customStatus)}` : ''}\n  mm ${JSON.stringify(mm)}\n  remembered ${JSON.stringify(remembered)}`
+    )
   }
 
   const inputAt = (now: number, list: ScheduleItem[], zone = sc.zone): DecisionInput => ({
@@ -255,12 +321,22 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     // Writes: at most two, and two only as "previous status back, then DND" (rules 8, 9, 14).
     const w = d.statusWrites
     if (w.length > 2) fail(now, 'more than two writes', d)
-    if (w.length === 2 && !(w[0]!.status !== 'dnd' && w[1]!.status === 'dnd' && d.reasons.some((r) => r === 'rule-8-extended' || r === 'rule-9-level-changed' || r === 'rule-14-next-block'))) fail(now, 'two writes outside rule 8', d)
+    if (
+      w.length === 2 &&
+      !(
+        w[0]!.status !== 'dnd' &&
+        w[1]!.status === 'dnd' &&
+        d.reasons.some((r) => r === 'rule-8-extended' || r === 'rule-9-level-changed' || r === 'rule-14-next-block')
+      )
+    )
+      fail(now, 'two writes outside rule 8', d)
     for (const x of w) {
-      if (x.status === 'dnd' && (x.dndEndTime === undefined || x.dndEndTime % 60 !== 0 || x.dndEndTime * 1000 <= now)) fail(now, 'DND without a future whole-minute end', d)
+      if (x.status === 'dnd' && (x.dndEndTime === undefined || x.dndEndTime % 60 !== 0 || x.dndEndTime * 1000 <= now))
+        fail(now, 'DND without a future whole-minute end', d)
       if (x.status !== 'dnd' && x.dndEndTime !== undefined) fail(now, 'end time on a status that is not DND', d)
     }
-    if (d.customStatus?.action === 'set' && ([...d.customStatus.text].length > MAX_CUSTOM_STATUS_LENGTH || Date.parse(d.customStatus.expiresAt) <= now)) fail(now, 'custom status too long or already expired', d)
+    if (d.customStatus?.action === 'set' && ([...d.customStatus.text].length > MAX_CUSTOM_STATUS_LENGTH || Date.parse(d.customStatus.expiresAt) <= now))
+      fail(now, 'custom status too long or already expired', d)
 
     const full = buildBlocks(items, settings)
     const block = blockAt(full, now)
@@ -274,7 +350,8 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     if (block === null) csReleasedAt = null
     // Never change a status the user set after the service last set it (rules 7, 11, 12).
     if (w.length > 0) {
-      if (releasedAt !== null && !(stretch !== null && stretch.start > releasedAt)) fail(now, `write after the user took the status back at ${new Date(releasedAt).toISOString()}`, d)
+      if (releasedAt !== null && !(stretch !== null && stretch.start > releasedAt))
+        fail(now, `write after the user took the status back at ${new Date(releasedAt).toISOString()}`, d)
       // Rule 5: a manual status the user chose is never replaced without autopilot.
       const autopilot = settings.autopilotUntil !== null && settings.autopilotUntil > now
       if (lastSetter === 'user' && mm.manual && mm.status !== 'online' && !autopilot) fail(now, `replaced the user's manual ${mm.status}`, d)
@@ -283,7 +360,8 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     // Never overwrite or clear the user's own custom status; never take back one they removed.
     if (d.customStatus !== null) {
       if (lastCsSetter === 'user' && csLive(custom, now)) fail(now, "touched the user's custom status", d)
-      if (d.customStatus.action === 'set' && csReleasedAt !== null && !(block !== null && block.start > csReleasedAt)) fail(now, 'custom status set again after the user removed ours', d)
+      if (d.customStatus.action === 'set' && csReleasedAt !== null && !(block !== null && block.start > csReleasedAt))
+        fail(now, 'custom status set again after the user removed ours', d)
     }
     // notify: at most one message per block, only with a status change, never when off.
     if (d.message !== null) {
@@ -292,7 +370,15 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       messageTimes.push(now)
     }
 
-    trace.push(JSON.stringify([now, w, d.customStatus && (d.customStatus.action === 'set' ? [d.customStatus.emoji, d.customStatus.expiresAt] : 'clear'), d.message !== null, d.nextWakeAt]))
+    trace.push(
+      JSON.stringify([
+        now,
+        w,
+        d.customStatus && (d.customStatus.action === 'set' ? [d.customStatus.emoji, d.customStatus.expiresAt] : 'clear'),
+        d.message !== null,
+        d.nextWakeAt
+      ])
+    )
 
     // Apply it.
     if (w.length > 0) {
@@ -318,19 +404,31 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     }
     if (d.message !== null) stats.messages++
     remembered = d.remembered
-    if (remembered !== null && JSON.stringify(JSON.parse(JSON.stringify(remembered))) !== JSON.stringify(remembered)) fail(now, 'remembered state is not plain JSON')
+    if (remembered !== null && JSON.stringify(JSON.parse(JSON.stringify(remembered))) !== JSON.stringify(remembered))
+      fail(now, 'remembered state is not plain JSON')
 
     // Idempotent: the same inputs after applying give no change.
     const again = decide(inputAt(now, list))
-    if (again.statusWrites.length || again.customStatus !== null || again.message !== null || again.remembered !== remembered || again.nextWakeAt !== d.nextWakeAt) {
-      fail(now, `not idempotent: ${again.reasons.join(", ")} ${JSON.stringify(again.statusWrites)} ${JSON.stringify(again.customStatus)} wake ${again.nextWakeAt} vs ${d.nextWakeAt}, same remembered ${again.remembered === remembered}`, d)
+    if (
+      again.statusWrites.length ||
+      again.customStatus !== null ||
+      again.message !== null ||
+      again.remembered !== remembered ||
+      again.nextWakeAt !== d.nextWakeAt
+    ) {
+      fail(
+        now,
+        `not idempotent: ${again.reasons.join(', ')} ${JSON.stringify(again.statusWrites)} ${JSON.stringify(again.customStatus)} wake ${again.nextWakeAt} vs ${d.nextWakeAt}, same remembered ${again.remembered === remembered}`,
+        d
+      )
     }
     // Nothing changes by time alone before nextWakeAt (Mattermost left as it is).
     const limit = d.nextWakeAt ?? now + 6 * HOUR
     const mid = now + Math.floor((limit - now) / 2)
     if (mid > now) {
       const later = decide(inputAt(mid, list))
-      if (later.statusWrites.length || later.customStatus !== null || later.message !== null) fail(mid, `changed before nextWakeAt ${new Date(limit).toISOString()} (evaluated at ${new Date(now).toISOString()}): ${later.reasons.join(', ')}`, d)
+      if (later.statusWrites.length || later.customStatus !== null || later.message !== null)
+        fail(mid, `changed before nextWakeAt ${new Date(limit).toISOString()} (evaluated at ${new Date(now).toISOString()}): ${later.reasons.join(', ')}`, d)
     }
     return d
   }
@@ -395,7 +493,10 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
         if (mm.status !== before.status) lastSetter = 'presence'
       } else if (a.kind === 'custom-set' || a.kind === 'custom-clear') {
         if (lastCsSetter === 'service' && csLive(custom, t)) csReleasedAt = t
-        custom = a.kind === 'custom-clear' ? null : { emoji: 'coffee', text: 'Back soon', ...(a.expiresMin !== null ? { expiresAt: new Date(t + a.expiresMin * MIN).toISOString() } : {}) }
+        custom =
+          a.kind === 'custom-clear'
+            ? null
+            : { emoji: 'coffee', text: 'Back soon', ...(a.expiresMin !== null ? { expiresAt: new Date(t + a.expiresMin * MIN).toISOString() } : {}) }
         lastCsSetter = a.kind === 'custom-clear' ? null : 'user'
       } else {
         // A slash command: the setting changes, then the user is evaluated at once.
@@ -424,7 +525,13 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     const nt = Math.min(
       nextPhase(MIN, sc.expiryPhaseSec * 1000),
       nextPhase(5 * MIN, sc.sweepPhaseSec * 1000),
-      ...[wakeAt ?? Infinity, ...pendingEvals, ai < actions.length ? day + actions[ai]!.atSec * 1000 : Infinity, ci < changes.length ? at(changes[ci]!.atMin) : Infinity, sc.downtime ? at(sc.downtime.fromMin + sc.downtime.durMin) : Infinity].filter((c) => c > t)
+      ...[
+        wakeAt ?? Infinity,
+        ...pendingEvals,
+        ai < actions.length ? day + actions[ai]!.atSec * 1000 : Infinity,
+        ci < changes.length ? at(changes[ci]!.atMin) : Infinity,
+        sc.downtime ? at(sc.downtime.fromMin + sc.downtime.durMin) : Infinity
+      ].filter((c) => c > t)
     )
     t = Math.ceil(nt / 1000) * 1000
   }

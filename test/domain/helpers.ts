@@ -3,7 +3,17 @@
 import { applyDndExpiry, applyPresence, applySetStatus, initialStatus } from '../../sim/mattermost/status-model'
 import type { MmStatusRecord, PresenceEvent } from '../../sim/mattermost/status-model'
 import { decide, DEFAULT_SETTINGS, resolveSettings } from '../../src/domain'
-import type { Availability, CustomStatus, Decision, DecisionInput, MmStatus, RememberedState, ScheduleItem, Settings, SettingsOverrides } from '../../src/domain'
+import type {
+  Availability,
+  CustomStatus,
+  Decision,
+  DecisionInput,
+  MmStatus,
+  RememberedState,
+  ScheduleItem,
+  Settings,
+  SettingsOverrides
+} from '../../src/domain'
 
 /** Monday 16 March 2026, UTC. */
 export const DAY = Date.UTC(2026, 2, 16)

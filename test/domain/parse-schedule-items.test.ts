@@ -22,7 +22,11 @@ t.test('UTC times without offset become epoch ms; status any casing; unknown cou
   t.same(items[1], { startMs: Date.UTC(2026, 2, 15, 14), endMs: Date.UTC(2026, 2, 15, 15), availability: 'tentative', isPrivate: true })
   t.equal(items[2]?.availability, 'oof')
   t.equal(items[3]?.availability, 'workingElsewhere')
-  t.same(items.slice(4).map((i) => i.availability), ['free', 'free', 'free', 'free'], 'unknown, free, unrecognised and missing statuses count as free')
+  t.same(
+    items.slice(4).map((i) => i.availability),
+    ['free', 'free', 'free', 'free'],
+    'unknown, free, unrecognised and missing statuses count as free'
+  )
   t.notOk('location' in (items[0] as object), 'location is not carried')
 })
 
@@ -88,7 +92,8 @@ t.test('the 30 most common Windows zones map to zones this runtime knows', async
 })
 
 t.test('an unknown zone or an unreadable time is an error the caller sees, never a guess', async (t) => {
-  const unknown = () => parseScheduleItems([{ start: at('2026-03-15T12:00:00', 'Mars Standard Time'), end: at('2026-03-15T13:00:00', 'Mars Standard Time'), status: 'busy' }])
+  const unknown = () =>
+    parseScheduleItems([{ start: at('2026-03-15T12:00:00', 'Mars Standard Time'), end: at('2026-03-15T13:00:00', 'Mars Standard Time'), status: 'busy' }])
   t.throws(unknown, ScheduleParseError)
   try {
     unknown()

@@ -21,6 +21,10 @@ t.test('imports: only luxon and files of src/domain', async (t) => {
 t.test('no clock, no randomness, no environment', async (t) => {
   for (const f of files) {
     const src = readFileSync(join(dir, f), 'utf8').replace(/\/\/.*$/gm, '')
-    t.notMatch(src, /Date\.now|new Date\(\s*\)|DateTime\.(now|local)\(|Math\.random|process\.|performance\.|setTimeout|setInterval/, `${f} reads no clock and no environment`)
+    t.notMatch(
+      src,
+      /Date\.now|new Date\(\s*\)|DateTime\.(now|local)\(|Math\.random|process\.|performance\.|setTimeout|setInterval/,
+      `${f} reads no clock and no environment`
+    )
   }
 })

@@ -111,7 +111,17 @@ t.test('rule 6: set the target, DND until the block end in seconds, remember the
     const d = decide(input({ items: meeting, current: { status, manual, dndEndTime: 0 } }))
     t.equal(d.reason, 'rule-6-entered')
     t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: sec(T('11:00')) }], `${status} (automatic)`)
-    t.match(d.remembered, { version: 1, blockStart: T('10:00'), blockEnd: T('11:00'), level: 'busy', setStatus: 'dnd', prevStatus: status, prevManual: false, released: false, setDndEndTime: sec(T('11:00')) })
+    t.match(d.remembered, {
+      version: 1,
+      blockStart: T('10:00'),
+      blockEnd: T('11:00'),
+      level: 'busy',
+      setStatus: 'dnd',
+      prevStatus: status,
+      prevManual: false,
+      released: false,
+      setDndEndTime: sec(T('11:00'))
+    })
     t.equal(d.nextWakeAt, T('11:00'))
   }
   const applied = decide(input({ items: meeting, current: { status: 'offline', manual: false, dndEndTime: 0 }, settings: settings({ offlineUsers: 'apply' }) }))

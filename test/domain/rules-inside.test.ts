@@ -60,7 +60,11 @@ t.test('rule 8: a back-to-back meeting added during the meeting extends the same
   t.equal(d.reason, 'rule-8-extended')
   t.same(d.statusWrites.at(-1), { status: 'dnd', dndEndTime: sec(T('12:00')) })
   w.run(T('10:51'), T('12:05'))
-  t.same(w.writes.map((x) => x.status), ['dnd', 'online', 'dnd'], 'no write at 11:00, no flicker between the meetings')
+  t.same(
+    w.writes.map((x) => x.status),
+    ['dnd', 'online', 'dnd'],
+    'no write at 11:00, no flicker between the meetings'
+  )
   t.equal(w.messages.length, 1)
   t.equal(w.mm.status, 'online')
 })
@@ -100,7 +104,11 @@ t.test('rule 9: a level with another status action applies it', async (t) => {
   t.same(w.evaluate(T('10:00')).statusWrites, [{ status: 'away' }])
   const d = w.evaluate(T('11:00'))
   t.equal(d.reason, 'rule-9-level-changed')
-  t.same(d.statusWrites, [{ status: 'online' }, { status: 'dnd', dndEndTime: sec(T('12:00')) }], "the previous status first, so Mattermost's restore stays exact")
+  t.same(
+    d.statusWrites,
+    [{ status: 'online' }, { status: 'dnd', dndEndTime: sec(T('12:00')) }],
+    "the previous status first, so Mattermost's restore stays exact"
+  )
   t.equal(w.mm.prev_status, 'online')
   w.run(T('11:01'), T('12:05'))
   t.equal(w.mm.status, 'online')
@@ -117,7 +125,13 @@ t.test('rule 9: a meeting inside a day of working elsewhere: DND for the meeting
   )
   t.equal(w.mm.status, 'online')
   t.equal(w.custom, null)
-  t.equal(w.decisions.filter((d) => d.customStatus?.action === 'set').map((d) => (d.customStatus as { text: string }).text).join(' / '), 'Working elsewhere / In a meeting / Working elsewhere')
+  t.equal(
+    w.decisions
+      .filter((d) => d.customStatus?.action === 'set')
+      .map((d) => (d.customStatus as { text: string }).text)
+      .join(' / '),
+    'Working elsewhere / In a meeting / Working elsewhere'
+  )
 })
 
 t.test('rule 10: nothing changed: no call at all, and the same remembered state', async (t) => {
@@ -142,12 +156,19 @@ t.test('rules 5 and 7 within a day of working elsewhere: a release lasts for one
   w.setByUser('online', false, T('10:20'))
   t.equal(w.evaluate(T('10:21')).reason, 'rule-7-released')
   w.run(T('10:22'), T('15:10'))
-  t.same(w.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status), ['10:00 dnd', '14:00 dnd'])
+  t.same(
+    w.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status),
+    ['10:00 dnd', '14:00 dnd']
+  )
   t.equal(w.messages.length, 2, 'one message per meeting')
   const m = new World('away', true)
   m.items = day
   m.evaluate(T('10:00'))
   m.setByUser('online', false, T('12:00'))
   m.run(T('10:01'), T('15:10'))
-  t.same(m.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status), ['14:00 dnd'], 'manual away respected at 10:00, online by 14:00')
+  t.same(
+    m.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status),
+    ['14:00 dnd'],
+    'manual away respected at 10:00, online by 14:00'
+  )
 })

@@ -23,11 +23,20 @@ const owned = (over: Partial<RememberedState> = {}): RememberedState => ({
 })
 
 t.test('rule 11: a released block ends: forget it, touch nothing', async (t) => {
-  const d = decide(input({ now: T('11:00'), items: [item('10:00', '11:00')], current: { status: 'online', manual: false, dndEndTime: 0 }, remembered: owned({ ...{ setStatus: null, released: true } }) }))
+  const d = decide(
+    input({
+      now: T('11:00'),
+      items: [item('10:00', '11:00')],
+      current: { status: 'online', manual: false, dndEndTime: 0 },
+      remembered: owned({ ...{ setStatus: null, released: true } })
+    })
+  )
   t.equal(d.reason, 'rule-11-released')
   t.same(d.statusWrites, [])
   t.equal(d.remembered, null)
-  const dnd = decide(input({ now: T('11:00'), current: { status: 'dnd', manual: true, dndEndTime: 0 }, remembered: owned({ setStatus: null, released: true }) }))
+  const dnd = decide(
+    input({ now: T('11:00'), current: { status: 'dnd', manual: true, dndEndTime: 0 }, remembered: owned({ setStatus: null, released: true }) })
+  )
   t.same(dnd.statusWrites, [], 'even when the user is in DND')
 })
 
@@ -44,7 +53,9 @@ t.test('rule 12: Mattermost already restored at the DND end time: forget, touch 
 })
 
 t.test('rule 12: the user changed it after the end: touch nothing', async (t) => {
-  const d = decide(input({ now: T('11:00:30'), current: { status: 'away', manual: true, dndEndTime: 0 }, remembered: owned({ setDndEndTime: sec(T('11:30')) }) }))
+  const d = decide(
+    input({ now: T('11:00:30'), current: { status: 'away', manual: true, dndEndTime: 0 }, remembered: owned({ setDndEndTime: sec(T('11:30')) }) })
+  )
   t.equal(d.reason, 'rule-12-status-changed')
   t.same(d.statusWrites, [])
   t.equal(d.remembered, null)
@@ -103,7 +114,10 @@ t.test('rule 13 end to end: Mattermost restores automatic away exactly, the serv
   const w = new World('away', false)
   w.items = [item('10:00', '11:00')]
   w.run(T('09:55'), T('11:10'))
-  t.same(w.writes.map((x) => x.status), ['dnd'])
+  t.same(
+    w.writes.map((x) => x.status),
+    ['dnd']
+  )
   t.equal(w.mm.status, 'away')
   t.equal(w.mm.manual, false)
 })
@@ -116,10 +130,13 @@ t.test('rule 13 end to end: a Mattermost whose expiry is late (5-minute job) is 
     if ((at - T('00:00')) % (5 * 60_000) === 3 * 60_000) w.expire(at) // older servers: every 5 minutes, here at 10:58, 11:03
     if (at === T('10:00') || (wake !== null && at >= wake)) wake = w.evaluate(at).nextWakeAt
   }
-  t.same(w.writes.map((x) => [x.at, x.status]), [
-    [T('10:00'), 'dnd'],
-    [T('11:01:05'), 'online']
-  ])
+  t.same(
+    w.writes.map((x) => [x.at, x.status]),
+    [
+      [T('10:00'), 'dnd'],
+      [T('11:01:05'), 'online']
+    ]
+  )
 })
 
 t.test('rule 14: a new block right away after Mattermost restored: same previous status', async (t) => {
@@ -152,7 +169,14 @@ t.test('rule 14: the next block is on while the status is still ours: no flicker
 
 t.test('rule 14: a remembered manual previous status carries into the next block', async (t) => {
   // Mattermost restores with manual=false; the remembered flag says the user chose it.
-  const d = decide(input({ now: T('11:01'), items: [item('11:01', '12:00')], current: { status: 'away', manual: false, dndEndTime: 0 }, remembered: owned({ prevStatus: 'away', prevManual: true }) }))
+  const d = decide(
+    input({
+      now: T('11:01'),
+      items: [item('11:01', '12:00')],
+      current: { status: 'away', manual: false, dndEndTime: 0 },
+      remembered: owned({ prevStatus: 'away', prevManual: true })
+    })
+  )
   t.same(d.reasons, ['rule-12-already-restored', 'rule-5-manual-respected'])
   t.same(d.statusWrites, [])
 })

@@ -7,7 +7,10 @@ t.test('overlapping and back-to-back meetings: one DND, one message, Mattermost 
   const w = new World('online')
   w.items = [item('10:00', '11:00'), item('10:30', '11:30', 'tentative'), item('11:30', '12:00'), item('11:45', '12:15')]
   w.run(T('09:55'), T('12:30'))
-  t.same(w.writes.map((x) => [x.status, x.dndEndTime]), [['dnd', sec(T('12:15'))]])
+  t.same(
+    w.writes.map((x) => [x.status, x.dndEndTime]),
+    [['dnd', sec(T('12:15'))]]
+  )
   t.equal(w.messages.length, 1)
   t.equal(w.mm.status, 'online')
 })
@@ -22,7 +25,9 @@ t.test('multi-day out of office: DND until the return, the date in the custom st
   const w = new World('online')
   w.timeZone = 'Europe/Paris'
   // Monday 00:00 to Thursday 00:00, Paris (all-day events, UTC from Graph).
-  const raw = [{ start: { dateTime: '2026-03-15T23:00:00.0000000', timeZone: 'UTC' }, end: { dateTime: '2026-03-18T23:00:00.0000000', timeZone: 'UTC' }, status: 'Oof' }]
+  const raw = [
+    { start: { dateTime: '2026-03-15T23:00:00.0000000', timeZone: 'UTC' }, end: { dateTime: '2026-03-18T23:00:00.0000000', timeZone: 'UTC' }, status: 'Oof' }
+  ]
   w.items = parseScheduleItems(raw)
   const d = w.evaluate(T('08:00'))
   t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: sec(T('+2 23:00')) }])
@@ -39,7 +44,13 @@ t.test('multi-day out of office: DND until the return, the date in the custom st
 })
 
 t.test('all-day event in the user zone: no date suffix for a single day', async (t) => {
-  const items = parseScheduleItems([{ start: { dateTime: '2026-03-16T00:00:00.0000000', timeZone: 'Tokyo Standard Time' }, end: { dateTime: '2026-03-17T00:00:00.0000000', timeZone: 'Tokyo Standard Time' }, status: 'oof' }])
+  const items = parseScheduleItems([
+    {
+      start: { dateTime: '2026-03-16T00:00:00.0000000', timeZone: 'Tokyo Standard Time' },
+      end: { dateTime: '2026-03-17T00:00:00.0000000', timeZone: 'Tokyo Standard Time' },
+      status: 'oof'
+    }
+  ])
   t.equal(items[0]?.startMs, Date.UTC(2026, 2, 15, 15))
   const d = decide(input({ now: Date.UTC(2026, 2, 15, 20), items, timeZone: 'Asia/Tokyo' }))
   t.match(d.customStatus, { text: 'Out of office' })
@@ -48,14 +59,26 @@ t.test('all-day event in the user zone: no date suffix for a single day', async 
 
 t.test('DST change inside a meeting: instants in UTC, texts in local time', async (t) => {
   // Paris, Sunday 29 March 2026: 02:00 becomes 03:00. A 01:30-03:30 local meeting lasts 1 hour.
-  const items = parseScheduleItems([{ start: { dateTime: '2026-03-29T01:30:00', timeZone: 'Romance Standard Time' }, end: { dateTime: '2026-03-29T03:30:00', timeZone: 'Romance Standard Time' }, status: 'busy' }])
+  const items = parseScheduleItems([
+    {
+      start: { dateTime: '2026-03-29T01:30:00', timeZone: 'Romance Standard Time' },
+      end: { dateTime: '2026-03-29T03:30:00', timeZone: 'Romance Standard Time' },
+      status: 'busy'
+    }
+  ])
   t.same([items[0]?.startMs, items[0]?.endMs], [Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 2, 29, 1, 30)])
   const d = decide(input({ now: Date.UTC(2026, 2, 29, 0, 30), items, timeZone: 'Europe/Paris' }))
   t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: Date.UTC(2026, 2, 29, 1, 30) / 1000 }])
   t.match(d.message, /until 03:30,/)
   t.equal(d.nextWakeAt, Date.UTC(2026, 2, 29, 1, 30))
   // Autumn, New York: 1 November 2026, 02:00 EDT becomes 01:00 EST.
-  const fall = parseScheduleItems([{ start: { dateTime: '2026-11-01T00:30:00', timeZone: 'Eastern Standard Time' }, end: { dateTime: '2026-11-01T03:00:00', timeZone: 'Eastern Standard Time' }, status: 'busy' }])
+  const fall = parseScheduleItems([
+    {
+      start: { dateTime: '2026-11-01T00:30:00', timeZone: 'Eastern Standard Time' },
+      end: { dateTime: '2026-11-01T03:00:00', timeZone: 'Eastern Standard Time' },
+      status: 'busy'
+    }
+  ])
   t.equal((fall[0]!.endMs - fall[0]!.startMs) / HOUR, 3.5, 'three and a half real hours')
   const f = decide(input({ now: fall[0]!.startMs, items: fall, timeZone: 'America/New_York', locale: 'en-US' }))
   t.match(f.message, /until 03:00 AM,/)
@@ -75,7 +98,10 @@ t.test('a realistic day: every status write is a block start or end, and the use
   ]
   w.presence('idle', T('09:40')).presence('active', T('09:50'))
   w.run(T('08:00'), T('18:00'))
-  t.same(w.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status), ['09:00 dnd', '10:00 dnd', '11:30 dnd', '14:00 dnd'])
+  t.same(
+    w.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status),
+    ['09:00 dnd', '10:00 dnd', '11:30 dnd', '14:00 dnd']
+  )
   t.equal(w.messages.length, 4)
   t.equal(w.mm.status, 'online')
   t.equal(w.mm.manual, false)

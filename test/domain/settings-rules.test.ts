@@ -26,7 +26,29 @@ t.test('pause starting mid-block: the owned block is released, not restored; Mat
 })
 
 t.test('pause while nothing is owned; pause ends the grace wait without restoring', async (t) => {
-  const d = decide(input({ now: T('11:00:10'), current: { status: 'dnd', manual: true, dndEndTime: sec(T('11:00')) }, settings: settings({ pausedUntil: T('12:00') }), remembered: { version: 1, blockStart: T('10:00'), blockEnd: T('11:00'), level: 'busy', setStatus: 'dnd', statusEnd: T('11:00'), setDndEndTime: sec(T('11:00')), prevStatus: 'online', prevManual: false, autopilot: false, released: false, setCustomStatus: null, customReleased: false, notified: true } }))
+  const d = decide(
+    input({
+      now: T('11:00:10'),
+      current: { status: 'dnd', manual: true, dndEndTime: sec(T('11:00')) },
+      settings: settings({ pausedUntil: T('12:00') }),
+      remembered: {
+        version: 1,
+        blockStart: T('10:00'),
+        blockEnd: T('11:00'),
+        level: 'busy',
+        setStatus: 'dnd',
+        statusEnd: T('11:00'),
+        setDndEndTime: sec(T('11:00')),
+        prevStatus: 'online',
+        prevManual: false,
+        autopilot: false,
+        released: false,
+        setCustomStatus: null,
+        customReleased: false,
+        notified: true
+      }
+    })
+  )
   t.same(d.statusWrites, [])
   t.equal(d.remembered, null)
   t.equal(d.nextWakeAt, T('12:00'))
@@ -48,7 +70,9 @@ t.test('autopilot: replaces a manual status at the block start, restores to onli
   t.same(w.evaluate(T('14:00')).statusWrites.length, 1, 'the next block replaces the manual away too')
   w.setByUser('online', false, T('14:10'))
   t.equal(w.evaluate(T('14:11')).reason, 'rule-7-released')
-  const off = decide(input({ items: [item('10:00', '11:00')], current: { status: 'away', manual: true, dndEndTime: 0 }, settings: settings({ autopilotUntil: T('10:00') }) }))
+  const off = decide(
+    input({ items: [item('10:00', '11:00')], current: { status: 'away', manual: true, dndEndTime: 0 }, settings: settings({ autopilotUntil: T('10:00') }) })
+  )
   t.equal(off.reason, 'rule-5-manual-respected', 'autopilot over at now: rule 5 again')
 })
 
@@ -57,10 +81,14 @@ t.test('notify: one message per block, at the status change, none at restores; n
   w.timeZone = 'Europe/Paris'
   w.items = [item('10:00', '11:00'), item('10:30', '11:30', 'oof'), item('13:00', '14:00', 'tentative')]
   w.run(T('09:55'), T('14:10'))
-  t.same(w.messages, [
-    "📅 You're in a meeting until 12:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.",
-    '📅 You have a tentative meeting until 15:00, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.'
-  ], 'the level at the start, the end in Paris time')
+  t.same(
+    w.messages,
+    [
+      "📅 You're in a meeting until 12:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.",
+      '📅 You have a tentative meeting until 15:00, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.'
+    ],
+    'the level at the start, the end in Paris time'
+  )
   const quiet = new World('online')
   quiet.settings = settings({ notify: false })
   quiet.items = w.items
@@ -80,7 +108,10 @@ t.test('offlineUsers: skip leaves offline users alone; apply puts them in DND an
   apply.settings = settings({ offlineUsers: 'apply' })
   apply.items = [item('10:00', '11:00')]
   apply.run(T('09:55'), T('11:10'))
-  t.same(apply.writes.map((x) => x.status), ['dnd'])
+  t.same(
+    apply.writes.map((x) => x.status),
+    ['dnd']
+  )
   t.equal(apply.mm.status, 'offline')
   t.equal(apply.mm.manual, false)
 })
@@ -90,15 +121,24 @@ t.test('showSubject: the custom status names the meeting, subject by subject', a
   w.settings = settings({ showSubject: true })
   w.items = [item('10:00', '11:00', 'busy', { subject: 'Planning' }), item('11:00', '12:00', 'busy', { subject: 'Review' })]
   w.run(T('09:55'), T('12:10'))
-  t.same(w.decisions.filter((d) => d.customStatus?.action === 'set').map((d) => d.customStatus), [
-    { action: 'set', emoji: 'calendar', text: 'In a meeting: Planning', expiresAt: '2026-03-16T11:00:00.000Z', duration: 'date_and_time' },
-    { action: 'set', emoji: 'calendar', text: 'In a meeting: Review', expiresAt: '2026-03-16T12:00:00.000Z', duration: 'date_and_time' }
-  ])
-  t.same(w.writes.map((x) => x.status), ['dnd'], 'one block, one status write')
+  t.same(
+    w.decisions.filter((d) => d.customStatus?.action === 'set').map((d) => d.customStatus),
+    [
+      { action: 'set', emoji: 'calendar', text: 'In a meeting: Planning', expiresAt: '2026-03-16T11:00:00.000Z', duration: 'date_and_time' },
+      { action: 'set', emoji: 'calendar', text: 'In a meeting: Review', expiresAt: '2026-03-16T12:00:00.000Z', duration: 'date_and_time' }
+    ]
+  )
+  t.same(
+    w.writes.map((x) => x.status),
+    ['dnd'],
+    'one block, one status write'
+  )
 })
 
 t.test('mapping overrides: per availability, status and custom status', async (t) => {
-  const s = settings({ mapping: { busy: { status: 'away', customStatus: { emoji: 'phone', text: 'On a call' } }, tentative: { status: 'none' }, free: { status: 'dnd' } } })
+  const s = settings({
+    mapping: { busy: { status: 'away', customStatus: { emoji: 'phone', text: 'On a call' } }, tentative: { status: 'none' }, free: { status: 'dnd' } }
+  })
   t.same(decide(input({ items: [item('10:00', '11:00')], settings: s })).statusWrites, [{ status: 'away' }])
   t.match(decide(input({ items: [item('10:00', '11:00')], settings: s })).customStatus, { emoji: 'phone', text: 'On a call' })
   t.same(decide(input({ items: [item('10:00', '11:00', 'tentative')], settings: s })).statusWrites, [])
@@ -129,15 +169,21 @@ t.test('mergeGapMinutes: meetings a few minutes apart are one block when the gap
   merged.settings = settings({ mergeGapMinutes: 5 })
   merged.items = items
   merged.run(T('09:55'), T('12:10'))
-  t.same(merged.writes.map((x) => [x.status, x.dndEndTime]), [['dnd', sec(T('12:00'))]])
+  t.same(
+    merged.writes.map((x) => [x.status, x.dndEndTime]),
+    [['dnd', sec(T('12:00'))]]
+  )
   t.equal(merged.messages.length, 1)
   const apart = new World()
   apart.items = items
   apart.run(T('09:55'), T('12:10'))
-  t.same(apart.writes.map((x) => [x.status, x.dndEndTime]), [
-    ['dnd', sec(T('11:00'))],
-    ['dnd', sec(T('12:00'))]
-  ])
+  t.same(
+    apart.writes.map((x) => [x.status, x.dndEndTime]),
+    [
+      ['dnd', sec(T('11:00'))],
+      ['dnd', sec(T('12:00'))]
+    ]
+  )
   t.equal(apart.messages.length, 2)
 })
 
@@ -153,11 +199,14 @@ t.test('mergeGapMinutes: the gap holds even when the meeting before it has left 
     w.evaluate(at)
   }
   t.equal(w.decisions[2]?.reason, 'rule-10-no-change', 'inside the gap at 11:03: still the same block')
-  t.same(w.writes.map((x) => [x.status, x.dndEndTime]), [['dnd', sec(T('12:00'))]], 'one DND, no restore in the gap')
+  t.same(
+    w.writes.map((x) => [x.status, x.dndEndTime]),
+    [['dnd', sec(T('12:00'))]],
+    'one DND, no restore in the gap'
+  )
   t.equal(w.messages.length, 1)
   t.equal(w.mm.status, 'online')
 })
-
 
 t.test('pause while the service holds an away (no end time): handed back when the meeting is over', async (t) => {
   const w = new World('online')

@@ -18,11 +18,21 @@ t.test('until texts in the user zone and locale', async (t) => {
 
 t.test('custom status text: the date only when the stretch ends on a later local day', async (t) => {
   t.equal(customStatusText(tpl, undefined, T('10:00'), T('11:00'), 'UTC', 'en-GB'), 'In a meeting')
-  t.equal(customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('00:00'), T('+3 00:00'), 'UTC', 'en-GB'), 'Out of office until Wed 18 Mar')
-  t.equal(customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('00:00'), T('+1 00:00'), 'UTC', 'en-GB'), 'Out of office', 'a one-day event')
+  t.equal(
+    customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('00:00'), T('+3 00:00'), 'UTC', 'en-GB'),
+    'Out of office until Wed 18 Mar'
+  )
+  t.equal(
+    customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('00:00'), T('+1 00:00'), 'UTC', 'en-GB'),
+    'Out of office',
+    'a one-day event'
+  )
   // 23:00 UTC to 23:00 UTC next day is one local day in Paris (00:00 to 00:00).
   t.equal(customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('-1 23:00'), T('23:00'), 'Europe/Paris', 'en-GB'), 'Out of office')
-  t.equal(customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('-1 23:00'), T('23:00'), 'UTC', 'en-GB'), 'Out of office until Mon 16 Mar')
+  t.equal(
+    customStatusText({ emoji: 'palm_tree', text: 'Out of office' }, undefined, T('-1 23:00'), T('23:00'), 'UTC', 'en-GB'),
+    'Out of office until Mon 16 Mar'
+  )
   t.equal(customStatusText(tpl, 'Planning', T('10:00'), T('11:00'), 'UTC', 'en-GB'), 'In a meeting: Planning')
 })
 
@@ -38,14 +48,28 @@ t.test('custom status text never exceeds 100 characters', async (t) => {
 
 t.test('the message names the level, the end in the user zone and how to pause; never a subject', async (t) => {
   const m = enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), 'Europe/Paris', 'en-GB', false)
-  t.equal(m, "📅 You're in a meeting until 16:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.")
+  t.equal(
+    m,
+    "📅 You're in a meeting until 16:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`."
+  )
   t.match(enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), 'Asia/Tokyo', 'en-GB', false), /until Tue 17 Mar, 00:30,/, 'past local midnight: the date too')
   t.match(enteredMessage('oof', 'dnd', T('+3 00:00'), T('10:00'), 'UTC', 'en-GB', true), /out of office until the end of Wed 18 Mar.*back to online/)
   t.match(enteredMessage('tentative', 'away', T('11:00'), T('10:00'), 'UTC', 'en-GB', false), /tentative meeting until 11:00, so I set your status to Away/)
 })
 
 t.test('localDay agrees with luxon in every zone, across DST changes', async (t) => {
-  const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'America/St_Johns', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Auckland', 'America/Sao_Paulo']
+  const zones = [
+    'UTC',
+    'Europe/Paris',
+    'America/New_York',
+    'America/St_Johns',
+    'Asia/Kolkata',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'Pacific/Auckland',
+    'America/Sao_Paulo'
+  ]
   fc.assert(
     fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }), fc.constantFrom(...zones), (ms, zone) => {
       const dt = DateTime.fromMillis(ms, { zone })

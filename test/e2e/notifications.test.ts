@@ -103,7 +103,9 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     t.comment(
       `DND after the delivery's answer: median ${median(a)} ms, min ${Math.min(...a)}, max ${Math.max(...a)} (${figures
         .map((f) => `${f.name} ${f.fromAnswer}`)
-        .join(', ')}); after the POST was sent: median ${median(figures.map((f) => f.fromPost))} ms; after the calendar change: median ${median(figures.map((f) => f.fromChange))} ms`
+        .join(
+          ', '
+        )}); after the POST was sent: median ${median(figures.map((f) => f.fromPost))} ms; after the calendar change: median ${median(figures.map((f) => f.fromChange))} ms`
     )
   })
 
@@ -167,7 +169,9 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     const backAt = await waitForStatus(sims, p, 'online', cancelled, 5 * S)
     t.ok(backAt - cancelled <= 2 * S, `online ${backAt - cancelled} ms after the cancellation, via the new subscription`)
     t.ok(
-      sims.graph.history.deliveries.some((r) => r.kind === 'notification' && r.time >= cancelled && r.items.some((i) => i.subscriptionId === fresh.id) && r.status === 202),
+      sims.graph.history.deliveries.some(
+        (r) => r.kind === 'notification' && r.time >= cancelled && r.items.some((i) => i.subscriptionId === fresh.id) && r.status === 202
+      ),
       'the notification came on the new subscription and was accepted'
     )
   })
@@ -191,7 +195,11 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     await sims.graph.driver.deliveryIdle()
     await sleep(1500)
     const writes = statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed)
-    t.same(writes.map((c) => c.to), ['dnd'], 'one DND, nothing after the late notification')
+    t.same(
+      writes.map((c) => c.to),
+      ['dnd'],
+      'one DND, nothing after the late notification'
+    )
   })
 
   await t.test('duplicated and reordered deliveries: statuses right, nothing written twice', async (t) => {
@@ -199,7 +207,9 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     const dupBefore = sims.graph.counters().notificationsDuplicated
     sims.graph.driver.setDelivery({ duplicate: 1, reorder: true })
     const start = Date.now()
-    const evs = [d1, d2, d3, d4].map((p) => sims.graph.driver.addEvent(p.graphUserId, { start, end: start + 30 * MINUTE, showAs: 'busy', subject: `Meeting of ${p.name}` }))
+    const evs = [d1, d2, d3, d4].map((p) =>
+      sims.graph.driver.addEvent(p.graphUserId, { start, end: start + 30 * MINUTE, showAs: 'busy', subject: `Meeting of ${p.name}` })
+    )
     // d3 also gets a second change right away (an update of the same event).
     sims.graph.driver.updateEvent(d3.graphUserId, evs[2]!.id, { subject: 'Renamed' })
     for (const p of [d1, d2, d3, d4]) await waitForStatus(sims, p, 'dnd', start, 5 * S)
@@ -218,7 +228,11 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     t.ok(firstOfD1, 'a delivery for dup1 to replay')
     if (firstOfD1) {
       const items = (firstOfD1.items as NotificationItem[]).filter((i) => i.subscriptionId === subOf(sims, d1)?.id)
-      const res = await fetch(`${svc.webUrl}/graph/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: items }) })
+      const res = await fetch(`${svc.webUrl}/graph/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: items })
+      })
       t.equal(res.status, 202, 'the replay is accepted (authentic)')
     }
     await sleep(1500)
@@ -230,7 +244,11 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     for (const p of [d1, d3, d4]) {
       t.equal(sims.mattermost.driver.status(p.mmUserId).status, 'dnd', `${p.name} is in DND`)
       const writes = statusChanges(sims, p.mmUserId).filter((c) => c.time >= start && ours(c.who))
-      t.same(writes.map((c) => c.to), ['dnd'], `${p.name}: exactly one status write`)
+      t.same(
+        writes.map((c) => c.to),
+        ['dnd'],
+        `${p.name}: exactly one status write`
+      )
       const cs = sims.mattermost.history.customStatuses.filter((c) => c.userId === p.mmUserId && c.time >= start && c.action === 'set')
       t.equal(cs.length, 1, `${p.name}: the custom status set once`)
     }

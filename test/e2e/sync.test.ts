@@ -52,7 +52,9 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
   t.ok(ours(dnd.who), 'set by the service')
   t.equal(dnd.dndEndTime, Math.ceil((start + 15 * S) / MINUTE) * 60, 'dnd_end_time: the meeting end rounded up to the minute')
   // The custom status is the next write after the status.
-  const cs = await waitFor('alice custom status', 2 * S, async () => sims.mattermost.history.customStatuses.find((c) => c.userId === alice.mmUserId && c.action === 'set'))
+  const cs = await waitFor('alice custom status', 2 * S, async () =>
+    sims.mattermost.history.customStatuses.find((c) => c.userId === alice.mmUserId && c.action === 'set')
+  )
   t.ok(cs.time - dndAt < 2 * S, `custom status ${cs.time - dndAt} ms after the DND`)
   t.match(cs.to?.text ?? '', /meeting/i, 'says "In a meeting"')
 
@@ -69,12 +71,20 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
   const carolBack = await waitForStatus(sims, carol, 'online', start + 1, 30 * S)
   t.ok(carolBack - (start + 20 * S) <= 2 * S, `carol online ${carolBack - (start + 20 * S)} ms after the second meeting`)
   const carolChanges = statusChanges(sims, carol.mmUserId).filter((c) => c.time >= start - 2 * S)
-  t.same(carolChanges.map((c) => c.to), ['dnd', 'online'], 'carol: dnd once, then online')
+  t.same(
+    carolChanges.map((c) => c.to),
+    ['dnd', 'online'],
+    'carol: dnd once, then online'
+  )
 
   // bob's meeting has ended by now: he stays Away, nothing was written after his change.
   await new Promise((r) => setTimeout(r, Math.max(0, start + 22 * S - Date.now())))
   const bobAfter = statusChanges(sims, bob.mmUserId).filter((c) => c.time > bobManualAt)
-  t.same(bobAfter.map((c) => c.to), [], 'bob: no write after he chose Away')
+  t.same(
+    bobAfter.map((c) => c.to),
+    [],
+    'bob: no write after he chose Away'
+  )
   t.equal(sims.mattermost.driver.status(bob.mmUserId).status, 'away', 'bob is still Away')
 
   // 5. Cancellation mid-meeting: the notification path restores dan within 2 s.

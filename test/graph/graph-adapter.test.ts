@@ -29,7 +29,12 @@ function addPeople(sims: Simulators, n: number, start: number): string[] {
     const email = `user${i}@contoso.example`
     const u = sims.graph.driver.addUser({ mail: email, userPrincipalName: email, displayName: `User ${i}` })
     // Each person's own meeting, titled with their address: a mismatched batch answer shows.
-    sims.graph.driver.addEvent(u.id, { start: start + (i % 60) * 60_000, end: start + (i % 60) * 60_000 + 30 * 60_000, showAs: 'busy', subject: `meeting of ${email}` })
+    sims.graph.driver.addEvent(u.id, {
+      start: start + (i % 60) * 60_000,
+      end: start + (i % 60) * 60_000 + 30 * 60_000,
+      showAs: 'busy',
+      subject: `meeting of ${email}`
+    })
     emails.push(email)
   }
   return emails
@@ -116,7 +121,10 @@ t.test('sign-in problems become clear errors', async (t) => {
     arrange(sims)
     const { config } = loadConfig({ ...sims.env, ...env })
     const graph = createGraphAdapter(config.microsoft!, { log, registry: new Registry(), publicUrl: null })
-    const err = await graph.tokens.getToken().then(() => null, (e: unknown) => e)
+    const err = await graph.tokens.getToken().then(
+      () => null,
+      (e: unknown) => e
+    )
     t.type(err, GraphAuthError, `${name}: a GraphAuthError`)
     t.equal((err as GraphAuthError).problem, problem, `${name}: ${problem}`)
     t.notMatch((err as Error).message, sims.clientSecret, `${name}: the secret is not in the message`)
@@ -177,7 +185,11 @@ t.test('subscriptions: create with the handshake, renew, list, delete, 409, fail
   const renewed = await api.renew(sub.id)
   t.ok(Date.parse(renewed.expirationDateTime) >= Date.parse(sub.expirationDateTime), 'renewed')
   await api.reauthorize(sub.id)
-  t.same((await api.list()).map((s) => s.id), [sub.id], 'listed')
+  t.same(
+    (await api.list()).map((s) => s.id),
+    [sub.id],
+    'listed'
+  )
 
   // 409: a second create for the same resource adopts the one whose secret we hold...
   const adopted = await api.create(u.id, { knownClientState: (id) => (id === sub.id ? sub.clientState : null) })
@@ -185,18 +197,28 @@ t.test('subscriptions: create with the handshake, renew, list, delete, 409, fail
   // ...or replaces one whose secret we lost.
   const replaced = await api.create(u.id)
   t.not(replaced.id, sub.id, '409 with an unknown secret: replaced')
-  t.same((await api.list()).map((s) => s.id), [replaced.id], 'only the new one is left')
+  t.same(
+    (await api.list()).map((s) => s.id),
+    [replaced.id],
+    'only the new one is left'
+  )
 
   await api.delete(replaced.id)
   t.same(await api.list(), [], 'deleted')
   await api.delete(replaced.id) // already gone is fine
 
   mode = 'wrong'
-  const wrong = await api.create(u.id).then(() => null, (e: unknown) => e)
+  const wrong = await api.create(u.id).then(
+    () => null,
+    (e: unknown) => e
+  )
   t.type(wrong, GraphRequestError, 'a wrong handshake answer fails the create')
   t.equal((wrong as GraphRequestError).status, 400)
   mode = 'slow'
-  const slow = await api.create(u.id).then(() => null, (e: unknown) => e)
+  const slow = await api.create(u.id).then(
+    () => null,
+    (e: unknown) => e
+  )
   t.type(slow, GraphRequestError, 'a handshake slower than the limit fails the create')
   t.same(await api.list(), [], 'no subscription was left behind')
 })

@@ -22,7 +22,14 @@ export async function startWebApp(t: Test, redisUrl: string, prefix?: string) {
   const queues = createQueues(producer, config.queuePrefix, silentLogger)
   const subs = createSubscriptionStore(producer, config.queuePrefix)
   const metrics = createMetrics('web')
-  const app = await buildApp({ config, logger: silentLogger, metrics, queues, checkRedis: () => pingRedis(producer, 1000), notifications: createNotificationIntake(queues, subs) })
+  const app = await buildApp({
+    config,
+    logger: silentLogger,
+    metrics,
+    queues,
+    checkRedis: () => pingRedis(producer, 1000),
+    notifications: createNotificationIntake(queues, subs)
+  })
   t.teardown(async () => {
     await app.close()
     await closeQueues(queues)

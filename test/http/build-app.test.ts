@@ -26,7 +26,14 @@ async function build(t: Test, env: Env, redisUrl: string) {
   const producer = createRedis(redisUrl, 'producer', log)
   const probe = createRedis(redisUrl, 'probe', log)
   const queues = createQueues(producer, config.queuePrefix, log)
-  const app = await buildApp({ config, logger: log, metrics: createMetrics('web'), queues, checkRedis: () => pingRedis(probe, 1000), notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix)) })
+  const app = await buildApp({
+    config,
+    logger: log,
+    metrics: createMetrics('web'),
+    queues,
+    checkRedis: () => pingRedis(probe, 1000),
+    notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix))
+  })
   t.teardown(async () => {
     await app.close()
     await closeQueues(queues)
@@ -35,7 +42,6 @@ async function build(t: Test, env: Env, redisUrl: string) {
   })
   return { app, lines, queues, producer }
 }
-
 
 t.test('health, readiness and metrics', async (t) => {
   const redis = await usePrivateRedis(t)
@@ -103,7 +109,12 @@ t.test('errors: 404 with a reason, no stack traces, 4xx reasons kept', async (t)
   t.equal(malformed.statusCode, 400)
   t.notMatch(malformed.body, /at JSON\.parse|node_modules/)
 
-  const big = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(1024 * 1024 + 1) }) })
+  const big = await app.inject({
+    method: 'POST',
+    url: '/echo',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ a: 'x'.repeat(1024 * 1024 + 1) })
+  })
   t.equal(big.statusCode, 413)
 
   const media = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' })
@@ -131,7 +142,10 @@ t.test('admin: the whole /admin prefix needs basic auth; Bull Board shows every 
   const api = await app.inject({ url: '/admin/queues/api/queues', headers: auth })
   t.equal(api.statusCode, 200)
   t.same(
-    api.json().queues.map((q: { name: string }) => q.name).sort(),
+    api
+      .json()
+      .queues.map((q: { name: string }) => q.name)
+      .sort(),
     ['maintenance', 'sweep', 'sync'],
     'every queue of the service'
   )

@@ -36,8 +36,34 @@ const secret = (seed: number, length: number): string => Array.from({ length }, 
 const uuid = (n: number): string => `7f2c3f5e-0a1b-4c2d-9e8f-${String(n).padStart(12, '0')}`
 
 function makePool(tag: string): PoolSub[] {
-  const ids = [uuid(0), uuid(1), 'sub:with:colons', 'sub with spaces/and+plus=', '日本-😀-subscription', '😀'.repeat(200), uuid(6), uuid(7), uuid(8), '__proto__', 'constructor', 'hasOwnProperty']
-  const secrets = [secret(0, 128), secret(1, 32), `sécret-✓-日本-😀-${secret(2, 20)}`, 'x', secret(4, 64), secret(5, 128), secret(6, 96), secret(7, 16), secret(8, 128), secret(9, 40), secret(10, 40), secret(11, 40)]
+  const ids = [
+    uuid(0),
+    uuid(1),
+    'sub:with:colons',
+    'sub with spaces/and+plus=',
+    '日本-😀-subscription',
+    '😀'.repeat(200),
+    uuid(6),
+    uuid(7),
+    uuid(8),
+    '__proto__',
+    'constructor',
+    'hasOwnProperty'
+  ]
+  const secrets = [
+    secret(0, 128),
+    secret(1, 32),
+    `sécret-✓-日本-😀-${secret(2, 20)}`,
+    'x',
+    secret(4, 64),
+    secret(5, 128),
+    secret(6, 96),
+    secret(7, 16),
+    secret(8, 128),
+    secret(9, 40),
+    secret(10, 40),
+    secret(11, 40)
+  ]
   return ids.map((id, i) => ({ id, mmUserId: `mm-${tag}-${i}`, clientState: secrets[i] as string }))
 }
 
@@ -48,7 +74,15 @@ const LONG_SECRETS = POOL.map((s) => s.clientState).filter((s) => s.length >= 16
 
 async function savePool(subs: SubscriptionStore, pool: PoolSub[]): Promise<void> {
   for (const s of pool) {
-    await subs.save({ id: s.id, mmUserId: s.mmUserId, graphUserId: `g-${s.mmUserId}`, clientState: s.clientState, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
+    await subs.save({
+      id: s.id,
+      mmUserId: s.mmUserId,
+      graphUserId: `g-${s.mmUserId}`,
+      clientState: s.clientState,
+      expiresAt: Date.now() + 3600_000,
+      lastRenewedAt: Date.now(),
+      lastError: null
+    })
   }
 }
 
@@ -218,7 +252,10 @@ function authentic(body: { value: Dict[] }, pool: Map<string, PoolSub>) {
 function checkAnswer(res: InjectAnswer, exp: Expected, what: () => string): void {
   const context = (): string => `${what()} -> ${res.statusCode} ${res.body.slice(0, 300)}`
   assert.ok(res.statusCode < 500, `5xx while Redis is up: ${context()}`)
-  assert.ok(exp.statuses.includes(res.statusCode), `expected ${exp.statuses.join('/')} (${exp.kind}${exp.kind === 'refused' ? `: ${exp.why}` : ''}): ${context()}`)
+  assert.ok(
+    exp.statuses.includes(res.statusCode),
+    `expected ${exp.statuses.join('/')} (${exp.kind}${exp.kind === 'refused' ? `: ${exp.why}` : ''}): ${context()}`
+  )
   if (res.statusCode === 202) {
     assert.equal(res.body, '', `202 has no body: ${context()}`)
     return
@@ -251,7 +288,12 @@ function graphItem(subscriptionId: unknown, clientState: unknown, n: number, ext
     subscriptionExpirationDateTime: '2026-12-01T10:00:00.0000000+00:00',
     changeType: CHANGE[n % 3],
     resource: `Users/0a1b2c3d-${n}/Events/${event}`,
-    resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': `Users/0a1b2c3d-${n}/Events/${event}`, '@odata.etag': `W/"DwAAABYAAAA${n}"`, id: event },
+    resourceData: {
+      '@odata.type': '#Microsoft.Graph.Event',
+      '@odata.id': `Users/0a1b2c3d-${n}/Events/${event}`,
+      '@odata.etag': `W/"DwAAABYAAAA${n}"`,
+      id: event
+    },
     clientState, // undefined: the key is left out by JSON.stringify
     tenantId: '84bd8158-6d4d-4958-8b9f-9d6445542f95',
     ...extra
@@ -264,7 +306,15 @@ const codePoints = (s: string): string[] => [...s]
 
 const validItem = fc.tuple(subArb, nArb).map(([s, n]) => graphItem(s.id, s.clientState, n))
 const unknownItem = fc
-  .tuple(fc.oneof(fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 60 })), fc.oneof(subArb.map((s) => s.clientState), fc.string(), fc.constant(undefined)), nArb)
+  .tuple(
+    fc.oneof(fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 60 })),
+    fc.oneof(
+      subArb.map((s) => s.clientState),
+      fc.string(),
+      fc.constant(undefined)
+    ),
+    nArb
+  )
   .filter(([id]) => !POOL_BY_ID.has(id))
   .map(([id, cs, n]) => graphItem(id, cs, n))
 /** The right length, one ASCII character changed. */
@@ -276,7 +326,14 @@ const wrongSameLength = fc.tuple(subArb, nArb, fc.nat()).map(([s, n, k]) => {
   return graphItem(s.id, cps.join(''), n)
 })
 const wrongOtherLength = fc
-  .tuple(subArb, nArb, fc.oneof(fc.nat().map((k) => ({ cut: k })), fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map((tail) => ({ tail }))))
+  .tuple(
+    subArb,
+    nArb,
+    fc.oneof(
+      fc.nat().map((k) => ({ cut: k })),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map((tail) => ({ tail }))
+    )
+  )
   .map(([s, n, change]) => {
     const cps = codePoints(s.clientState)
     const cs = 'cut' in change ? cps.slice(0, change.cut % cps.length).join('') : s.clientState + change.tail
@@ -294,21 +351,42 @@ const missingSubscriptionId = fc.tuple(subArb, nArb).map(([s, n]) => {
   return item
 })
 const wrongType = (right: string): fc.Arbitrary<unknown> =>
-  fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.constant([right]), fc.constant([right, right]), fc.constant([[right]]), fc.constant({ value: right }))
+  fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant([]),
+    fc.constant({}),
+    fc.constant([right]),
+    fc.constant([right, right]),
+    fc.constant([[right]]),
+    fc.constant({ value: right })
+  )
 const wrongTypes = fc
   .tuple(subArb, nArb, fc.constantFrom('subscriptionId', 'clientState', 'both'))
   .chain(([s, n, which]) =>
-    fc.tuple(which === 'clientState' ? fc.constant(s.id) : wrongType(s.id), which === 'subscriptionId' ? fc.constant(s.clientState) : wrongType(s.clientState)).map(([id, cs]) => graphItem(id, cs, n))
+    fc
+      .tuple(which === 'clientState' ? fc.constant(s.id) : wrongType(s.id), which === 'subscriptionId' ? fc.constant(s.clientState) : wrongType(s.clientState))
+      .map(([id, cs]) => graphItem(id, cs, n))
   )
 /** Strings around each limit (in code points, of 1-, 2- and 4-byte characters), and large free fields. */
 const hugeStrings = fc.oneof(
   fc
-    .tuple(subArb, nArb, fc.constantFrom(['subscriptionId', 200], ['clientState', 512], ['changeType', 100], ['resource', 2000], ['lifecycleEvent', 100]), fc.constantFrom(-1, 0, 1, 300), fc.constantFrom('a', 'é', '😀'))
+    .tuple(
+      subArb,
+      nArb,
+      fc.constantFrom(['subscriptionId', 200], ['clientState', 512], ['changeType', 100], ['resource', 2000], ['lifecycleEvent', 100]),
+      fc.constantFrom(-1, 0, 1, 300),
+      fc.constantFrom('a', 'é', '😀')
+    )
     .map(([s, n, [field, limit], delta, ch]) => {
       const long = ch.repeat((limit as number) + delta)
       return field === 'subscriptionId' ? graphItem(long, s.clientState, n) : graphItem(s.id, s.clientState, n, { [field as string]: long })
     }),
-  fc.tuple(subArb, nArb, fc.integer({ min: 10_000, max: 300_000 })).map(([s, n, size]) => graphItem(s.id, s.clientState, n, { resourceData: { id: 'x', blob: 'ø'.repeat(size) } }))
+  fc
+    .tuple(subArb, nArb, fc.integer({ min: 10_000, max: 300_000 }))
+    .map(([s, n, size]) => graphItem(s.id, s.clientState, n, { resourceData: { id: 'x', blob: 'ø'.repeat(size) } }))
 )
 const notAnObject = fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.boolean(), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }))
 
@@ -329,14 +407,20 @@ const anyItem = fc.oneof(
 const graphBody = fc
   .tuple(
     fc.oneof(
-      { arbitrary: fc.array(fc.oneof({ arbitrary: validItem, weight: 4 }, unknownItem, wrongSameLength, wrongOtherLength, otherSecret, missingClientState), { maxLength: 6 }), weight: 3 },
+      {
+        arbitrary: fc.array(fc.oneof({ arbitrary: validItem, weight: 4 }, unknownItem, wrongSameLength, wrongOtherLength, otherSecret, missingClientState), {
+          maxLength: 6
+        }),
+        weight: 3
+      },
       { arbitrary: fc.array(anyItem, { maxLength: 6 }), weight: 2 }
     ),
     fc.option(fc.array(fc.string(), { maxLength: 2 }), { nil: undefined })
   )
   .map(([value, validationTokens]) => JSON.stringify({ value, ...(validationTokens ? { validationTokens } : {}) }))
 
-const nest = (depth: number, kind: 'array' | 'object', inner: string): string => (kind === 'array' ? '['.repeat(depth) + inner + ']'.repeat(depth) : '{"a":'.repeat(depth) + inner + '}'.repeat(depth))
+const nest = (depth: number, kind: 'array' | 'object', inner: string): string =>
+  kind === 'array' ? '['.repeat(depth) + inner + ']'.repeat(depth) : '{"a":'.repeat(depth) + inner + '}'.repeat(depth)
 
 const deepJson = fc
   .tuple(
@@ -351,7 +435,8 @@ const deepJson = fc
     if (where === 'top') return nest(depth, kind, `{"value":[${item}]}`)
     if (where === 'value') return `{"value":${nest(depth, kind, item)}}`
     if (where === 'free field') return `{"value":[${item.slice(0, -1)},"extensions":${nest(depth, kind, '1')}}]}`
-    if (where === 'clientState') return `{"value":[{"subscriptionId":${JSON.stringify(s.id)},"clientState":${nest(depth, kind, JSON.stringify(s.clientState))}}]}`
+    if (where === 'clientState')
+      return `{"value":[{"subscriptionId":${JSON.stringify(s.id)},"clientState":${nest(depth, kind, JSON.stringify(s.clientState))}}]}`
     return `{"value":[{"subscriptionId":${nest(depth, kind, JSON.stringify(s.id))},"clientState":${JSON.stringify(s.clientState)}}]}`
   })
 
@@ -367,17 +452,40 @@ const poisonJson = fc.tuple(subArb, nArb, fc.constantFrom(0, 1, 2, 3, 4, 5)).map
   ][variant] as string
 })
 
-const manyItems = fc.tuple(fc.constantFrom(999, 1000, 1001), subArb).map(([count, s]) => JSON.stringify({ value: Array.from({ length: count }, (_, i) => graphItem(s.id, s.clientState, i)) }))
+const manyItems = fc
+  .tuple(fc.constantFrom(999, 1000, 1001), subArb)
+  .map(([count, s]) => JSON.stringify({ value: Array.from({ length: count }, (_, i) => graphItem(s.id, s.clientState, i)) }))
 
 /** Any JSON: non-objects, random shapes, deep nesting, prototype poisoning, the item-count limit. */
 const anyJson = fc.oneof(
   { arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), weight: 4 },
   {
-    arbitrary: fc.constantFrom('null', '[]', '{}', '0', '-1.5e300', '"value"', 'true', '{"value":null}', '{"value":{}}', '{"value":"[]"}', '{"value":[]}', '[{"value":[]}]', '{"Value":[]}', '{"value":[],"value":3}', '{"value":3,"value":[]}'),
+    arbitrary: fc.constantFrom(
+      'null',
+      '[]',
+      '{}',
+      '0',
+      '-1.5e300',
+      '"value"',
+      'true',
+      '{"value":null}',
+      '{"value":{}}',
+      '{"value":"[]"}',
+      '{"value":[]}',
+      '[{"value":[]}]',
+      '{"Value":[]}',
+      '{"value":[],"value":3}',
+      '{"value":3,"value":[]}'
+    ),
     weight: 2
   },
   { arbitrary: fc.record({ value: fc.jsonValue() }).map((v) => JSON.stringify(v)), weight: 4 },
-  { arbitrary: fc.record({ value: fc.array(fc.oneof(validItem, fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })), { maxLength: 4 }) }).map((v) => JSON.stringify(v)), weight: 4 },
+  {
+    arbitrary: fc
+      .record({ value: fc.array(fc.oneof(validItem, fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })), { maxLength: 4 }) })
+      .map((v) => JSON.stringify(v)),
+    weight: 4
+  },
   { arbitrary: deepJson, weight: 3 },
   { arbitrary: poisonJson, weight: 2 },
   { arbitrary: manyItems, weight: 1 }
@@ -406,12 +514,24 @@ const rawBody = fc.oneof(
   { arbitrary: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), weight: 2 },
   { arbitrary: fc.tuple(graphBody, fc.nat()).map(([s, k]) => Buffer.from(s).subarray(0, k % Math.max(1, Buffer.byteLength(s)))), weight: 2 },
   {
-    arbitrary: fc.tuple(subArb, nArb, fc.constantFrom('resource', 'clientState', 'subscriptionId'), fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf0, 0x9f], [0xc0, 0xaf])).map(([s, n, field, bytes]) => {
-      const marker = 'INVALID_UTF8_HERE'
-      const item = field === 'subscriptionId' ? graphItem(s.id + marker, s.clientState, n) : field === 'clientState' ? graphItem(s.id, s.clientState + marker, n) : graphItem(s.id, s.clientState, n, { resource: `Users/x/Events/${marker}` })
-      const [before, after] = JSON.stringify({ value: [item] }).split(marker) as [string, string]
-      return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)])
-    }),
+    arbitrary: fc
+      .tuple(
+        subArb,
+        nArb,
+        fc.constantFrom('resource', 'clientState', 'subscriptionId'),
+        fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf0, 0x9f], [0xc0, 0xaf])
+      )
+      .map(([s, n, field, bytes]) => {
+        const marker = 'INVALID_UTF8_HERE'
+        const item =
+          field === 'subscriptionId'
+            ? graphItem(s.id + marker, s.clientState, n)
+            : field === 'clientState'
+              ? graphItem(s.id, s.clientState + marker, n)
+              : graphItem(s.id, s.clientState, n, { resource: `Users/x/Events/${marker}` })
+        const [before, after] = JSON.stringify({ value: [item] }).split(marker) as [string, string]
+        return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)])
+      }),
     weight: 1
   },
   { arbitrary: fc.constant(Buffer.alloc(0)), weight: 1 },
@@ -474,7 +594,11 @@ async function checkLedger(t: Test, h: Harness, ledger: Ledger, route = 'notific
   t.equal((counts['active'] ?? 0) + (counts['completed'] ?? 0) + (counts['failed'] ?? 0), 0)
   const metrics = await metricValues(h)
   t.same(
-    { accepted: metrics[`${route}/accepted`] ?? 0, unknown_subscription: metrics[`${route}/unknown_subscription`] ?? 0, bad_client_state: metrics[`${route}/bad_client_state`] ?? 0 },
+    {
+      accepted: metrics[`${route}/accepted`] ?? 0,
+      unknown_subscription: metrics[`${route}/unknown_subscription`] ?? 0,
+      bad_client_state: metrics[`${route}/bad_client_state`] ?? 0
+    },
     ledger.outcomes,
     'every item counted under its outcome'
   )
@@ -499,7 +623,10 @@ t.test('Graph-shaped bodies: the answer the contract says, and jobs for exactly 
     fc.asyncProperty(graphBody, async (body) => postAndCheck(h, jobs, ledger, 'application/json', Buffer.from(body))),
     { numRuns: 4000 }
   )
-  t.ok(ledger.outcomes.accepted > 1000 && ledger.outcomes.bad_client_state > 1000 && ledger.outcomes.unknown_subscription > 500, 'the mix has every kind of item')
+  t.ok(
+    ledger.outcomes.accepted > 1000 && ledger.outcomes.bad_client_state > 1000 && ledger.outcomes.unknown_subscription > 500,
+    'the mix has every kind of item'
+  )
   t.ok((ledger.statuses['202'] ?? 0) > 2000 && (ledger.statuses['400'] ?? 0) > 300, 'accepted and refused bodies both common')
   await checkLedger(t, h, ledger)
 })
@@ -510,7 +637,9 @@ t.test('any JSON: non-objects, random shapes, deep nesting, prototype poisoning,
   await jobs.start()
   const ledger = newLedger()
   await fc.assert(
-    fc.asyncProperty(anyJson, fc.constantFrom('application/json', 'application/json; charset=utf-8'), async (body, type) => postAndCheck(h, jobs, ledger, type, Buffer.from(body))),
+    fc.asyncProperty(anyJson, fc.constantFrom('application/json', 'application/json; charset=utf-8'), async (body, type) =>
+      postAndCheck(h, jobs, ledger, type, Buffer.from(body))
+    ),
     { numRuns: 2500 }
   )
   await checkLedger(t, h, ledger)
@@ -525,7 +654,10 @@ t.test('bytes and media types: garbage, truncated, invalid UTF-8, empty, around 
     fc.asyncProperty(fc.constantFrom(...CONTENT_TYPES), rawBody, async (type, body) => postAndCheck(h, jobs, ledger, type, body)),
     { numRuns: 1500 }
   )
-  t.ok((ledger.statuses['413'] ?? 0) > 0 && (ledger.statuses['415'] ?? 0) > 0 && (ledger.statuses['400'] ?? 0) > 0 && (ledger.statuses['202'] ?? 0) > 0, 'every answer seen')
+  t.ok(
+    (ledger.statuses['413'] ?? 0) > 0 && (ledger.statuses['415'] ?? 0) > 0 && (ledger.statuses['400'] ?? 0) > 0 && (ledger.statuses['202'] ?? 0) > 0,
+    'every answer seen'
+  )
   await checkLedger(t, h, ledger)
   // No body at all, with and without a JSON content type.
   const none = await h.post(NOTIFICATIONS, undefined, undefined)
@@ -546,7 +678,10 @@ t.test('duplicates in one POST and across quick POSTs coalesce into one pending 
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 1, max: 3 }),
-      fc.array(fc.array(fc.record({ who: fc.nat({ max: 2 }), kind: fc.constantFrom(...kinds) }), { minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 4 }),
+      fc.array(fc.array(fc.record({ who: fc.nat({ max: 2 }), kind: fc.constantFrom(...kinds) }), { minLength: 1, maxLength: 5 }), {
+        minLength: 2,
+        maxLength: 4
+      }),
       async (userCount, posts) => {
         run++
         const pool = makePool(`d${run}`)
@@ -621,22 +756,39 @@ t.test('validation handshake: 200 text/plain with exactly the decoded token, on 
   const tokenArb = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.string({ unit: 'grapheme', maxLength: 60 }),
-    fc.string({ unit: fc.constantFrom(' ', '+', '/', '=', '%', '&', '#', '?', ';', ':', '"', '\\', 'é', '日', '✓', '😀', 'a', 'Z', '9', '-', '\n', '\t'), maxLength: 60 }),
-    fc.constantFrom('Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b-4c2d-9e8f-000000000000', '%2B', '%', '%%', '+', '', '=')
+    fc.string({
+      unit: fc.constantFrom(' ', '+', '/', '=', '%', '&', '#', '?', ';', ':', '"', '\\', 'é', '日', '✓', '😀', 'a', 'Z', '9', '-', '\n', '\t'),
+      maxLength: 60
+    }),
+    fc.constantFrom(
+      'Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b-4c2d-9e8f-000000000000',
+      '%2B',
+      '%',
+      '%%',
+      '+',
+      '',
+      '='
+    )
   )
   await fc.assert(
-    fc.asyncProperty(tokenArb, fc.constantFrom(NOTIFICATIONS, LIFECYCLE), fc.constantFrom('component', 'form'), fc.nat({ max: bodies.length - 1 }), async (token, route, encoding, b) => {
-      const query = encoding === 'component' ? `validationToken=${encodeURIComponent(token)}` : new URLSearchParams({ validationToken: token }).toString()
-      const [type, payload] = bodies[b] as [string | undefined, string | undefined]
-      const res = await h.post(`${route}?${query}`, type, payload)
-      const what = `${route}?${query} (${String(type)})`
-      assert.equal(res.statusCode, 200, what)
-      assert.match(String(res.headers['content-type']), /^text\/plain/, what)
-      assert.equal(res.body, token, what)
-      assert.ok(res.rawPayload.equals(Buffer.from(token, 'utf8')), `${what}: the bytes are the token's UTF-8`)
-      assert.equal((await syncJobs.since()).submitted, 0, `${what}: a handshake enqueues nothing`)
-      assert.equal((await maintenanceJobs.since()).submitted, 0, `${what}: a handshake enqueues nothing`)
-    }),
+    fc.asyncProperty(
+      tokenArb,
+      fc.constantFrom(NOTIFICATIONS, LIFECYCLE),
+      fc.constantFrom('component', 'form'),
+      fc.nat({ max: bodies.length - 1 }),
+      async (token, route, encoding, b) => {
+        const query = encoding === 'component' ? `validationToken=${encodeURIComponent(token)}` : new URLSearchParams({ validationToken: token }).toString()
+        const [type, payload] = bodies[b] as [string | undefined, string | undefined]
+        const res = await h.post(`${route}?${query}`, type, payload)
+        const what = `${route}?${query} (${String(type)})`
+        assert.equal(res.statusCode, 200, what)
+        assert.match(String(res.headers['content-type']), /^text\/plain/, what)
+        assert.equal(res.body, token, what)
+        assert.ok(res.rawPayload.equals(Buffer.from(token, 'utf8')), `${what}: the bytes are the token's UTF-8`)
+        assert.equal((await syncJobs.since()).submitted, 0, `${what}: a handshake enqueues nothing`)
+        assert.equal((await maintenanceJobs.since()).submitted, 0, `${what}: a handshake enqueues nothing`)
+      }
+    ),
     { numRuns: 1000 }
   )
   t.pass('1,000 handshakes answered with their token')
@@ -662,7 +814,11 @@ t.test('wrongly typed fields are refused with 400, not coerced', async (t) => {
     t.equal(res.statusCode, 400, `${name}: 400 (got ${res.statusCode})`)
   }
   const { created } = await jobs.since()
-  t.same(created.map((j) => j.userId), [], `nothing enqueued for wrongly typed items (got ${created.map((j) => j.userId).join(', ')})`)
+  t.same(
+    created.map((j) => j.userId),
+    [],
+    `nothing enqueued for wrongly typed items (got ${created.map((j) => j.userId).join(', ')})`
+  )
 })
 
 t.test('a user whose sync-user job is still pending gets no second one from a later notification', async (t) => {

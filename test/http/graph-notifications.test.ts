@@ -8,8 +8,24 @@ const SECRET_B = 'b'.repeat(40) + 'clientStateB'
 
 async function setup(t: Test, redis: PrivateRedis) {
   const { app, queues, subs, metrics } = await startWebApp(t, redis.url)
-  await subs.save({ id: 'sub-a', mmUserId: 'user-a', graphUserId: 'g-a', clientState: SECRET_A, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
-  await subs.save({ id: 'sub-b', mmUserId: 'user-b', graphUserId: 'g-b', clientState: SECRET_B, expiresAt: Date.now() + 3600_000, lastRenewedAt: Date.now(), lastError: null })
+  await subs.save({
+    id: 'sub-a',
+    mmUserId: 'user-a',
+    graphUserId: 'g-a',
+    clientState: SECRET_A,
+    expiresAt: Date.now() + 3600_000,
+    lastRenewedAt: Date.now(),
+    lastError: null
+  })
+  await subs.save({
+    id: 'sub-b',
+    mmUserId: 'user-b',
+    graphUserId: 'g-b',
+    clientState: SECRET_B,
+    expiresAt: Date.now() + 3600_000,
+    lastRenewedAt: Date.now(),
+    lastError: null
+  })
   const jobs = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
   const maintenanceJobs = async () => (await queues.maintenance.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
   return { app, queues, jobs, maintenanceJobs, metrics }
@@ -29,7 +45,13 @@ const item = (subscriptionId: string, clientState: string | undefined, extra: Re
 t.test('validation handshake: the decoded token back, text/plain, on both routes', async (t) => {
   const redis = await usePrivateRedis(t)
   const { app, jobs } = await setup(t, redis)
-  const tokens = ['Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b', 'a+b/c=d==', 'spaces and + plus', 'ünïcödé ✓ 日本', '%2B already-encoded?']
+  const tokens = [
+    'Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b',
+    'a+b/c=d==',
+    'spaces and + plus',
+    'ünïcödé ✓ 日本',
+    '%2B already-encoded?'
+  ]
   for (const route of ['/graph/notifications', '/graph/lifecycle']) {
     for (const token of tokens) {
       for (const contentType of ['text/plain; charset=utf-8', undefined]) {
@@ -56,10 +78,13 @@ t.test('valid items are enqueued, the others counted and dropped, in the same PO
     payload: { value: [item('sub-a', SECRET_A), item('sub-b', SECRET_A), item('sub-unknown', SECRET_A), item('sub-b', undefined), item('sub-b', SECRET_B)] }
   })
   t.equal(res.statusCode, 202)
-  t.same((await jobs()).map((j) => j.data).sort((x, y) => x.userId.localeCompare(y.userId)), [
-    { userId: 'user-a', reason: 'notification' },
-    { userId: 'user-b', reason: 'notification' }
-  ])
+  t.same(
+    (await jobs()).map((j) => j.data).sort((x, y) => x.userId.localeCompare(y.userId)),
+    [
+      { userId: 'user-a', reason: 'notification' },
+      { userId: 'user-b', reason: 'notification' }
+    ]
+  )
   const text = await metrics.registry.metrics()
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="accepted",process="web"\} 2/)
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="bad_client_state",process="web"\} 2/)
@@ -94,10 +119,20 @@ t.test('lifecycle events each become their job', async (t) => {
   t.same(await jobs(), [{ name: 'sync-user', data: { userId: 'user-b', reason: 'lifecycle' } }], 'missed: resync; the forged removal did nothing')
   t.same(await maintenanceJobs(), [{ name: 'subscriptions', data: { reason: 'reauthorize', subscriptionIds: ['sub-a'] } }])
 
-  const removed = await app.inject({ method: 'POST', url: '/graph/lifecycle', payload: { value: [item('sub-a', SECRET_A, { lifecycleEvent: 'subscriptionRemoved' })] } })
+  const removed = await app.inject({
+    method: 'POST',
+    url: '/graph/lifecycle',
+    payload: { value: [item('sub-a', SECRET_A, { lifecycleEvent: 'subscriptionRemoved' })] }
+  })
   t.equal(removed.statusCode, 202)
-  t.ok((await maintenanceJobs()).some((j) => j.data.reason === 'removed' && j.data.mmUserIds?.[0] === 'user-a'), 'removed: a new subscription is made')
-  t.ok((await jobs()).some((j) => j.data.userId === 'user-a' && j.data.reason === 'lifecycle'), 'removed: resync too')
+  t.ok(
+    (await maintenanceJobs()).some((j) => j.data.reason === 'removed' && j.data.mmUserIds?.[0] === 'user-a'),
+    'removed: a new subscription is made'
+  )
+  t.ok(
+    (await jobs()).some((j) => j.data.userId === 'user-a' && j.data.reason === 'lifecycle'),
+    'removed: resync too'
+  )
 })
 
 t.test('bad input: 415, 400, 413, never a crash or a stack trace', async (t) => {
@@ -125,7 +160,10 @@ t.test('10,000 generated payloads: no crash, only authentic items enqueued', asy
   const redis = await usePrivateRedis(t)
   const { app, queues } = await setup(t, redis)
   const anyItem = fc.oneof(
-    fc.record({ subscriptionId: fc.constantFrom('sub-a', 'sub-b', 'sub-x', ''), clientState: fc.oneof(fc.constantFrom(SECRET_A, SECRET_B), fc.string()) }, { requiredKeys: [] }),
+    fc.record(
+      { subscriptionId: fc.constantFrom('sub-a', 'sub-b', 'sub-x', ''), clientState: fc.oneof(fc.constantFrom(SECRET_A, SECRET_B), fc.string()) },
+      { requiredKeys: [] }
+    ),
     fc.anything()
   )
   const payload = fc.oneof(
@@ -137,7 +175,7 @@ t.test('10,000 generated payloads: no crash, only authentic items enqueued', asy
   let expectedUsers = new Set<string>()
   await fc.assert(
     fc.asyncProperty(payload, async (body) => {
-      const raw = typeof body === 'object' && body !== null && 'raw' in body ? String((body as { raw: string }).raw) : JSON.stringify(body) ?? 'null'
+      const raw = typeof body === 'object' && body !== null && 'raw' in body ? String((body as { raw: string }).raw) : (JSON.stringify(body) ?? 'null')
       const res = await app.inject({ method: 'POST', url: '/graph/notifications', headers: { 'content-type': 'application/json' }, payload: raw })
       if (![202, 400].includes(res.statusCode)) return false
       if (res.statusCode === 202) {

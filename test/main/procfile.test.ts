@@ -44,14 +44,22 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   t.equal(await httpStatus(`${base}/admin/queues`), 401, 'admin needs credentials')
 
   await redis.stop()
-  t.equal(await waitFor('503 from /readyz', 10_000, async () => ((await httpStatus(`${base}/readyz`)) === 503 ? 503 : undefined)), 503, '503 once Redis is gone')
+  t.equal(
+    await waitFor('503 from /readyz', 10_000, async () => ((await httpStatus(`${base}/readyz`)) === 503 ? 503 : undefined)),
+    503,
+    '503 once Redis is gone'
+  )
   t.equal(await httpStatus(`${base}/healthz`), 200, 'still alive')
   await new Promise((r) => setTimeout(r, 1000))
   t.equal(web.child.exitCode, null, 'web did not crash while Redis was away')
   t.equal(worker.child.exitCode, null, 'worker did not crash while Redis was away')
 
   await redis.restart()
-  t.equal(await waitFor('200 from /readyz', 15_000, async () => ((await httpStatus(`${base}/readyz`)) === 200 ? 200 : undefined)), 200, 'ready again without a restart')
+  t.equal(
+    await waitFor('200 from /readyz', 15_000, async () => ((await httpStatus(`${base}/readyz`)) === 200 ? 200 : undefined)),
+    200,
+    'ready again without a restart'
+  )
 
   // The worker process healed too: it takes a job enqueued after the outage.
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
@@ -79,7 +87,11 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   await events.waitUntilReady()
   const job = await queue.add('sync-user', { userId: 'u1', reason: 'procfile-test' })
   // u1 is nobody the directory enrolled: the real sync job runs and skips them.
-  t.match(await job.waitUntilFinished(events, 15_000), { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } }, 'worker processed a job after Redis came back')
+  t.match(
+    await job.waitUntilFinished(events, 15_000),
+    { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } },
+    'worker processed a job after Redis came back'
+  )
   await closeClients()
 
   const [webExit, workerExit] = await Promise.all([web.stop('SIGTERM'), worker.stop('SIGTERM')])
@@ -87,7 +99,10 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   t.equal(workerExit.code, 0, 'worker exits 0 on SIGTERM')
   t.ok(webExit.ms < 10_000, `web stopped within 10 s (${webExit.ms} ms)`)
   t.ok(workerExit.ms < 10_000, `worker stopped within 10 s (${workerExit.ms} ms)`, { output: workerExit.ms < 10_000 ? '' : worker.output().slice(-5000) })
-  for (const [name, p] of [['web', web], ['worker', worker]] as const) {
+  for (const [name, p] of [
+    ['web', web],
+    ['worker', worker]
+  ] as const) {
     t.notMatch(p.output(), SECRET, `${name} never logs the client secret`)
     t.notMatch(p.output(), BOT_TOKEN, `${name} never logs the bot token`)
     t.match(p.output(), /"msg":"stopped"/, `${name} logged a clean stop`)
@@ -127,7 +142,11 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     ['web', { PORT: 'eighty' }, /^calstatus web: configuration error: PORT must be a whole number from 0 to 65535, got "eighty"$/],
     ['worker', { REDIS_URL: 'localhost' }, /^calstatus worker: configuration error: REDIS_URL must be a URL/],
     ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
-    ['web', { MS_TENANT_ID: 'contoso.com', MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MS_CLIENT_SECRET: SECRET }, /^calstatus web: configuration error: MM_URL is required/]
+    [
+      'web',
+      { MS_TENANT_ID: 'contoso.com', MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MS_CLIENT_SECRET: SECRET },
+      /^calstatus web: configuration error: MM_URL is required/
+    ]
   ]
   for (const [name, vars, expected] of cases) {
     const p = startCommand(procfileCommands()[name] as string, baseEnv(vars))
@@ -156,7 +175,9 @@ t.test('npm start with no configuration runs the demo against the simulators and
   t.ok(control, 'prints how to create a meeting starting now')
   const res = await fetch(control!.replace('user=ada', 'user=zoe'), { method: 'POST' })
   t.equal(res.status, 201, 'the control URL creates a meeting')
-  await waitFor('zoe to DND through a change notification', 15_000, async () => (/zoe\s+\S+\s+-> dnd\s+by calstatus/.test(p.output()) ? true : undefined)).catch((err: unknown) => {
+  await waitFor('zoe to DND through a change notification', 15_000, async () =>
+    /zoe\s+\S+\s+-> dnd\s+by calstatus/.test(p.output()) ? true : undefined
+  ).catch((err: unknown) => {
     t.comment(`demo output (tail):\n${p.output().slice(-3000)}`)
     throw err
   })
@@ -184,7 +205,10 @@ t.test('worker start-up check: a refused bot token stops it with one clear line;
   const wrong = startCommand(procfileCommands()['worker'] as string, env('wrongtokenwrongtokenwrongt'))
   const exit = await wrong.exited
   t.equal(exit.code, 1, 'exit 1')
-  const lines = wrong.output().split('\n').filter((l) => l.startsWith('calstatus worker:'))
+  const lines = wrong
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('calstatus worker:'))
   t.equal(lines.length, 1)
   t.match(lines[0], /^calstatus worker: Mattermost refused the bot token \(MM_BOT_TOKEN\)/)
 

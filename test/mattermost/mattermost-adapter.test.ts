@@ -78,7 +78,11 @@ t.test('status writes round-trip with the server semantics', async (t) => {
   sim.driver.presence(u.id, 'active')
   const end = Math.floor(Date.now() / 1000) + 3600 + 17
   t.same(await mm.setStatus(u.id, 'dnd', end), { done: true })
-  t.match(sim.driver.status(u.id), { status: 'dnd', manual: true, prev_status: 'online', dnd_end_time: end - (end % 60) }, 'dnd_end_time in seconds, cut to the minute')
+  t.match(
+    sim.driver.status(u.id),
+    { status: 'dnd', manual: true, prev_status: 'online', dnd_end_time: end - (end % 60) },
+    'dnd_end_time in seconds, cut to the minute'
+  )
   await mm.setStatus(u.id, 'online')
   t.match(sim.driver.status(u.id), { status: 'online', manual: false }, 'online hands presence back')
   await mm.setStatus(u.id, 'away')
@@ -138,7 +142,10 @@ t.test('direct messages: the DM channel is created once and cached in Redis', as
   const b = await mm.sendDirectMessage(u.id, 'second', { calstatus: true })
   t.equal(a.channelId, b.channelId)
   t.equal(sim.counters().requests['POST /api/v4/channels/direct'], 1, 'channel created once')
-  t.same(sim.driver.posts(a.channelId).map((p) => p.message), ['first', 'second'])
+  t.same(
+    sim.driver.posts(a.channelId).map((p) => p.message),
+    ['first', 'second']
+  )
   t.ok(await redis.keys('*dm-channels*'), 'cached in Redis')
   noContractViolations(t, sim)
 })
@@ -183,7 +190,10 @@ t.test('permissions: admins skipped without manage_system; a bot without edit_ot
   const ops = weak.sim.driver.addUser({ username: 'ops', email: 'ops@example.com' })
   const victim = weak.sim.driver.addUser({ username: 'hal', email: 'hal@example.com' })
   await t.rejects(weak.mm.setStatus(victim.id, 'away'), MattermostPermissionError)
-  await t.rejects(weak.mm.setCustomStatus(victim.id, { emoji: 'calendar', text: 'x', expiresAt: new Date(Date.now() + 60_000).toISOString() }), /edit_other_users/)
+  await t.rejects(
+    weak.mm.setCustomStatus(victim.id, { emoji: 'calendar', text: 'x', expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+    /edit_other_users/
+  )
   const dm = weak.sim.driver.directChannelId(weak.sim.botUserId, ops.id)
   t.ok(dm, 'the admin got a DM')
   t.equal(weak.sim.driver.posts(dm).length, 1, 'once, not per failure')
@@ -192,7 +202,12 @@ t.test('permissions: admins skipped without manage_system; a bot without edit_ot
 
 t.test('directory: active non-bot users page by page; e-mail look-up URL-encoded', async (t) => {
   const { sim, mm } = await setup(t)
-  for (let i = 0; i < 430; i++) sim.driver.addUser({ username: `person${i}`, email: `person${i}@example.com`, timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Berlin' } })
+  for (let i = 0; i < 430; i++)
+    sim.driver.addUser({
+      username: `person${i}`,
+      email: `person${i}@example.com`,
+      timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Berlin' }
+    })
   sim.driver.addBot({ username: 'otherbot', email: 'otherbot@example.com' })
   const gone = sim.driver.addUser({ username: 'gone', email: 'gone@example.com' })
   sim.driver.deactivateUser(gone.id)
@@ -209,7 +224,11 @@ t.test('directory: active non-bot users page by page; e-mail look-up URL-encoded
   t.equal(sim.counters().requests['GET /api/v4/users'], 3, 'per_page 200')
   t.ok(pages >= 3)
 
-  const plus = sim.driver.addUser({ username: 'ivy', email: 'ivy+cal/x@example.com', timezone: { useAutomaticTimezone: 'true', automaticTimezone: 'America/New_York' } })
+  const plus = sim.driver.addUser({
+    username: 'ivy',
+    email: 'ivy+cal/x@example.com',
+    timezone: { useAutomaticTimezone: 'true', automaticTimezone: 'America/New_York' }
+  })
   t.match(await mm.getUserByEmail('ivy+cal/x@example.com'), { id: plus.id, timeZone: 'America/New_York' })
   t.equal(await mm.getUserByEmail('nobody@example.com'), null)
   const p0 = await mm.getUserByEmail('person0@example.com')

@@ -37,7 +37,11 @@ t.test('one process: calls are paced at the ceiling and leave in the order they 
   // Timers under CPU load fire late and bunch a few calls (seen: 22 at 20/s), hence the margin;
   // without a ceiling all 100 would land within a few milliseconds.
   t.ok(maxInWindow(times, 1000) <= 62, `about 50 in any second, not 100 (max ${maxInWindow(times, 1000)})`)
-  t.same(order, [...order].sort((a, b) => a - b), 'first asked, first served')
+  t.same(
+    order,
+    [...order].sort((a, b) => a - b),
+    'first asked, first served'
+  )
 })
 
 t.test('two processes share one ceiling through Redis', async (t) => {

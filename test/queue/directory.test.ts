@@ -16,7 +16,11 @@ import { usePrivateRedis } from '../helpers/redis-server'
 
 const log = pino({ level: 'silent' })
 
-async function setup(t: Test, syncUsers: 'all' | 'opt-in', opts: { chunkSize?: number; listUsers?: (mm: ReturnType<typeof createMattermostAdapter>) => AsyncGenerator<DirectoryUser[]> } = {}) {
+async function setup(
+  t: Test,
+  syncUsers: 'all' | 'opt-in',
+  opts: { chunkSize?: number; listUsers?: (mm: ReturnType<typeof createMattermostAdapter>) => AsyncGenerator<DirectoryUser[]> } = {}
+) {
   const redisServer = await usePrivateRedis(t)
   const redis = new Redis(redisServer.url)
   t.teardown(() => redis.disconnect())
@@ -126,10 +130,17 @@ t.test('enrolment works in chunks: each chunk is looked up on its own, one onEnr
   // The adapter lists 200 per page, so the whole directory is one page here: chunks are cut
   // from it, never more than one page plus a chunk at once.
   t.ok(resolveCalls.length >= 1 && resolveCalls.every((n) => n <= 200 + 40), `look-ups per call: ${resolveCalls.join(', ')}`)
-  t.equal(resolveCalls.reduce((a, b) => a + b, 0), 101, 'everyone asked about once')
+  t.equal(
+    resolveCalls.reduce((a, b) => a + b, 0),
+    101,
+    'everyone asked about once'
+  )
   t.same(enrolled, [people.map((p) => p.mmUserId).sort()], 'one onEnrolled with all 100')
   const records = await users.getMany(people.map((p) => p.mmUserId))
-  t.ok(people.every((p) => records.get(p.mmUserId)?.graphUserId === p.graphUserId), 'every Graph id stored')
+  t.ok(
+    people.every((p) => records.get(p.mmUserId)?.graphUserId === p.graphUserId),
+    'every Graph id stored'
+  )
 })
 
 t.test('pages are chunked as they arrive; a listing that fails half-way drops nobody', async (t) => {

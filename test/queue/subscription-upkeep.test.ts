@@ -195,7 +195,11 @@ t.test('a subscription Graph no longer knows is recreated', async (t) => {
   t.match(detail(r), { failed: 0, total: 2 }, 'no failure')
   const a2 = await s.subscriptions.byUser(a.mmUserId)
   t.ok(a2 && a2.id !== subA.id, 'a has a new subscription')
-  t.same(s.inGraph(a.graphUserId).map((x) => x.id), [a2?.id], 'which Graph holds')
+  t.same(
+    s.inGraph(a.graphUserId).map((x) => x.id),
+    [a2?.id],
+    'which Graph holds'
+  )
   t.equal(await s.subscriptions.get(subA.id), null, 'the old one is forgotten')
   t.equal(a2?.clientState, s.inGraph(a.graphUserId)[0]?.clientState, 'with its secret')
   t.equal(await s.subscriptions.count(), 2)
@@ -211,7 +215,7 @@ t.test('a subscription Graph no longer knows is recreated', async (t) => {
   t.match(detail(r2), { failed: 0 }, 'no failure either way')
 })
 
-t.test("users who left lose theirs, in Graph too", async (t) => {
+t.test('users who left lose theirs, in Graph too', async (t) => {
   const s = await setup(t)
   const [stay, leave] = [await s.enrol(), await s.enrol()]
   await s.upkeep()
@@ -277,7 +281,10 @@ t.test('a failed handshake is recorded as a failure and does not throw the job',
   t.same(s.inGraph(b.graphUserId), [], 'Graph refused it (400 ValidationError)')
   t.equal(await s.subscriptions.byUser(b.mmUserId), null, 'nothing stored for b')
   t.equal((await s.gauges()).failed, 1, 'failed gauge: 1')
-  t.ok(s.sims.graph.history.validations.some((v) => !v.ok), 'Graph saw the bad handshake')
+  t.ok(
+    s.sims.graph.history.validations.some((v) => !v.ok),
+    'Graph saw the bad handshake'
+  )
 
   // A user whose stored subscription Graph lost: the failed re-creation is kept as its lastError.
   s.endpoint.setMode('error')

@@ -32,7 +32,10 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
     redis.disconnect()
     await sim.stop()
   })
-  const mm = createMattermostAdapter({ url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 }, { log: silent, registry: new Registry(), redis, keyPrefix: '{s}' })
+  const mm = createMattermostAdapter(
+    { url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 },
+    { log: silent, registry: new Registry(), redis, keyPrefix: '{s}' }
+  )
   const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{s}')
   const wakeUps = createWakeUps(syncQueue, redis, '{s}')
   let graphCalls = 0
@@ -50,7 +53,15 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
     log: silent
   })
   const registry = new Registry()
-  const sweep = createSweep({ queue: sweepQueue, redis, prefix: '{s}', enrolledIds: () => users.enrolledIds(), syncUsers, log: silent, metrics: createSweepMetrics(registry) })
+  const sweep = createSweep({
+    queue: sweepQueue,
+    redis,
+    prefix: '{s}',
+    enrolledIds: () => users.enrolledIds(),
+    syncUsers,
+    log: silent,
+    metrics: createSweepMetrics(registry)
+  })
 
   const ids: string[] = []
   for (let i = 0; i < 3; i++) {
@@ -64,7 +75,10 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
   t.match(await sweep.start('sweep-1'), { outcome: 'done', detail: { users: 3, shards: 1 } })
   await sweep.start('sweep-1') // a retried sweep job enqueues the same shard, not a second one
   const shards = await sweepQueue.getJobs(['waiting'])
-  t.same(shards.map((j) => j.id), ['sweep-1-shard-0'])
+  t.same(
+    shards.map((j) => j.id),
+    ['sweep-1-shard-0']
+  )
   const data = shards[0]?.data as { sweepId: string; shard: number; userIds: string[] }
   t.same([...data.userIds].sort(), [...ids].sort())
 

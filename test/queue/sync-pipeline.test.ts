@@ -33,7 +33,10 @@ async function setup(t: Test) {
     redis.disconnect()
     await sim.stop()
   })
-  const mm = createMattermostAdapter({ url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 }, { log: silent, registry: new Registry(), redis, keyPrefix: '{p}' })
+  const mm = createMattermostAdapter(
+    { url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 },
+    { log: silent, registry: new Registry(), redis, keyPrefix: '{p}' }
+  )
   const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{p}')
   const wakeUps = createWakeUps(queue, redis, '{p}')
   const calendar = new Map<string, RawScheduleItem[]>()
@@ -44,24 +47,47 @@ async function setup(t: Test) {
   let duringWakeUpCheck: (() => Promise<void>) | null = null
   const fetchSchedules = async (emails: string[], _w: ScheduleWindow) => {
     const results = new Map<string, ScheduleResult>()
-    for (const e of emails) results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
+    for (const e of emails)
+      results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
     const hook = duringFetch
     duringFetch = null
     if (hook) await hook()
     return { results }
   }
-  const sync = createSyncPipeline({ users, fetchSchedules, mattermost: mm, adminDefaults: async () => ({}), scheduleWakeUp: (id, at) => wakeUps.schedule(id, at), wakeUpsToMove: async (e) => {
-    const hook = duringWakeUpCheck
-    duringWakeUpCheck = null
-    if (hook) await hook()
-    return wakeUps.moved(e)
-  }, log: silent })
+  const sync = createSyncPipeline({
+    users,
+    fetchSchedules,
+    mattermost: mm,
+    adminDefaults: async () => ({}),
+    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
+    wakeUpsToMove: async (e) => {
+      const hook = duringWakeUpCheck
+      duringWakeUpCheck = null
+      if (hook) await hook()
+      return wakeUps.moved(e)
+    },
+    log: silent
+  })
 
-  const alice = sim.driver.addUser({ username: 'alice', email: 'alice@example.com', timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' } })
+  const alice = sim.driver.addUser({
+    username: 'alice',
+    email: 'alice@example.com',
+    timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' }
+  })
   sim.driver.presence(alice.id, 'active')
   await users.upsertFromDirectory([{ mmUserId: alice.id, email: 'alice@example.com', username: 'alice', timeZone: 'Europe/Paris', isSystemAdmin: false }])
   await users.setGraphIdentity(alice.id, 'g-alice', 'ok')
-  return { sim, users, queue, calendar, sync, alice, setShift: (ms: number) => (fetchedAtShift = ms), whileFetching: (f: () => Promise<void>) => (duringFetch = f), beforeWakeUps: (f: () => Promise<void>) => (duringWakeUpCheck = f) }
+  return {
+    sim,
+    users,
+    queue,
+    calendar,
+    sync,
+    alice,
+    setShift: (ms: number) => (fetchedAtShift = ms),
+    whileFetching: (f: () => Promise<void>) => (duringFetch = f),
+    beforeWakeUps: (f: () => Promise<void>) => (duringWakeUpCheck = f)
+  }
 }
 
 t.test('a meeting now: DND to its end, custom status, one message, a wake-up at the end; again: nothing', async (t) => {
@@ -72,7 +98,11 @@ t.test('a meeting now: DND to its end, custom status, one message, a wake-up at 
 
   const first = await sync([alice.id], { reason: 'test', failIfBusy: true })
   t.match(first, { changes: 1, messages: 1, errors: 0 })
-  t.match(sim.driver.status(alice.id), { status: 'dnd', manual: true, prev_status: 'online', dnd_end_time: end / 1000 }, 'Mattermost restores by itself at the end')
+  t.match(
+    sim.driver.status(alice.id),
+    { status: 'dnd', manual: true, prev_status: 'online', dnd_end_time: end / 1000 },
+    'Mattermost restores by itself at the end'
+  )
   t.match(sim.driver.customStatus(alice.id), { emoji: 'calendar', duration: 'date_and_time' })
   t.equal(sim.driver.posts().filter((p) => p.user_id === sim.botUserId).length, 1, 'one direct message')
   const remembered = (await users.get(alice.id))?.remembered
@@ -142,7 +172,11 @@ t.test("a quiet commit does not move the wake-up a later job's decision set", as
   const meeting = (start: number) => [{ start: graphTime(start), end: graphTime(start + 30 * 60_000), status: 'busy' as const }]
   calendar.set('alice@example.com', meeting(inMinutes(30)))
   await sync([alice.id], { reason: 'sweep', failIfBusy: false })
-  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId(alice.id, inMinutes(30))], 'a wake-up at the meeting in 30 minutes')
+  t.same(
+    (await queue.getJobs(['delayed'])).map((j) => j.id),
+    [wakeUpJobId(alice.id, inMinutes(30))],
+    'a wake-up at the meeting in 30 minutes'
+  )
 
   // The sweep sees the meeting moved to 20 minutes and commits; before it moves the wake-up,
   // a sync-user sees it moved again, to 10 minutes, commits and moves the wake-up there.
@@ -152,7 +186,11 @@ t.test("a quiet commit does not move the wake-up a later job's decision set", as
     await sync([alice.id], { reason: 'sync-user', failIfBusy: true })
   })
   await sync([alice.id], { reason: 'sweep', failIfBusy: false })
-  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId(alice.id, inMinutes(10))], "the later decision's wake-up (10 minutes) stands")
+  t.same(
+    (await queue.getJobs(['delayed'])).map((j) => j.id),
+    [wakeUpJobId(alice.id, inMinutes(10))],
+    "the later decision's wake-up (10 minutes) stands"
+  )
 })
 
 t.test('two jobs for one user at once: one set of writes, one message', async (t) => {
@@ -197,9 +235,16 @@ t.test('wake-ups: one pending per user, moved when the time moves, stale ones re
   const at2 = Date.now() + 120_000
   await wakeUps.schedule('u1', at1)
   await wakeUps.schedule('u1', at1)
-  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId('u1', at1)])
+  t.same(
+    (await queue.getJobs(['delayed'])).map((j) => j.id),
+    [wakeUpJobId('u1', at1)]
+  )
   await wakeUps.schedule('u1', at2)
-  t.same((await queue.getJobs(['delayed'])).map((j) => j.id), [wakeUpJobId('u1', at2)], 'moved, not added')
+  t.same(
+    (await queue.getJobs(['delayed'])).map((j) => j.id),
+    [wakeUpJobId('u1', at2)],
+    'moved, not added'
+  )
   t.equal(await wakeUps.isCurrent('u1', at1), false)
   t.equal(await wakeUps.isCurrent('u1', at2), true)
   await wakeUps.schedule('u1', null)
@@ -208,7 +253,17 @@ t.test('wake-ups: one pending per user, moved when the time moves, stale ones re
   // Many at once (a shard): one round trip tells which ones moved.
   await wakeUps.schedule('a', at1)
   await wakeUps.schedule('b', at1)
-  const moved = await wakeUps.moved([{ mmUserId: 'a', at: at1 }, { mmUserId: 'b', at: at2 }, { mmUserId: 'a2', at: null }, { mmUserId: 'c', at: at1 }, { mmUserId: 'b', at: null }])
-  t.same(moved.map((m) => `${m.mmUserId}@${m.at === at2 ? 'at2' : m.at}`), ['b@at2', 'c@' + at1, 'b@null'], 'unchanged ones (a at its time, a2 with none and none needed) are left out')
+  const moved = await wakeUps.moved([
+    { mmUserId: 'a', at: at1 },
+    { mmUserId: 'b', at: at2 },
+    { mmUserId: 'a2', at: null },
+    { mmUserId: 'c', at: at1 },
+    { mmUserId: 'b', at: null }
+  ])
+  t.same(
+    moved.map((m) => `${m.mmUserId}@${m.at === at2 ? 'at2' : m.at}`),
+    ['b@at2', 'c@' + at1, 'b@null'],
+    'unchanged ones (a at its time, a2 with none and none needed) are left out'
+  )
   t.same(await wakeUps.moved([]), [])
 })

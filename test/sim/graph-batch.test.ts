@@ -34,7 +34,12 @@ const scheduleItem = (id: string, path: string, schedules: string[]) => ({
   method: 'POST',
   url: `/users/${encodeURIComponent(path)}/calendar/getSchedule`,
   headers: { 'Content-Type': 'application/json' },
-  body: { schedules, startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2026-03-15T18:00:00', timeZone: 'UTC' }, availabilityViewInterval: 1440 }
+  body: {
+    schedules,
+    startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'UTC' },
+    endTime: { dateTime: '2026-03-15T18:00:00', timeZone: 'UTC' },
+    availabilityViewInterval: 1440
+  }
 })
 
 t.test('a batch takes at most 20 requests with unique ids (case-insensitive); malformed payloads are 400s', async (t) => {
@@ -118,7 +123,11 @@ t.test('at most 4 inner requests run at once: 20 to one mailbox are never thrott
   const res = await batch(sim, token, { requests: Array.from({ length: 20 }, (_, i) => scheduleItem(`s${i}`, u.mail, [u.mail])) })
   const ms = performance.now() - t0
   t.equal(res.status, 200)
-  t.same(res.json.responses.map((r: { status: number }) => r.status), Array(20).fill(200), 'no 429 although they share the path mailbox')
+  t.same(
+    res.json.responses.map((r: { status: number }) => r.status),
+    Array(20).fill(200),
+    'no 429 although they share the path mailbox'
+  )
   t.equal(sim.counters().maxConcurrentPerMailbox, 4, '4 at once, observed')
   t.ok(ms >= 5 * 60 - 5, `five waves of 60 ms (took ${Math.round(ms)} ms)`)
   t.equal(sim.counters().getScheduleCalls, 20)
@@ -145,7 +154,11 @@ t.test('inner requests share the throttle with outer ones: a 429 item has its ow
   const { sim, token } = await start(t, { latency: { perRequestMs: 400, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 3 } })
   const u = sim.driver.addUser({ mail: 'ada@contoso.example' })
   const outer = Array.from({ length: 3 }, () =>
-    simHttps(`${sim.url}/v1.0/users/${u.id}/calendar/getSchedule`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: scheduleItem('x', u.mail, [u.mail]).body })
+    simHttps(`${sim.url}/v1.0/users/${u.id}/calendar/getSchedule`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: scheduleItem('x', u.mail, [u.mail]).body
+    })
   )
   for (let i = 0; i < 400 && sim.counters().getScheduleCalls < 3; i++) await new Promise((r) => setTimeout(r, 5))
   const res = await batch(sim, token, { requests: [scheduleItem('a', u.mail, [u.mail]), scheduleItem('b', u.mail, [u.mail])] })

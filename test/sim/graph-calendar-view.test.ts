@@ -39,7 +39,11 @@ t.test('the window: events overlapping it, in start order, with Graph fields; ca
   t.equal(res.status, 200)
   t.match(res.headers['content-type'], /^application\/json/)
   const v = res.json.value as Array<Record<string, any>>
-  t.same(v.map((e) => e.id), ['allday', 'early', 'priv', 'gone', 'late'], 'overlapping events only, by start')
+  t.same(
+    v.map((e) => e.id),
+    ['allday', 'early', 'priv', 'gone', 'late'],
+    'overlapping events only, by start'
+  )
   t.same(v[1], {
     id: 'early',
     subject: 'starts before',
@@ -57,12 +61,20 @@ t.test('the window: events overlapping it, in start order, with Graph fields; ca
 
   // By UPN too, an offset in the window, $select, and Prefer: outlook.timezone.
   const sel = await get(sim, token, view(ada.mail, '2026-03-15T13:00:00+01:00', '2026-03-15T13:30:00+01:00', '&$select=subject,showAs'))
-  t.same(sel.json.value, [
-    { id: 'allday', subject: 'Holiday', showAs: 'free' },
-    { id: 'priv', subject: 'Doctor', showAs: 'busy' }
-  ], '$select keeps id and the fields asked for')
+  t.same(
+    sel.json.value,
+    [
+      { id: 'allday', subject: 'Holiday', showAs: 'free' },
+      { id: 'priv', subject: 'Doctor', showAs: 'busy' }
+    ],
+    '$select keeps id and the fields asked for'
+  )
   const berlin = await get(sim, token, view(ada.id, '2026-03-15T12:00:00', '2026-03-15T12:30:00'), { Prefer: 'outlook.timezone="Europe/Berlin"' })
-  t.same(berlin.json.value.find((e: { id: string }) => e.id === 'priv').start, { dateTime: '2026-03-15T13:00:00.0000000', timeZone: 'Europe/Berlin' }, 'no offset means UTC; Prefer zone applied')
+  t.same(
+    berlin.json.value.find((e: { id: string }) => e.id === 'priv').start,
+    { dateTime: '2026-03-15T13:00:00.0000000', timeZone: 'Europe/Berlin' },
+    'no offset means UTC; Prefer zone applied'
+  )
   t.equal(berlin.headers['preference-applied'], 'outlook.timezone="Europe/Berlin"')
   const empty = await get(sim, token, view(ada.id, '2026-03-16T08:00:00Z', '2026-03-16T09:00:00Z'))
   t.same(empty.json.value, [], 'an empty window is an empty list')
@@ -75,7 +87,13 @@ t.test('the window: events overlapping it, in start order, with Graph fields; ca
 t.test('paging: 10 per page by default, an absolute nextLink that keeps the query; $top changes the page size', async (t) => {
   const { sim, token } = await start(t)
   const bob = sim.driver.addUser({ mail: 'bob@contoso.example' })
-  for (let i = 0; i < 23; i++) sim.driver.addEvent(bob.id, { id: `e${String(i).padStart(2, '0')}`, start: T0 + 8 * H + i * 15 * 60_000, end: T0 + 8 * H + (i + 1) * 15 * 60_000, subject: `m${i}` })
+  for (let i = 0; i < 23; i++)
+    sim.driver.addEvent(bob.id, {
+      id: `e${String(i).padStart(2, '0')}`,
+      start: T0 + 8 * H + i * 15 * 60_000,
+      end: T0 + 8 * H + (i + 1) * 15 * 60_000,
+      subject: `m${i}`
+    })
   const seen: string[] = []
   let url: string | undefined = view(bob.mail, '2026-03-15T00:00:00Z', '2026-03-16T00:00:00Z', '&$select=subject')
   let pages = 0
@@ -83,15 +101,21 @@ t.test('paging: 10 per page by default, an absolute nextLink that keeps the quer
     const res = await get(sim, token, url)
     t.equal(res.status, 200)
     pages += 1
-    seen.push(...res.json.value.map((e: { id: string; subject: string; start?: unknown }) => {
-      t.notOk(e.start, '$select kept on the next pages')
-      return e.id
-    }))
+    seen.push(
+      ...res.json.value.map((e: { id: string; subject: string; start?: unknown }) => {
+        t.notOk(e.start, '$select kept on the next pages')
+        return e.id
+      })
+    )
     url = res.json['@odata.nextLink']
     if (url) t.match(url, new RegExp(`^${sim.url}/v1\\.0/users/.+/calendarView\\?`), 'absolute nextLink')
   }
   t.equal(pages, 3, '10 + 10 + 3')
-  t.same(seen, Array.from({ length: 23 }, (_, i) => `e${String(i).padStart(2, '0')}`), 'every event once, in order')
+  t.same(
+    seen,
+    Array.from({ length: 23 }, (_, i) => `e${String(i).padStart(2, '0')}`),
+    'every event once, in order'
+  )
 
   const big = await get(sim, token, view(bob.id, '2026-03-15T00:00:00Z', '2026-03-16T00:00:00Z', '&$top=50'))
   t.equal(big.json.value.length, 23)
@@ -137,7 +161,8 @@ t.test('inside $batch: 20 users per batch, each answer matched by id, nextLink r
   const { sim, token } = await start(t, { latency: { perRequestMs: 50, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 3 } })
   const users = Array.from({ length: 20 }, (_, i) => sim.driver.addUser({ mail: `p${i}@contoso.example` }))
   users.forEach((u, i) => {
-    for (let k = 0; k <= i % 12; k++) sim.driver.addEvent(u.id, { start: T0 + 8 * H + k * H / 2, end: T0 + 8 * H + (k + 1) * H / 2, subject: `${u.mail} ${k}` })
+    for (let k = 0; k <= i % 12; k++)
+      sim.driver.addEvent(u.id, { start: T0 + 8 * H + (k * H) / 2, end: T0 + 8 * H + ((k + 1) * H) / 2, subject: `${u.mail} ${k}` })
   })
   const requests = users.map((u, i) => ({ id: String(i + 1), method: 'GET', url: view(u.id, '2026-03-15T00:00:00Z', '2026-03-16T00:00:00Z') }))
   const t0 = performance.now()
@@ -151,7 +176,10 @@ t.test('inside $batch: 20 users per batch, each answer matched by id, nextLink r
     t.equal(r.status, 200)
     const expected = Math.min(10, (i % 12) + 1)
     t.equal(r.body.value.length, expected, `user ${i}: ${expected} on the first page`)
-    t.ok(r.body.value.every((e: { subject: string }) => e.subject.startsWith(`${u.mail} `)), 'their own events')
+    t.ok(
+      r.body.value.every((e: { subject: string }) => e.subject.startsWith(`${u.mail} `)),
+      'their own events'
+    )
     if (r.body['@odata.nextLink']) nextLinks.push(r.body['@odata.nextLink'])
   })
   t.equal(nextLinks.length, 2, 'the users with 11 and 12 events have a second page')
@@ -167,15 +195,25 @@ t.test('inside $batch: 20 users per batch, each answer matched by id, nextLink r
     headers: { Authorization: `Bearer ${token}` },
     body: { requests: nextLinks.map((l, i) => ({ id: `n${i}`, method: 'GET', url: l.slice(`${sim.url}/v1.0`.length) })) }
   })
-  t.same(rest.json.responses.map((r: { status: number }) => r.status), [200, 200])
+  t.same(
+    rest.json.responses.map((r: { status: number }) => r.status),
+    [200, 200]
+  )
   t.same(rest.json.responses.map((r: any) => r.body.value.length).sort(), [1, 2], 'the remaining 1 and 2 events')
 
   // The per-mailbox throttle: 4 outer requests in flight for p0, then a batch item for p0 is the fifth.
   const p0 = users[0]!
   const outer = Array.from({ length: 4 }, () => get(sim, token, view(p0.id)))
   for (let i = 0; i < 400 && (sim.counters().requestsByRoute['GET /v1.0/users/{id}/calendarView'] ?? 0) < 4; i++) await new Promise((r) => setTimeout(r, 5))
-  const throttled = await simHttps(`${sim.url}/v1.0/$batch`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: { requests: [{ id: 'x', method: 'GET', url: view(p0.mail) }] } })
-  t.same((await Promise.all(outer)).map((r) => r.status), [200, 200, 200, 200])
+  const throttled = await simHttps(`${sim.url}/v1.0/$batch`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: { requests: [{ id: 'x', method: 'GET', url: view(p0.mail) }] }
+  })
+  t.same(
+    (await Promise.all(outer)).map((r) => r.status),
+    [200, 200, 200, 200]
+  )
   t.equal(throttled.json.responses[0].status, 429)
   t.equal(throttled.json.responses[0].headers['Retry-After'], '3')
   t.same(sim.counters().throttledByReason, { concurrency: 1 })

@@ -24,7 +24,16 @@ async function setup(t: Test, opts: Partial<GraphSimOptions> = {}) {
   const tokens = createTokenRegistry()
   const sim: GraphSim = await startGraphSim({ tokens, tenantId: 'tenant-1', ...opts })
   t.teardown(() => sim.stop())
-  const config: MicrosoftConfig = { tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 's', authorityHost: 'https://login.example', graphUrl: sim.url, maxConcurrentBatches: 4, timeoutSeconds: 10, subscriptionLifetimeMinutes: 4000 }
+  const config: MicrosoftConfig = {
+    tenantId: 'tenant-1',
+    clientId: 'app-1',
+    clientSecret: 's',
+    authorityHost: 'https://login.example',
+    graphUrl: sim.url,
+    maxConcurrentBatches: 4,
+    timeoutSeconds: 10,
+    subscriptionLifetimeMinutes: 4000
+  }
   let token = tokens.issue({ tenant: 'tenant-1', clientId: 'app-1', scope: `${sim.url}/.default`, ttlSeconds: 3600 }).token
   const provider = {
     getToken: async (o?: { forceRefresh?: boolean }) => {
@@ -43,7 +52,13 @@ t.test('fetchSchedules: 45 people in 3 getSchedules in one $batch, unknown and R
   sim.driver.addUser({ mail: 'onprem@contoso.example', restDisabled: true })
   for (const p of people) sim.driver.addEvent(p.id, { start: NOW + 3600_000, end: NOW + 7200_000, showAs: 'busy', subject: 'x' })
   const emails = [...people.map((p) => p.mail), 'ghost@contoso.example', 'onprem@contoso.example']
-  const { results } = await fetchSchedules(client, metrics, emails, { startMs: NOW, endMs: NOW + 86_400_000 }, { maxConcurrentBatches: 2, maxAttempts: 5, backoffBaseMs: 10 })
+  const { results } = await fetchSchedules(
+    client,
+    metrics,
+    emails,
+    { startMs: NOW, endMs: NOW + 86_400_000 },
+    { maxConcurrentBatches: 2, maxAttempts: 5, backoffBaseMs: 10 }
+  )
   t.equal(results.size, 45)
   t.equal(results.get('p0@contoso.example')?.kind, 'schedule')
   const items = results.get('p7@contoso.example')
@@ -61,7 +76,13 @@ t.test('fetchSchedules: a REST-less path mailbox is moved off, and throttled ite
   const people = Array.from({ length: 5 }, (_, i) => sim.driver.addUser({ mail: `p${i}@contoso.example` }))
   sim.driver.setThrottleShare(1)
   setTimeout(() => sim.driver.setThrottleShare(0), 300)
-  const { results } = await fetchSchedules(client, metrics, ['a-onprem@contoso.example', ...people.map((p) => p.mail)], { startMs: NOW, endMs: NOW + 86_400_000 }, { maxConcurrentBatches: 1, maxAttempts: 6, backoffBaseMs: 10 })
+  const { results } = await fetchSchedules(
+    client,
+    metrics,
+    ['a-onprem@contoso.example', ...people.map((p) => p.mail)],
+    { startMs: NOW, endMs: NOW + 86_400_000 },
+    { maxConcurrentBatches: 1, maxAttempts: 6, backoffBaseMs: 10 }
+  )
   t.equal(results.get('a-onprem@contoso.example')?.kind, 'rest-disabled')
   for (const p of people) t.equal(results.get(p.mail)?.kind, 'schedule', p.mail)
   const c = sim.counters()

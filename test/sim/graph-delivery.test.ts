@@ -96,7 +96,10 @@ t.test('create, update, delete each notify with clientState, resource and resour
   sim.driver.deleteEvent(ada.id, ev.id)
   const items = await sim.driver.waitForNotifications(3)
   await sim.driver.deliveryIdle()
-  t.same(items.map((i) => i.changeType), ['created', 'updated', 'deleted'])
+  t.same(
+    items.map((i) => i.changeType),
+    ['created', 'updated', 'deleted']
+  )
   const first = rec.posts[0]!
   t.equal(first.path, '/graph/notifications')
   t.match(first.contentType, /^application\/json/)
@@ -142,14 +145,29 @@ t.test('5xx and failures are retried with backoff; 4xx is not', async (t) => {
   rec.status.push(503, 500)
   sim.driver.addEvent(ada.id, event(1))
   await sim.driver.waitForNotifications(1)
-  t.same(sim.deliveries.map((d) => [d.status, d.attempt]), [[503, 1], [500, 2], [202, 3]])
+  t.same(
+    sim.deliveries.map((d) => [d.status, d.attempt]),
+    [
+      [503, 1],
+      [500, 2],
+      [202, 3]
+    ]
+  )
   t.equal(sim.counters().deliveryFailures, 2)
 
   rec.status.push(500, 500, 500)
   sim.driver.addEvent(ada.id, event(2))
   await sim.driver.waitForDeliveries(6)
   await sim.driver.deliveryIdle()
-  t.same(sim.deliveries.slice(3).map((d) => [d.status, d.attempt]), [[500, 1], [500, 2], [500, 3]], 'given up after the retries')
+  t.same(
+    sim.deliveries.slice(3).map((d) => [d.status, d.attempt]),
+    [
+      [500, 1],
+      [500, 2],
+      [500, 3]
+    ],
+    'given up after the retries'
+  )
 
   rec.status.push(400)
   sim.driver.addEvent(ada.id, event(3))
@@ -175,7 +193,10 @@ t.test('drop and duplicate switches; expired subscriptions get nothing', async (
   await sim.driver.waitForNotifications(2)
   await sim.driver.deliveryIdle()
   t.equal(rec.posts.length, 2, 'sent twice, in two POSTs')
-  t.same(rec.posts.map((p) => p.body.value[0].resourceData.id), [ev.id, ev.id])
+  t.same(
+    rec.posts.map((p) => p.body.value[0].resourceData.id),
+    [ev.id, ev.id]
+  )
   t.equal(sim.counters().notificationsDuplicated, 1)
 
   sim.driver.setDelivery({ duplicate: 0 })
@@ -224,11 +245,14 @@ t.test('lifecycle events go to the lifecycle URL; subscriptionRemoved removes th
   t.equal(sim.driver.subscriptions().length, 1)
   await sim.driver.sendLifecycle(sub.id, 'subscriptionRemoved')
   t.equal(sim.driver.subscriptions().length, 0, 'removed')
-  t.same(rec.posts.map((p) => [p.path, p.body.value[0].lifecycleEvent]), [
-    ['/graph/lifecycle', 'reauthorizationRequired'],
-    ['/graph/lifecycle', 'missed'],
-    ['/graph/lifecycle', 'subscriptionRemoved']
-  ])
+  t.same(
+    rec.posts.map((p) => [p.path, p.body.value[0].lifecycleEvent]),
+    [
+      ['/graph/lifecycle', 'reauthorizationRequired'],
+      ['/graph/lifecycle', 'missed'],
+      ['/graph/lifecycle', 'subscriptionRemoved']
+    ]
+  )
   t.match(rec.posts[0]!.body.value[0], { subscriptionId: sub.id, tenantId: 'tenant-1', clientState: `state-${ada.id}` })
   t.ok(rec.posts[0]!.body.value[0].subscriptionExpirationDateTime)
   sim.driver.addEvent(ada.id, event(1))

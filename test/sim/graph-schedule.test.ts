@@ -7,15 +7,30 @@ import { simHttps, type SimHttpResponse } from '../../sim/graph/https-client'
 
 const T0 = Date.parse('2026-03-15T00:00:00Z')
 
-async function start(t: Test, opts: Partial<GraphSimOptions> = {}, tokens: TokenRegistry = createTokenRegistry()): Promise<{ sim: GraphSim; token: string; tokens: TokenRegistry }> {
+async function start(
+  t: Test,
+  opts: Partial<GraphSimOptions> = {},
+  tokens: TokenRegistry = createTokenRegistry()
+): Promise<{ sim: GraphSim; token: string; tokens: TokenRegistry }> {
   const sim = await startGraphSim({ tokens, tenantId: 'tenant-1', now: () => T0, ...opts })
   t.teardown(() => sim.stop())
   const token = tokens.issue({ tenant: 'tenant-1', clientId: 'app-1', scope: `${sim.url}/.default`, ttlSeconds: 3600 }).token
   return { sim, token, tokens }
 }
 
-function api(sim: GraphSim, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SimHttpResponse> {
-  return simHttps(`${sim.url}/v1.0${path}`, { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers }, ...(body !== undefined ? { body } : {}) })
+function api(
+  sim: GraphSim,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<SimHttpResponse> {
+  return simHttps(`${sim.url}/v1.0${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    ...(body !== undefined ? { body } : {})
+  })
 }
 
 const utc = (iso: string) => ({ dateTime: iso, timeZone: 'UTC' })
@@ -69,16 +84,47 @@ t.test('getSchedule limits: 1..20 schedules, a window under 62 days, an interval
   t.match(r21.json.error.code, /Invalid/)
   t.equal((await api(sim, token, 'POST', path, scheduleBody(many.slice(0, 20)))).status, 200, '20 schedules')
   t.equal((await api(sim, token, 'POST', path, scheduleBody([]))).status, 400, 'no schedules')
-  t.equal((await api(sim, token, 'POST', path, { startTime: utc('2026-03-15T08:00:00'), endTime: utc('2026-03-15T09:00:00') })).status, 400, 'schedules missing')
+  t.equal(
+    (await api(sim, token, 'POST', path, { startTime: utc('2026-03-15T08:00:00'), endTime: utc('2026-03-15T09:00:00') })).status,
+    400,
+    'schedules missing'
+  )
 
-  const d62 = await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: utc('2026-03-01T00:00:00'), endTime: utc('2026-05-02T00:00:00') }))
+  const d62 = await api(
+    sim,
+    token,
+    'POST',
+    path,
+    scheduleBody(['ada@contoso.example'], { startTime: utc('2026-03-01T00:00:00'), endTime: utc('2026-05-02T00:00:00') })
+  )
   t.equal(d62.status, 400, 'a 62-day window')
   t.match(d62.json.error.message, /62 days/)
-  t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: utc('2026-03-01T00:00:00'), endTime: utc('2026-05-01T23:59:00'), availabilityViewInterval: 1440 }))).status, 200, 'just under 62 days')
+  t.equal(
+    (
+      await api(
+        sim,
+        token,
+        'POST',
+        path,
+        scheduleBody(['ada@contoso.example'], { startTime: utc('2026-03-01T00:00:00'), endTime: utc('2026-05-01T23:59:00'), availabilityViewInterval: 1440 })
+      )
+    ).status,
+    200,
+    'just under 62 days'
+  )
   t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { endTime: utc('2026-03-15T08:00:00') }))).status, 400, 'an empty window')
   t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { endTime: utc('2026-03-15T07:00:00') }))).status, 400, 'end before start')
-  t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'Mars/Olympus' } }))).status, 400, 'an unknown zone')
-  t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: { dateTime: 'yesterday', timeZone: 'UTC' } }))).status, 400, 'not a dateTime')
+  t.equal(
+    (await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'Mars/Olympus' } })))
+      .status,
+    400,
+    'an unknown zone'
+  )
+  t.equal(
+    (await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { startTime: { dateTime: 'yesterday', timeZone: 'UTC' } }))).status,
+    400,
+    'not a dateTime'
+  )
 
   t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { availabilityViewInterval: 4 }))).status, 400, 'interval 4')
   t.equal((await api(sim, token, 'POST', path, scheduleBody(['ada@contoso.example'], { availabilityViewInterval: 1441 }))).status, 400, 'interval 1441')
@@ -109,7 +155,13 @@ t.test('getSchedule answers: availabilityView precedence, items, private, cancel
   sim.driver.addEvent(ada.id, { start: at(6), end: at(7), showAs: 'busy', subject: 'Before the window' })
   sim.driver.addEvent(ada.id, { start: at(11, 30), end: at(13), showAs: 'free', subject: 'Lunch' })
 
-  const res = await api(sim, token, 'POST', `/users/${encodeURIComponent(bob.mail)}/calendar/getSchedule`, scheduleBody(['ADA@contoso.example', 'ghost@contoso.example', 'old@contoso.example', 'ada.l@contoso.example']))
+  const res = await api(
+    sim,
+    token,
+    'POST',
+    `/users/${encodeURIComponent(bob.mail)}/calendar/getSchedule`,
+    scheduleBody(['ADA@contoso.example', 'ghost@contoso.example', 'old@contoso.example', 'ada.l@contoso.example'])
+  )
   t.equal(res.status, 200)
   const [a, ghost, old, byUpn] = res.json.value
   t.equal(res.json.value.length, 4, 'one entry per address, in the order asked')
@@ -132,7 +184,12 @@ t.test('getSchedule answers: availabilityView precedence, items, private, cancel
   t.equal(lunch.status, 'free')
   t.ok(a.workingHours)
 
-  t.same(ghost, { scheduleId: 'ghost@contoso.example', availabilityView: '', scheduleItems: [], error: { message: 'Unable to resolve e-mail address', responseCode: '5009' } })
+  t.same(ghost, {
+    scheduleId: 'ghost@contoso.example',
+    availabilityView: '',
+    scheduleItems: [],
+    error: { message: 'Unable to resolve e-mail address', responseCode: '5009' }
+  })
   t.equal(old.error.responseCode, 'MailboxNotEnabledForRESTAPI')
   t.match(old.error.message, /not enabled for REST/)
   t.equal(byUpn.scheduleItems.length, 5, 'an address that is the UPN resolves too')
@@ -157,12 +214,20 @@ t.test('getSchedule honours Prefer: outlook.timezone and non-UTC request zones',
   const { sim, token } = await start(t)
   const ada = sim.driver.addUser({ mail: 'ada@contoso.example' })
   sim.driver.addEvent(ada.id, { start: '2026-03-15T08:00:00Z', end: '2026-03-15T09:00:00Z', showAs: 'busy', subject: 'x' })
-  const body = { schedules: [ada.mail], startTime: { dateTime: '2026-03-15T09:00:00', timeZone: 'Europe/Berlin' }, endTime: { dateTime: '2026-03-15T13:00:00', timeZone: 'Europe/Berlin' }, availabilityViewInterval: 60 }
+  const body = {
+    schedules: [ada.mail],
+    startTime: { dateTime: '2026-03-15T09:00:00', timeZone: 'Europe/Berlin' },
+    endTime: { dateTime: '2026-03-15T13:00:00', timeZone: 'Europe/Berlin' },
+    availabilityViewInterval: 60
+  }
   const res = await api(sim, token, 'POST', `/users/${ada.id}/calendar/getSchedule`, body, { Prefer: 'outlook.timezone="Europe/Berlin"' })
   t.equal(res.status, 200)
   t.equal(res.json.value[0].availabilityView, '2000', 'the window starts at 08:00 UTC')
   t.same(res.json.value[0].scheduleItems[0].start, { dateTime: '2026-03-15T09:00:00.0000000', timeZone: 'Europe/Berlin' })
-  const windows = await api(sim, token, 'POST', `/users/${ada.id}/calendar/getSchedule`, { ...body, startTime: { dateTime: '2026-03-15T09:00:00', timeZone: 'W. Europe Standard Time' } })
+  const windows = await api(sim, token, 'POST', `/users/${ada.id}/calendar/getSchedule`, {
+    ...body,
+    startTime: { dateTime: '2026-03-15T09:00:00', timeZone: 'W. Europe Standard Time' }
+  })
   t.equal(windows.json.value[0].availabilityView, '2000', 'a Windows zone name')
 })
 
@@ -171,10 +236,18 @@ t.test('users: by id or UPN (or mail, unless strict), $filter on mail and UPN wi
   const ada = sim.driver.addUser({ mail: "o'brien@contoso.example", userPrincipalName: 'obrien@contoso.onmicrosoft.example', displayName: "Ada O'Brien" })
   const byId = await api(sim, token, 'GET', `/users/${ada.id.toUpperCase()}`)
   t.equal(byId.status, 200)
-  t.same({ id: byId.json.id, mail: byId.json.mail, userPrincipalName: byId.json.userPrincipalName, displayName: byId.json.displayName }, { id: ada.id, mail: ada.mail, userPrincipalName: ada.userPrincipalName, displayName: ada.displayName })
+  t.same(
+    { id: byId.json.id, mail: byId.json.mail, userPrincipalName: byId.json.userPrincipalName, displayName: byId.json.displayName },
+    { id: ada.id, mail: ada.mail, userPrincipalName: ada.userPrincipalName, displayName: ada.displayName }
+  )
   const sel = await api(sim, token, 'GET', `/users/${encodeURIComponent('OBRIEN@contoso.onmicrosoft.example')}?$select=id,mail`)
   t.equal(sel.status, 200)
-  t.same(Object.keys(sel.json).filter((k) => !k.startsWith('@')).sort(), ['id', 'mail'])
+  t.same(
+    Object.keys(sel.json)
+      .filter((k) => !k.startsWith('@'))
+      .sort(),
+    ['id', 'mail']
+  )
   t.equal((await api(sim, token, 'GET', `/users/${encodeURIComponent(ada.mail)}`)).status, 200, 'lenient default: mail resolves')
   const missing = await api(sim, token, 'GET', '/users/nobody@contoso.example')
   t.equal(missing.status, 404)

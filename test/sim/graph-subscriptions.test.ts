@@ -60,7 +60,11 @@ async function start(t: Test, opts: Partial<GraphSimOptions> = {}) {
   const token = tokens.issue({ tenant: 'tenant-1', clientId: 'app-1', scope: 'x/.default', ttlSeconds: 3600 * 24 * 30 }).token
   const token2 = tokens.issue({ tenant: 'tenant-1', clientId: 'app-2', scope: 'x/.default', ttlSeconds: 3600 * 24 * 30 }).token
   const call = (method: string, path: string, body?: unknown, tok = token): Promise<SimHttpResponse> =>
-    simHttps(path.startsWith('https://') ? path : `${sim.url}/v1.0${path}`, { method, headers: { Authorization: `Bearer ${tok}` }, ...(body !== undefined ? { body } : {}) })
+    simHttps(path.startsWith('https://') ? path : `${sim.url}/v1.0${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${tok}` },
+      ...(body !== undefined ? { body } : {})
+    })
   return { sim, clock, token, token2, call }
 }
 
@@ -80,7 +84,10 @@ t.test('create: the handshake gets a token with spaces, +, /, = and non-ASCII, U
   })
   t.equal(res.status, 201, res.text)
   t.equal(ep.tokens.length, 2, 'both URLs were validated')
-  t.same(ep.requests.map((r) => r.path), ['/graph/notifications', '/graph/lifecycle'])
+  t.same(
+    ep.requests.map((r) => r.path),
+    ['/graph/notifications', '/graph/lifecycle']
+  )
   const token = ep.tokens[0]!
   t.match(token, / /)
   t.match(token, /\+/)
@@ -89,7 +96,15 @@ t.test('create: the handshake gets a token with spaces, +, /, = and non-ASCII, U
   t.match(token, /[^\x00-\x7f]/)
   t.notMatch(ep.rawQueries[0]!, /[ +/]|[^\x00-\x7f]/, 'URL-encoded on the wire')
   const s = res.json
-  t.match(s, { resource: `users/${ada.id}/events`, changeType: 'created,updated,deleted', notificationUrl: `${ep.url}/graph/notifications`, lifecycleNotificationUrl: `${ep.url}/graph/lifecycle`, clientState: 'secret-state', applicationId: 'app-1', tenantId: 'tenant-1' })
+  t.match(s, {
+    resource: `users/${ada.id}/events`,
+    changeType: 'created,updated,deleted',
+    notificationUrl: `${ep.url}/graph/notifications`,
+    lifecycleNotificationUrl: `${ep.url}/graph/lifecycle`,
+    clientState: 'secret-state',
+    applicationId: 'app-1',
+    tenantId: 'tenant-1'
+  })
   t.match(s.id, /^[0-9a-f-]{36}$/)
   t.ok(s.creatorId)
   t.equal(Date.parse(s.expirationDateTime), Date.parse(inMinutes(clock.now, 4000)))
@@ -102,14 +117,25 @@ t.test('create: the handshake gets a token with spaces, +, /, = and non-ASCII, U
   const got = await call('GET', `/subscriptions/${s.id}`)
   t.equal(got.status, 200)
   t.equal(got.json.clientState, null, 'reads do not give the secret back')
-  const leading = await call('POST', '/subscriptions', { changeType: 'updated', notificationUrl: `${ep.url}/n`, resource: `/Users/${ada.mail.toUpperCase()}/Events`, expirationDateTime: inMinutes(clock.now, 60) })
+  const leading = await call('POST', '/subscriptions', {
+    changeType: 'updated',
+    notificationUrl: `${ep.url}/n`,
+    resource: `/Users/${ada.mail.toUpperCase()}/Events`,
+    expirationDateTime: inMinutes(clock.now, 60)
+  })
   t.equal(leading.status, 201, 'a leading slash, any case, the UPN in the resource')
 })
 
 t.test('create fails with 400 ValidationError on a wrong, mistyped, failing or slow answer', async (t) => {
   const { sim, clock, call } = await start(t, { validationTimeoutMs: 200 })
   const ada = sim.driver.addUser()
-  const body = (url: string) => ({ changeType: 'created,updated,deleted', notificationUrl: url, resource: `users/${ada.id}/events`, expirationDateTime: inMinutes(clock.now, 60), clientState: 'x' })
+  const body = (url: string) => ({
+    changeType: 'created,updated,deleted',
+    notificationUrl: url,
+    resource: `users/${ada.id}/events`,
+    expirationDateTime: inMinutes(clock.now, 60),
+    clientState: 'x'
+  })
   for (const mode of ['wrong', 'json', 'status500', 'slow'] as const) {
     const ep = await endpoint(t, mode)
     const res = await call('POST', '/subscriptions', body(`${ep.url}/n`))
@@ -133,7 +159,12 @@ t.test('create checks its input: changeType, URLs, resource, expiry, clientState
   const ep = await endpoint(t)
   const ada = sim.driver.addUser()
   const off = sim.driver.addUser({ restDisabled: true })
-  const good = { changeType: 'created', notificationUrl: 'https://example.invalid/n', resource: `users/${ada.id}/events`, expirationDateTime: inMinutes(clock.now, 60) }
+  const good = {
+    changeType: 'created',
+    notificationUrl: 'https://example.invalid/n',
+    resource: `users/${ada.id}/events`,
+    expirationDateTime: inMinutes(clock.now, 60)
+  }
   const cases: Array<[string, Record<string, unknown>, number]> = [
     ['bad changeType', { changeType: 'created,moved' }, 400],
     ['repeated changeType', { changeType: 'created,created' }, 400],
@@ -160,14 +191,28 @@ t.test('a duplicate (same app, resource and changeType) is a 409; another app ma
   const { sim, clock, call, token2 } = await start(t)
   const ep = await endpoint(t)
   const ada = sim.driver.addUser({ mail: 'ada@contoso.example' })
-  const body = { changeType: 'created,updated,deleted', notificationUrl: `${ep.url}/n`, resource: `users/${ada.id}/events`, expirationDateTime: inMinutes(clock.now, 60), clientState: 's' }
+  const body = {
+    changeType: 'created,updated,deleted',
+    notificationUrl: `${ep.url}/n`,
+    resource: `users/${ada.id}/events`,
+    expirationDateTime: inMinutes(clock.now, 60),
+    clientState: 's'
+  }
   const first = await call('POST', '/subscriptions', body)
   t.equal(first.status, 201)
-  const dup = await call('POST', '/subscriptions', { ...body, changeType: 'deleted,created,updated', resource: `users/${ada.mail}/events`, notificationUrl: `${ep.url}/other` })
+  const dup = await call('POST', '/subscriptions', {
+    ...body,
+    changeType: 'deleted,created,updated',
+    resource: `users/${ada.mail}/events`,
+    notificationUrl: `${ep.url}/other`
+  })
   t.equal(dup.status, 409, 'same resource (by UPN) and the same change types in another order')
   t.equal((await call('POST', '/subscriptions', { ...body, changeType: 'updated' })).status, 201, 'other change types are another subscription')
   t.equal((await call('POST', '/subscriptions', body, token2)).status, 201, 'another app')
-  const racing = await Promise.all([call('POST', '/subscriptions', { ...body, changeType: 'created' }), call('POST', '/subscriptions', { ...body, changeType: 'created' })])
+  const racing = await Promise.all([
+    call('POST', '/subscriptions', { ...body, changeType: 'created' }),
+    call('POST', '/subscriptions', { ...body, changeType: 'created' })
+  ])
   t.same(racing.map((r) => r.status).sort(), [201, 409], 'two creates racing through the handshake: one wins')
 
   const id = first.json.id as string
@@ -175,7 +220,11 @@ t.test('a duplicate (same app, resource and changeType) is a 409; another app ma
   t.equal(renewed.status, 200)
   t.equal(Date.parse(renewed.json.expirationDateTime), Date.parse(inMinutes(clock.now, 10_080)))
   t.equal((await call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(clock.now, 10_081) })).status, 400, 'beyond the maximum')
-  t.equal((await call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(clock.now, 60), notificationUrl: 'https://elsewhere.invalid' })).status, 400, 'only expirationDateTime')
+  t.equal(
+    (await call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(clock.now, 60), notificationUrl: 'https://elsewhere.invalid' })).status,
+    400,
+    'only expirationDateTime'
+  )
   t.equal((await call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(clock.now, 60) }, token2)).status, 404, "another app's subscription")
   t.equal((await call('POST', `/subscriptions/${id}/reauthorize`, {})).status, 204)
   t.equal((await call('POST', '/subscriptions/00000000-0000-0000-0000-000000000000/reauthorize', {})).status, 404)
@@ -190,10 +239,20 @@ t.test('list: only this app, pages of 100 with an absolute @odata.nextLink', asy
   const ep = await endpoint(t)
   const users = Array.from({ length: 101 }, () => sim.driver.addUser())
   for (const u of users) {
-    const r = await call('POST', '/subscriptions', { changeType: 'updated', notificationUrl: `${ep.url}/n`, resource: `users/${u.id}/events`, expirationDateTime: inMinutes(clock.now, 60) })
+    const r = await call('POST', '/subscriptions', {
+      changeType: 'updated',
+      notificationUrl: `${ep.url}/n`,
+      resource: `users/${u.id}/events`,
+      expirationDateTime: inMinutes(clock.now, 60)
+    })
     t.equal(r.status, 201)
   }
-  await call('POST', '/subscriptions', { changeType: 'created', notificationUrl: `${ep.url}/n`, resource: `users/${users[0]!.id}/events`, expirationDateTime: inMinutes(clock.now, 60) }, token2)
+  await call(
+    'POST',
+    '/subscriptions',
+    { changeType: 'created', notificationUrl: `${ep.url}/n`, resource: `users/${users[0]!.id}/events`, expirationDateTime: inMinutes(clock.now, 60) },
+    token2
+  )
   const page1 = await call('GET', '/subscriptions')
   t.equal(page1.status, 200)
   t.equal(page1.json.value.length, 100)

@@ -29,9 +29,18 @@ async function start(t: Test, opts: Partial<GraphSimOptions> = {}): Promise<{ si
   }
 }
 
-const body = (schedules: string[]) => ({ schedules, startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2026-03-15T18:00:00', timeZone: 'UTC' }, availabilityViewInterval: 1440 })
+const body = (schedules: string[]) => ({
+  schedules,
+  startTime: { dateTime: '2026-03-15T08:00:00', timeZone: 'UTC' },
+  endTime: { dateTime: '2026-03-15T18:00:00', timeZone: 'UTC' },
+  availabilityViewInterval: 1440
+})
 const getSchedule = (sim: GraphSim, token: string, path: string, schedules: string[] = [path]): Promise<SimHttpResponse> =>
-  simHttps(`${sim.url}/v1.0/users/${encodeURIComponent(path)}/calendar/getSchedule`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: body(schedules) })
+  simHttps(`${sim.url}/v1.0/users/${encodeURIComponent(path)}/calendar/getSchedule`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: body(schedules)
+  })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Until the simulator has received n getSchedule calls (in flight, not answered yet). */
 async function received(sim: GraphSim, n: number): Promise<void> {
@@ -50,8 +59,15 @@ t.test('5 concurrent requests to one mailbox: the fifth is a 429 with Retry-Afte
   t.equal(fifth.json.error.code, 'ApplicationThrottled')
   t.ok(fifth.json.error.innerError['request-id'])
   const other = await Promise.all([getSchedule(sim, token, bob.mail), getSchedule(sim, token2, ada.mail)])
-  t.same(other.map((r) => r.status), [200, 200], 'another mailbox, and another app on the same mailbox')
-  t.same((await Promise.all(first)).map((r) => r.status), [200, 200, 200, 200])
+  t.same(
+    other.map((r) => r.status),
+    [200, 200],
+    'another mailbox, and another app on the same mailbox'
+  )
+  t.same(
+    (await Promise.all(first)).map((r) => r.status),
+    [200, 200, 200, 200]
+  )
   const c = sim.counters()
   t.equal(c.throttled, 1)
   t.same(c.throttledByReason, { concurrency: 1 })
@@ -117,7 +133,8 @@ t.test('throttle share: that share of getSchedule and users requests get a 429, 
   t.ok(throttled > 35 && throttled < 85, `about 30% of 200 (got ${throttled})`)
   t.equal(sim.counters().throttledByReason.share, throttled)
   let userThrottled = 0
-  for (const u of users.slice(0, 100)) if ((await simHttps(`${sim.url}/v1.0/users/${u.id}`, { headers: { Authorization: `Bearer ${token}` } })).status === 429) userThrottled++
+  for (const u of users.slice(0, 100))
+    if ((await simHttps(`${sim.url}/v1.0/users/${u.id}`, { headers: { Authorization: `Bearer ${token}` } })).status === 429) userThrottled++
   t.ok(userThrottled > 10 && userThrottled < 50, `users requests too (got ${userThrottled} of 100)`)
   const subs = await simHttps(`${sim.url}/v1.0/subscriptions`, { headers: { Authorization: `Bearer ${token}` } })
   t.equal(subs.status, 200)

@@ -56,19 +56,40 @@ t.test('granted: 302 to redirect_uri with admin_consent=True, the tenant id and 
   t.equal(res.status, 302)
   const l = location(res)
   t.equal(`${l.origin}${l.pathname}`, CALLBACK)
-  t.same([...l.searchParams], [['admin_consent', 'True'], ['tenant', sim.tenantId], ['state', 'a b+c/=']])
+  t.same(
+    [...l.searchParams],
+    [
+      ['admin_consent', 'True'],
+      ['tenant', sim.tenantId],
+      ['state', 'a b+c/=']
+    ]
+  )
   t.equal(sim.driver.app(sim.clientId!)!.consented, true)
   t.match(sim.history.consents, [{ tenant: sim.tenantId, clientId: sim.clientId, redirectUri: CALLBACK, state: 'a b+c/=', outcome: 'granted' }])
 
   // By domain, without state, with a query on the redirect URI; tenant is always the id.
   const byDomain = await call(`${sim.url}/contoso.example/adminconsent?client_id=${sim.clientId}&redirect_uri=${encodeURIComponent(`${CALLBACK}?x=1`)}`)
-  t.same([...location(byDomain).searchParams], [['x', '1'], ['admin_consent', 'True'], ['tenant', sim.tenantId]])
+  t.same(
+    [...location(byDomain).searchParams],
+    [
+      ['x', '1'],
+      ['admin_consent', 'True'],
+      ['tenant', sim.tenantId]
+    ]
+  )
   // common / organizations: the admin's own tenant (the first one).
   const common = await call(`${sim.url}/organizations/adminconsent?client_id=${sim.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s`)
   t.equal(location(common).searchParams.get('tenant'), sim.tenantId)
   // v2.0 endpoint: scope required and echoed.
-  const v2 = await call(`${sim.url}/${sim.tenantId}/v2.0/adminconsent?client_id=${sim.clientId}&scope=${encodeURIComponent('https://graph.microsoft.com/.default')}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=v2`)
-  t.same(Object.fromEntries(location(v2).searchParams), { admin_consent: 'True', tenant: sim.tenantId, scope: 'https://graph.microsoft.com/.default', state: 'v2' })
+  const v2 = await call(
+    `${sim.url}/${sim.tenantId}/v2.0/adminconsent?client_id=${sim.clientId}&scope=${encodeURIComponent('https://graph.microsoft.com/.default')}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=v2`
+  )
+  t.same(Object.fromEntries(location(v2).searchParams), {
+    admin_consent: 'True',
+    tenant: sim.tenantId,
+    scope: 'https://graph.microsoft.com/.default',
+    state: 'v2'
+  })
   const v2NoScope = await call(`${sim.url}/${sim.tenantId}/v2.0/adminconsent?client_id=${sim.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}`)
   t.equal(v2NoScope.status, 400)
   t.match(v2NoScope.text, /AADSTS900144: The request body must contain the following parameter: 'scope'/)
@@ -84,7 +105,10 @@ t.test('declined: 302 with error=access_denied, AADSTS65004 and the state; only 
   t.equal(l.searchParams.get('error'), 'access_denied')
   t.equal(l.searchParams.get('error_subcode'), 'cancel')
   t.equal(l.searchParams.get('state'), 'xyz')
-  t.match(l.searchParams.get('error_description'), /^AADSTS65004: User declined to consent to access the app\.\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: /)
+  t.match(
+    l.searchParams.get('error_description'),
+    /^AADSTS65004: User declined to consent to access the app\.\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: /
+  )
   t.notOk(l.searchParams.has('admin_consent'))
   t.notOk(l.searchParams.has('tenant'))
   t.equal(sim.driver.app(sim.clientId!)!.consented, false)
@@ -116,7 +140,13 @@ t.test("Entra's own error page (400 HTML, no redirect): unknown app, tenant, red
   const dflt = await call(`${sim.url}/${sim.tenantId}/adminconsent?client_id=${noRedirect.clientId}&state=1`)
   t.equal(`${location(dflt).origin}${location(dflt).pathname}`, CALLBACK)
   t.match(sim.counters().adminConsent, { granted: 1, failed: 7 })
-  t.equal(sim.history.consents.filter((c) => c.outcome === 'error').map((c) => c.code).join(','), '700016,900144,50011,90002,900023,500113,90102')
+  t.equal(
+    sim.history.consents
+      .filter((c) => c.outcome === 'error')
+      .map((c) => c.code)
+      .join(','),
+    '700016,900144,50011,90002,900023,500113,90102'
+  )
 
   sim.driver.failNext(1, 503, { route: 'consent', html: true })
   const down = await call(sim.consentUrl({ clientId: noRedirect.clientId, redirectUri: CALLBACK }))
@@ -136,20 +166,32 @@ t.test('the HTTP driver under /_sim/', async (t) => {
   const app = (await d('POST', '/apps', { secret: 'one', consented: false })).json
   t.match(app, { clientId: /^[0-9a-f-]{36}$/, secret: 'one', consented: false })
   t.equal((await d('GET', `/apps/${app.clientId}`)).json.clientId, app.clientId)
-  t.same((await d('GET', '/apps')).json.map((a: SimApp) => a.clientId), [app.clientId])
+  t.same(
+    (await d('GET', '/apps')).json.map((a: SimApp) => a.clientId),
+    [app.clientId]
+  )
   t.equal((await d('GET', '/apps/nope')).status, 404)
 
   const token = (secret: string, tenantPath = 'fabrikam.example'): Promise<Answer> =>
     new Promise((resolve, reject) => {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret, scope: 'https://graph.microsoft.com/.default' }).toString()
-      const req = request(`${sim.url}/${tenantPath}/oauth2/v2.0/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, ca }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) })
-        })
-      })
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: app.clientId,
+        client_secret: secret,
+        scope: 'https://graph.microsoft.com/.default'
+      }).toString()
+      const req = request(
+        `${sim.url}/${tenantPath}/oauth2/v2.0/token`,
+        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, ca },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) })
+          })
+        }
+      )
       req.on('error', reject)
       req.end(body)
     })

@@ -124,7 +124,9 @@ t.test('consent missing: AADSTS65001 until an admin consents (redirect with stat
 
   // The admin declines first, then consents.
   sim.driver.declineNextConsent()
-  const declined = await fetch(sim.consentUrl({ clientId: sim.clientId!, redirectUri: 'https://calstatus.example/admin/consent/callback', state: 'st-1' }), { redirect: 'manual' })
+  const declined = await fetch(sim.consentUrl({ clientId: sim.clientId!, redirectUri: 'https://calstatus.example/admin/consent/callback', state: 'st-1' }), {
+    redirect: 'manual'
+  })
   t.equal(declined.status, 302)
   const dl = new URL(declined.headers.get('location')!)
   t.equal(dl.origin + dl.pathname, 'https://calstatus.example/admin/consent/callback')
@@ -134,7 +136,9 @@ t.test('consent missing: AADSTS65001 until an admin consents (redirect with stat
   t.equal(sim.driver.app(sim.clientId!)!.consented, false)
   t.equal((await failure(app.acquireTokenByClientCredential({ scopes: SCOPES }))).errorCode, 'invalid_grant')
 
-  const granted = await fetch(sim.consentUrl({ clientId: sim.clientId!, redirectUri: 'https://calstatus.example/admin/consent/callback', state: 'st-2' }), { redirect: 'manual' })
+  const granted = await fetch(sim.consentUrl({ clientId: sim.clientId!, redirectUri: 'https://calstatus.example/admin/consent/callback', state: 'st-2' }), {
+    redirect: 'manual'
+  })
   t.equal(granted.status, 302)
   const gl = new URL(granted.headers.get('location')!)
   t.same(Object.fromEntries(gl.searchParams), { admin_consent: 'True', tenant: sim.tenantId, state: 'st-2' })
@@ -162,7 +166,13 @@ t.test('a 503 with Retry-After: msal fails, refuses locally until Retry-After ha
 
 t.test("the service's token provider classifies the simulator's answers", async (t) => {
   const [a, b, c] = ['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002', 'cccccccc-0000-4000-8000-000000000003']
-  const sim = await start(t, { apps: [{ clientId: a, secret: 'a' }, { clientId: b, secret: 'b', secretExpired: true }, { clientId: c, secret: 'c', consented: false }] })
+  const sim = await start(t, {
+    apps: [
+      { clientId: a, secret: 'a' },
+      { clientId: b, secret: 'b', secretExpired: true },
+      { clientId: c, secret: 'c', consented: false }
+    ]
+  })
   const provider = (o: { tenantId?: string; clientId: string; clientSecret: string }) =>
     createTokenProvider(
       {

@@ -84,13 +84,20 @@ t.test('openid configuration for an unknown tenant: 400 invalid_tenant AADSTS900
   t.equal(res.headers['client-request-id'], 'cid-1', 'the correlation id is echoed')
   t.equal(res.json.error_uri, `${sim.url}/error?code=90002`)
   const lines = (res.json.error_description as string).split('\r\n')
-  t.equal(lines[0], "AADSTS90002: Tenant 'fabrikam.example' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.")
+  t.equal(
+    lines[0],
+    "AADSTS90002: Tenant 'fabrikam.example' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+  )
   t.same(lines.slice(1), [`Trace ID: ${res.json.trace_id}`, 'Correlation ID: cid-1', 'Timestamp: 2026-03-15 12:00:05Z'])
 
   const guid = await call(`${sim.url}/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration`)
   t.match(guid.json, { error: 'invalid_tenant', error_codes: [90002] })
   const invalid = await call(`${sim.url}/not_a_tenant/v2.0/.well-known/openid-configuration`)
-  t.match(invalid.json, { error: 'invalid_tenant', error_codes: [900023], error_description: /^AADSTS900023: Specified tenant identifier 'not_a_tenant' is neither a valid DNS name/ })
+  t.match(invalid.json, {
+    error: 'invalid_tenant',
+    error_codes: [900023],
+    error_description: /^AADSTS900023: Specified tenant identifier 'not_a_tenant' is neither a valid DNS name/
+  })
   const noCid = await call(`${sim.url}/fabrikam.example/v2.0/.well-known/openid-configuration`)
   t.match(noCid.json.correlation_id, /^[0-9a-f-]{36}$/, 'a correlation id is made up when none is sent')
 })
@@ -105,7 +112,9 @@ t.test('instance discovery: this host only; another host is invalid_instance', a
     'api-version': '1.1',
     metadata: [{ preferred_network: sim.host, preferred_cache: sim.host, aliases: [sim.host] }]
   })
-  const other = await call(`${sim.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent('https://login.example.net/x/oauth2/v2.0/authorize')}`)
+  const other = await call(
+    `${sim.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent('https://login.example.net/x/oauth2/v2.0/authorize')}`
+  )
   t.equal(other.status, 400)
   t.match(other.json, { error: 'invalid_instance', error_codes: [50049] })
   t.equal(sim.counters().discoveryRequests, 2)
@@ -114,7 +123,10 @@ t.test('instance discovery: this host only; another host is invalid_instance', a
 t.test('client credentials: a token for the Graph host, recorded in the shared registry', async (t) => {
   const tokens = createTokenRegistry()
   const sim = await start(t, { tokens, expiresInSeconds: 3599 })
-  const res = await call(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token?client-request-id=abc`, form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope: 'https://127.0.0.1:9443/.default' }))
+  const res = await call(
+    `${sim.url}/${sim.tenantId}/oauth2/v2.0/token?client-request-id=abc`,
+    form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope: 'https://127.0.0.1:9443/.default' })
+  )
   t.equal(res.status, 200)
   t.same(Object.keys(res.json), ['token_type', 'expires_in', 'ext_expires_in', 'access_token'])
   t.match(res.json, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: /^simtoken\./ })
@@ -125,15 +137,30 @@ t.test('client credentials: a token for the Graph host, recorded in the shared r
 
   // Microsoft's own Graph resource, by URL (any case, a doubled slash) or by app id; by domain; Basic auth.
   for (const scope of ['https://graph.microsoft.com/.default', 'https://GRAPH.microsoft.com//.default', '00000003-0000-0000-c000-000000000000/.default']) {
-    t.equal((await call(`${sim.url}/contoso.example/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope }))).status, 200, scope)
+    t.equal(
+      (
+        await call(
+          `${sim.url}/contoso.example/oauth2/v2.0/token`,
+          form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope })
+        )
+      ).status,
+      200,
+      scope
+    )
   }
   const basic = Buffer.from(`${encodeURIComponent(sim.clientId!)}:${encodeURIComponent(sim.clientSecret!)}`).toString('base64')
-  const viaBasic = await call(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token`, { ...form({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${basic}` } })
+  const viaBasic = await call(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token`, {
+    ...form({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${basic}` }
+  })
   t.equal(viaBasic.status, 200, 'client_secret_basic')
   t.equal(tokens.count(), 5)
 
   sim.driver.setExpiresIn(120)
-  const short = await call(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token`, form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope: 'https://graph.microsoft.com/.default' }))
+  const short = await call(
+    `${sim.url}/${sim.tenantId}/oauth2/v2.0/token`,
+    form({ grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope: 'https://graph.microsoft.com/.default' })
+  )
   t.match(short.json, { expires_in: 120, ext_expires_in: 120 })
   const issued = tokens.check(`Bearer ${short.json.access_token}`)
   t.ok(issued.ok && issued.issued.expiresAt - issued.issued.issuedAt === 120_000)
@@ -145,29 +172,121 @@ t.test('token endpoint errors, as Microsoft answers them', async (t) => {
   const app = sim.driver.addApp({ secret: 'right~secret', consented: false, name: 'calstatus-test' })
   const expired = sim.driver.addApp({ secret: 'old~secret', secretExpired: true })
   const good = { grant_type: 'client_credentials', client_id: sim.clientId!, client_secret: sim.clientSecret!, scope: 'https://graph.microsoft.com/.default' }
-  const cases: Array<{ name: string; path?: string; fields: Record<string, string>; status: number; error: string; code: number; text: RegExp; suberror?: string }> = [
-    { name: 'unknown tenant', path: 'fabrikam.example', fields: good, status: 400, error: 'invalid_request', code: 90002, text: /Tenant 'fabrikam.example' not found/ },
+  const cases: Array<{
+    name: string
+    path?: string
+    fields: Record<string, string>
+    status: number
+    error: string
+    code: number
+    text: RegExp
+    suberror?: string
+  }> = [
+    {
+      name: 'unknown tenant',
+      path: 'fabrikam.example',
+      fields: good,
+      status: 400,
+      error: 'invalid_request',
+      code: 90002,
+      text: /Tenant 'fabrikam.example' not found/
+    },
     { name: 'invalid tenant', path: 'x_y', fields: good, status: 400, error: 'invalid_request', code: 900023, text: /neither a valid DNS name/ },
     { name: 'common', path: 'common', fields: good, status: 400, error: 'invalid_request', code: 50059, text: /No tenant-identifying information/ },
     { name: 'no grant_type', fields: { ...good, grant_type: '' }, status: 400, error: 'invalid_request', code: 900144, text: /'grant_type'/ },
-    { name: 'wrong grant_type', fields: { ...good, grant_type: 'password' }, status: 400, error: 'unsupported_grant_type', code: 70003, text: /unsupported grant type 'password'/ },
+    {
+      name: 'wrong grant_type',
+      fields: { ...good, grant_type: 'password' },
+      status: 400,
+      error: 'unsupported_grant_type',
+      code: 70003,
+      text: /unsupported grant type 'password'/
+    },
     { name: 'no client_id', fields: { ...good, client_id: '' }, status: 400, error: 'invalid_request', code: 900144, text: /'client_id'/ },
-    { name: 'unknown client', fields: { ...good, client_id: '99999999-9999-9999-9999-999999999999' }, status: 400, error: 'unauthorized_client', code: 700016, text: /Application with identifier '99999999-9999-9999-9999-999999999999' was not found in the directory 'Contoso'/ },
-    { name: 'no secret', fields: { ...good, client_secret: '' }, status: 401, error: 'invalid_client', code: 7000218, text: /'client_assertion' or 'client_secret'/ },
-    { name: 'bad secret', fields: { ...good, client_secret: 'nope' }, status: 401, error: 'invalid_client', code: 7000215, text: /^AADSTS7000215: Invalid client secret provided\. Ensure the secret being sent in the request is the client secret value, not the client secret ID/ },
-    { name: 'expired secret', fields: { ...good, client_id: expired.clientId, client_secret: 'old~secret' }, status: 401, error: 'invalid_client', code: 7000222, text: /client secret keys for app '.*' are expired/ },
-    { name: 'wrong secret of an expired app', fields: { ...good, client_id: expired.clientId, client_secret: 'nope' }, status: 401, error: 'invalid_client', code: 7000215, text: /Invalid client secret/ },
+    {
+      name: 'unknown client',
+      fields: { ...good, client_id: '99999999-9999-9999-9999-999999999999' },
+      status: 400,
+      error: 'unauthorized_client',
+      code: 700016,
+      text: /Application with identifier '99999999-9999-9999-9999-999999999999' was not found in the directory 'Contoso'/
+    },
+    {
+      name: 'no secret',
+      fields: { ...good, client_secret: '' },
+      status: 401,
+      error: 'invalid_client',
+      code: 7000218,
+      text: /'client_assertion' or 'client_secret'/
+    },
+    {
+      name: 'bad secret',
+      fields: { ...good, client_secret: 'nope' },
+      status: 401,
+      error: 'invalid_client',
+      code: 7000215,
+      text: /^AADSTS7000215: Invalid client secret provided\. Ensure the secret being sent in the request is the client secret value, not the client secret ID/
+    },
+    {
+      name: 'expired secret',
+      fields: { ...good, client_id: expired.clientId, client_secret: 'old~secret' },
+      status: 401,
+      error: 'invalid_client',
+      code: 7000222,
+      text: /client secret keys for app '.*' are expired/
+    },
+    {
+      name: 'wrong secret of an expired app',
+      fields: { ...good, client_id: expired.clientId, client_secret: 'nope' },
+      status: 401,
+      error: 'invalid_client',
+      code: 7000215,
+      text: /Invalid client secret/
+    },
     { name: 'no scope', fields: { ...good, scope: '' }, status: 400, error: 'invalid_request', code: 900144, text: /'scope'/ },
-    { name: 'scope without /.default', fields: { ...good, scope: 'https://graph.microsoft.com/Calendars.Read' }, status: 400, error: 'invalid_scope', code: 1002012, text: /must have a scope value with \/\.default suffixed/ },
-    { name: 'two scopes', fields: { ...good, scope: 'https://graph.microsoft.com/.default offline_access' }, status: 400, error: 'invalid_scope', code: 70011, text: /scope.*is not valid/ },
-    { name: 'unknown resource', fields: { ...good, scope: 'https://other.example/.default' }, status: 400, error: 'invalid_resource', code: 500011, text: /resource principal named https:\/\/other.example was not found in the tenant named Contoso/ },
-    { name: 'consent missing', fields: { ...good, client_id: app.clientId, client_secret: 'right~secret' }, status: 400, error: 'invalid_grant', code: 65001, text: /^AADSTS65001: The user or administrator has not consented to use the application with ID '.*' named 'calstatus-test'/, suberror: 'consent_required' }
+    {
+      name: 'scope without /.default',
+      fields: { ...good, scope: 'https://graph.microsoft.com/Calendars.Read' },
+      status: 400,
+      error: 'invalid_scope',
+      code: 1002012,
+      text: /must have a scope value with \/\.default suffixed/
+    },
+    {
+      name: 'two scopes',
+      fields: { ...good, scope: 'https://graph.microsoft.com/.default offline_access' },
+      status: 400,
+      error: 'invalid_scope',
+      code: 70011,
+      text: /scope.*is not valid/
+    },
+    {
+      name: 'unknown resource',
+      fields: { ...good, scope: 'https://other.example/.default' },
+      status: 400,
+      error: 'invalid_resource',
+      code: 500011,
+      text: /resource principal named https:\/\/other.example was not found in the tenant named Contoso/
+    },
+    {
+      name: 'consent missing',
+      fields: { ...good, client_id: app.clientId, client_secret: 'right~secret' },
+      status: 400,
+      error: 'invalid_grant',
+      code: 65001,
+      text: /^AADSTS65001: The user or administrator has not consented to use the application with ID '.*' named 'calstatus-test'/,
+      suberror: 'consent_required'
+    }
   ]
   for (const c of cases) {
     const fields = Object.fromEntries(Object.entries(c.fields).filter(([, v]) => v !== ''))
     const res = await call(`${sim.url}/${c.path ?? sim.tenantId}/oauth2/v2.0/token`, form(fields))
     t.equal(res.status, c.status, `${c.name}: status`)
-    t.match(res.json, { error: c.error, error_codes: [c.code], error_description: c.text, trace_id: /^[0-9a-f-]{36}$/, correlation_id: /^[0-9a-f-]{36}$/ }, c.name)
+    t.match(
+      res.json,
+      { error: c.error, error_codes: [c.code], error_description: c.text, trace_id: /^[0-9a-f-]{36}$/, correlation_id: /^[0-9a-f-]{36}$/ },
+      c.name
+    )
     t.match(res.json.error_description, /\r\nTrace ID: .+\r\nCorrelation ID: .+\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/, `${c.name}: description tail`)
     if (c.suberror) t.equal(res.json.suberror, c.suberror)
     else t.notOk('suberror' in res.json, `${c.name}: no suberror`)
@@ -179,7 +298,10 @@ t.test('token endpoint errors, as Microsoft answers them', async (t) => {
   t.equal(counters.tokenRequests.total, cases.length + 1)
   t.equal(counters.tokenRequests.ok, 0)
   t.match(counters.tokenRequests.byError, { AADSTS7000215: 2, AADSTS900144: 3, AADSTS65001: 1, AADSTS900561: 1 })
-  t.match(sim.history.tokenRequests.find((r) => r.code === 7000222), { clientId: expired.clientId, status: 401, error: 'invalid_client' })
+  t.match(
+    sim.history.tokenRequests.find((r) => r.code === 7000222),
+    { clientId: expired.clientId, status: 401, error: 'invalid_client' }
+  )
 })
 
 t.test('driver: secrets, consent, app removal; injected failures', async (t) => {
@@ -231,7 +353,10 @@ t.test('driver: secrets, consent, app removal; injected failures', async (t) => 
   const c = sim.counters()
   t.match(c.tokenRequests.byError, { 'injected:503': 1, 'injected:502': 1, 'injected:reset': 1, 'injected:429': 1 })
   t.equal(c.injectedFailures, 5)
-  t.match(sim.history.tokenRequests.filter((r) => r.injected).map((r) => r.status), [503, 502, 0, 429])
+  t.match(
+    sim.history.tokenRequests.filter((r) => r.injected).map((r) => r.status),
+    [503, 502, 0, 429]
+  )
 
   const notFound = await call(`${sim.url}/${sim.tenantId}/oauth2/authorize`)
   t.equal(notFound.status, 404)

@@ -25,10 +25,20 @@ const PROJECT_REQUESTS: [string, ContractRequest][] = [
   ['get one status', req('GET', `/api/v4/users/${ID}/status`)],
   ['get a user', req('GET', `/api/v4/users/${ID}`)],
   ['users by ids', req('POST', '/api/v4/users/ids', [ID, ID2])],
-  ['set custom status', req('PUT', `/api/v4/users/${ID}/status/custom`, { emoji: 'calendar', text: 'In a meeting', duration: 'date_and_time', expires_at: '2026-11-24T10:00:00Z' })],
+  [
+    'set custom status',
+    req('PUT', `/api/v4/users/${ID}/status/custom`, { emoji: 'calendar', text: 'In a meeting', duration: 'date_and_time', expires_at: '2026-11-24T10:00:00Z' })
+  ],
   ['clear custom status', req('DELETE', `/api/v4/users/${ID}/status/custom`)],
   ['open a DM', req('POST', '/api/v4/channels/direct', [ID, ID2])],
-  ['post with buttons', req('POST', '/api/v4/posts', { channel_id: ID, message: 'hi', props: { attachments: [{ actions: [{ id: 'pause', name: 'Pause', integration: { url: 'https://x/y', context: { s: 1 } } }] }] } })],
+  [
+    'post with buttons',
+    req('POST', '/api/v4/posts', {
+      channel_id: ID,
+      message: 'hi',
+      props: { attachments: [{ actions: [{ id: 'pause', name: 'Pause', integration: { url: 'https://x/y', context: { s: 1 } } }] }] }
+    })
+  ],
   ['list users', req('GET', '/api/v4/users?page=0&per_page=200&active=true')],
   ['user by email (encoded)', req('GET', `/api/v4/users/email/${encodeURIComponent('first.last+cal@example.com')}`)],
   ['user by username', req('GET', '/api/v4/users/username/admin.one')]
@@ -80,7 +90,16 @@ t.test('malformed requests are caught', async (t) => {
 
 t.test('the dnd_end_time difference noted in SOURCE.txt is allowed both ways', async (t) => {
   t.same(contract.validateRequest(req('PUT', `/api/v4/users/${ID}/status`, { user_id: ID, status: 'dnd', dnd_end_time: 1795560000 })), [])
-  t.same(contract.validateResponse('GET', `/api/v4/users/${ID}/status`, 200, { user_id: ID, status: 'dnd', manual: true, last_activity_at: 0, dnd_end_time: 1795560000 }), [])
+  t.same(
+    contract.validateResponse('GET', `/api/v4/users/${ID}/status`, 200, {
+      user_id: ID,
+      status: 'dnd',
+      manual: true,
+      last_activity_at: 0,
+      dnd_end_time: 1795560000
+    }),
+    []
+  )
   t.ok(contract.validateResponse('GET', `/api/v4/users/${ID}/status`, 200, { user_id: ID, status: 'dnd', dnd_end_time: '1795560000' }).length > 0, 'but typed')
 })
 
@@ -90,7 +109,7 @@ async function startRecording(t: Test, contractMode: 'record' | 'enforce'): Prom
   return sim
 }
 
-t.test('record mode: the project\'s calls through @mattermost/client and fetch leave no violations; bad ones are recorded and still served', async (t) => {
+t.test("record mode: the project's calls through @mattermost/client and fetch leave no violations; bad ones are recorded and still served", async (t) => {
   const sim = await startRecording(t, 'record')
   t.equal(sim.contractMode, 'record')
   const u = sim.driver.addUser({ username: 'gina', email: 'gina+cal@example.com' })
@@ -111,7 +130,12 @@ t.test('record mode: the project\'s calls through @mattermost/client and fetch l
   const dm = await client.createDirectChannel([sim.botUserId, u.id])
   await client.createPost({ channel_id: dm.id, message: 'hello' } as Parameters<typeof client.createPost>[0])
   await call('PUT', `/api/v4/users/${u.id}/status`, { user_id: u.id, status: 'dnd', dnd_end_time: Math.floor(Date.now() / 1000) + 600 })
-  await call('PUT', `/api/v4/users/${u.id}/status/custom`, { emoji: 'calendar', text: 'In a meeting', duration: 'date_and_time', expires_at: new Date(Date.now() + 600_000).toISOString() })
+  await call('PUT', `/api/v4/users/${u.id}/status/custom`, {
+    emoji: 'calendar',
+    text: 'In a meeting',
+    duration: 'date_and_time',
+    expires_at: new Date(Date.now() + 600_000).toISOString()
+  })
   await call('DELETE', `/api/v4/users/${u.id}/status/custom`)
   await call('GET', `/api/v4/users/email/${encodeURIComponent(u.email)}`)
   await call('GET', '/api/v4/users/username/gina')
@@ -130,7 +154,11 @@ t.test('enforce mode refuses violations with 400', async (t) => {
   t.equal(bad.status, 400)
   t.match(await bad.json(), { id: 'sim.contract_violation.app_error', detailed_error: /user_id/ })
   t.equal(sim.driver.status(sim.botUserId).status, 'offline', 'not applied')
-  const good = await fetch(`${sim.url}/api/v4/users/${sim.botUserId}/status`, { method: 'PUT', headers: h, body: JSON.stringify({ user_id: sim.botUserId, status: 'online' }) })
+  const good = await fetch(`${sim.url}/api/v4/users/${sim.botUserId}/status`, {
+    method: 'PUT',
+    headers: h,
+    body: JSON.stringify({ user_id: sim.botUserId, status: 'online' })
+  })
   t.equal(good.status, 200)
 })
 
@@ -142,7 +170,7 @@ t.test('contract off: no spec needed', async (t) => {
   t.same(sim.contractViolations, [])
 })
 
-t.test('the simulator\'s own answers match the documented response schemas', async (t) => {
+t.test("the simulator's own answers match the documented response schemas", async (t) => {
   const sim = await startRecording(t, 'record')
   const u = sim.driver.addUser({ username: 'hank', timezone: { automaticTimezone: 'Europe/Paris' } })
   sim.driver.setCustomStatus(u.id, { emoji: 'calendar', text: 'x' })

@@ -34,7 +34,8 @@ async function start(t: Test, opts: MattermostSimOptions = {}): Promise<{ sim: M
   return { sim, clock }
 }
 
-const put = (sim: MattermostSim, userId: string, body: unknown, token?: string): Promise<Res> => api(sim, 'PUT', `/api/v4/users/${userId}/status/custom`, { body, ...(token ? { token } : {}) })
+const put = (sim: MattermostSim, userId: string, body: unknown, token?: string): Promise<Res> =>
+  api(sim, 'PUT', `/api/v4/users/${userId}/status/custom`, { body, ...(token ? { token } : {}) })
 
 t.test('a valid custom status is stored in props.customStatus as the JSON string Go writes', async (t) => {
   const { sim } = await start(t)

@@ -7,10 +7,18 @@ import { startMattermostSim } from '../../sim/mattermost/server'
 
 t.test('the /_sim routes drive users, statuses, custom statuses, faults and read back history', async (t) => {
   const clock = { ms: Date.UTC(2026, 10, 24, 9, 0, 0) }
-  const sim = await startMattermostSim({ botRoles: 'system_user system_admin', dndExpiryPeriodMs: 0, now: () => clock.ms, config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } })
+  const sim = await startMattermostSim({
+    botRoles: 'system_user system_admin',
+    dndExpiryPeriodMs: 0,
+    now: () => clock.ms,
+    config: { allowedUntrustedInternalConnections: ['127.0.0.1'] }
+  })
   t.teardown(() => sim.stop())
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
-    const res = await fetch(sim.url + path, { method, ...(body !== undefined ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}) })
+    const res = await fetch(sim.url + path, {
+      method,
+      ...(body !== undefined ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {})
+    })
     t.equal(res.headers.get('content-type'), 'application/json', `${method} ${path}: JSON`)
     return { status: res.status, json: await res.json() }
   }
@@ -21,7 +29,11 @@ t.test('the /_sim routes drive users, statuses, custom statuses, faults and read
   t.equal((await call('GET', `/_sim/users/${user.id}`)).json.id, user.id)
 
   const end = Math.floor(clock.ms / 1000) + 600
-  t.match((await call('PUT', `/_sim/users/${user.id}/status`, { status: 'dnd', dnd_end_time: end })).json, { status: 'dnd', manual: true, prev_status: 'offline' })
+  t.match((await call('PUT', `/_sim/users/${user.id}/status`, { status: 'dnd', dnd_end_time: end })).json, {
+    status: 'dnd',
+    manual: true,
+    prev_status: 'offline'
+  })
   t.equal((await call('PUT', `/_sim/users/${user.id}/status`, { status: 'busy' })).status, 400)
   t.match((await call('POST', `/_sim/users/${user.id}/presence`, { event: 'active' })).json, { status: 'dnd' })
   clock.ms = end * 1000
@@ -48,8 +60,14 @@ t.test('the /_sim routes drive users, statuses, custom statuses, faults and read
   t.equal((await fetch(`${sim.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } })).status, 200)
 
   const history = (await call('GET', '/_sim/history')).json
-  t.same(history.statuses.map((s: any) => s.who), [`api:${user.id}`, 'expiry'])
-  t.same(history.customStatuses.map((s: any) => s.action), ['set', 'clear'])
+  t.same(
+    history.statuses.map((s: any) => s.who),
+    [`api:${user.id}`, 'expiry']
+  )
+  t.same(
+    history.customStatuses.map((s: any) => s.action),
+    ['set', 'clear']
+  )
   const counters = (await call('GET', '/_sim/counters')).json
   t.equal(counters.throttled, 1)
   t.equal(counters.injectedFailures, 1)
@@ -83,12 +101,20 @@ t.test('slash commands and button clicks through /_sim', async (t) => {
   t.match(run.json, { reply: { status: 200 }, ephemeralText: 'ok from service' })
   t.match((await call('/_sim/commands/execute', { userId: user.id, command: '/other' })).json, { kind: 'not_found' })
 
-  const dm = await fetch(`${sim.url}/api/v4/channels/direct`, { method: 'POST', headers: { Authorization: `Bearer ${sim.botToken}` }, body: JSON.stringify([sim.botUserId, user.id]) })
+  const dm = await fetch(`${sim.url}/api/v4/channels/direct`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${sim.botToken}` },
+    body: JSON.stringify([sim.botUserId, user.id])
+  })
   const channel = (await dm.json()) as { id: string }
   const post = await fetch(`${sim.url}/api/v4/posts`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${sim.botToken}` },
-    body: JSON.stringify({ channel_id: channel.id, message: 'x', props: { attachments: [{ actions: [{ id: 'go', name: 'Go', integration: { url: `${svcUrl}/action`, context: {} } }] }] } })
+    body: JSON.stringify({
+      channel_id: channel.id,
+      message: 'x',
+      props: { attachments: [{ actions: [{ id: 'go', name: 'Go', integration: { url: `${svcUrl}/action`, context: {} } }] }] }
+    })
   })
   const postId = ((await post.json()) as { id: string }).id
   t.match((await call('/_sim/buttons/click', { userId: user.id, postId, actionId: 'go' })).json, { ephemeralText: 'clicked' })

@@ -128,9 +128,24 @@ t.test('answers: JSON with Content-Type exactly application/json, errors in the 
   t.equal(missing.status, 404)
   t.equal(JSON.parse(missing.text).id, 'api.context.404.app_error')
   t.equal((await api(sim, 'DELETE', '/api/v4/users/status/ids')).status, 405)
-  t.equal((await api(sim, 'POST', '/api/v4/users/ids', JSON.stringify(['a'.repeat(26)]) + ' '.repeat(300_000))).status, 413, 'the body limit applies to every route')
+  t.equal(
+    (await api(sim, 'POST', '/api/v4/users/ids', JSON.stringify(['a'.repeat(26)]) + ' '.repeat(300_000))).status,
+    413,
+    'the body limit applies to every route'
+  )
   sim.driver.setConfig({ maxPayloadBytes: 1000 })
-  t.equal((await api(sim, 'POST', '/api/v4/users/status/ids', Array.from({ length: 40 }, () => 'a'.repeat(26)))).status, 413, 'MaximumPayloadSizeBytes is configurable')
+  t.equal(
+    (
+      await api(
+        sim,
+        'POST',
+        '/api/v4/users/status/ids',
+        Array.from({ length: 40 }, () => 'a'.repeat(26))
+      )
+    ).status,
+    413,
+    'MaximumPayloadSizeBytes is configurable'
+  )
 })
 
 t.test('stop() closes idle keep-alive connections so the process can exit', async (t) => {

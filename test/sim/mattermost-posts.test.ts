@@ -79,7 +79,12 @@ t.test('POST /posts: 201 for a member; 403 for a channel you are not in or that 
   const v = sim.driver.addUser()
   const dm = (await api(sim, 'POST', '/api/v4/channels/direct', { body: [sim.botUserId, u.id] })).json
   const props = {
-    attachments: [{ text: 'Calendar sync', actions: [{ id: 'pause', name: 'Pause', integration: { url: 'http://127.0.0.1:1/actions', context: { secret: 's3cret', action: 'pause' } } }] }]
+    attachments: [
+      {
+        text: 'Calendar sync',
+        actions: [{ id: 'pause', name: 'Pause', integration: { url: 'http://127.0.0.1:1/actions', context: { secret: 's3cret', action: 'pause' } } }]
+      }
+    ]
   }
   const post = await api(sim, 'POST', '/api/v4/posts', { body: { channel_id: dm.id, message: 'Hello', props } })
   t.equal(post.status, 201)
@@ -98,7 +103,11 @@ t.test('POST /posts: 201 for a member; 403 for a channel you are not in or that 
   t.equal(sim.driver.status(sim.botUserId).status, 'online', 'posting counts as activity of the poster')
 
   sim.driver.deactivateUser(u.id)
-  t.equal((await api(sim, 'POST', '/api/v4/posts', { body: { channel_id: dm.id, message: 'Hello?' } })).status, 400, 'a DM with a deactivated user takes no posts')
+  t.equal(
+    (await api(sim, 'POST', '/api/v4/posts', { body: { channel_id: dm.id, message: 'Hello?' } })).status,
+    400,
+    'a DM with a deactivated user takes no posts'
+  )
 })
 
 t.test('slash command: form-urlencoded POST with Authorization: Token, fields as Mattermost sends them', async (t) => {
@@ -114,8 +123,29 @@ t.test('slash command: form-urlencoded POST with Authorization: Token, fields as
   t.equal(req.headers['authorization'], `Token ${cmd.token}`)
   t.equal(req.headers['content-type'], 'application/x-www-form-urlencoded')
   const form = Object.fromEntries(new URLSearchParams(req.body))
-  t.same(Object.keys(form).sort(), ['channel_id', 'channel_name', 'command', 'response_url', 'team_domain', 'team_id', 'text', 'token', 'trigger_id', 'user_id', 'user_name'])
-  t.match(form, { token: cmd.token, team_id: sim.teamId, channel_id: sim.townSquareId, channel_name: 'town-square', user_id: u.id, user_name: 'erin', command: '/calstatus', text: 'settings busy=dnd' })
+  t.same(Object.keys(form).sort(), [
+    'channel_id',
+    'channel_name',
+    'command',
+    'response_url',
+    'team_domain',
+    'team_id',
+    'text',
+    'token',
+    'trigger_id',
+    'user_id',
+    'user_name'
+  ])
+  t.match(form, {
+    token: cmd.token,
+    team_id: sim.teamId,
+    channel_id: sim.townSquareId,
+    channel_name: 'town-square',
+    user_id: u.id,
+    user_name: 'erin',
+    command: '/calstatus',
+    text: 'settings busy=dnd'
+  })
   t.match(form['response_url'], new RegExp(`^${sim.url}/hooks/commands/[a-z0-9]{26}$`))
 
   t.equal(result.reply.status, 200)
@@ -124,7 +154,11 @@ t.test('slash command: form-urlencoded POST with Authorization: Token, fields as
   t.match(sim.history.integrationCalls, [{ kind: 'slash_command', status: 200 }])
 
   // A delayed answer through response_url.
-  const hook = await fetch(form['response_url']!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ response_type: 'in_channel', text: 'Done.' }) })
+  const hook = await fetch(form['response_url']!, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ response_type: 'in_channel', text: 'Done.' })
+  })
   t.equal(hook.status, 200)
   t.match(sim.history.posts.at(-1), { channelId: sim.townSquareId, userId: u.id, message: 'Done.', who: 'integration' })
 })
@@ -134,7 +168,11 @@ t.test('integration calls to private addresses are refused unless allowed, as Ma
   const svc = await integration(t, (_r, res) => json(res, 200, { text: 'hi' }))
   const u = sim.driver.addUser()
   sim.driver.registerCommand({ trigger: 'cal', url: `${svc.url}/slash` })
-  await t.rejects(sim.driver.executeCommand({ userId: u.id, command: '/cal' }), { name: 'IntegrationError', kind: 'blocked', message: /AllowedUntrustedInternalConnections/ })
+  await t.rejects(sim.driver.executeCommand({ userId: u.id, command: '/cal' }), {
+    name: 'IntegrationError',
+    kind: 'blocked',
+    message: /AllowedUntrustedInternalConnections/
+  })
   t.equal(svc.received.length, 0, 'nothing was sent')
   sim.driver.setConfig({ allowedUntrustedInternalConnections: ['127.0.0.0/8'] })
   t.equal((await sim.driver.executeCommand({ userId: u.id, command: '/cal' })).reply.status, 200, 'a CIDR in the list allows it')
@@ -176,7 +214,16 @@ t.test('message button: JSON POST without authentication; the context carries th
       body: {
         channel_id: dm.id,
         message: 'Pause calendar sync?',
-        props: { attachments: [{ actions: [{ id: 'pause', name: 'Pause', integration: { url: `${svc.url}/actions`, context: { secret: 's3cret', action: 'pause' } } }, { id: 'bad_id', name: 'Broken', integration: { url: `${svc.url}/actions`, context: {} } }] }] }
+        props: {
+          attachments: [
+            {
+              actions: [
+                { id: 'pause', name: 'Pause', integration: { url: `${svc.url}/actions`, context: { secret: 's3cret', action: 'pause' } } },
+                { id: 'bad_id', name: 'Broken', integration: { url: `${svc.url}/actions`, context: {} } }
+              ]
+            }
+          ]
+        }
       }
     })
   ).json
@@ -186,16 +233,32 @@ t.test('message button: JSON POST without authentication; the context carries th
   const req = svc.received[0]!
   t.equal(req.headers['authorization'], undefined, 'no authentication header')
   t.equal(req.headers['content-type'], 'application/json')
-  t.match(JSON.parse(req.body), { user_id: u.id, user_name: 'finn', post_id: post.id, channel_id: dm.id, team_id: '', trigger_id: /./, context: { secret: 's3cret', action: 'pause' } })
+  t.match(JSON.parse(req.body), {
+    user_id: u.id,
+    user_name: 'finn',
+    post_id: post.id,
+    channel_id: dm.id,
+    team_id: '',
+    trigger_id: /./,
+    context: { secret: 's3cret', action: 'pause' }
+  })
 
   t.equal(result.ephemeralText, 'Paused for today.')
   t.equal(result.updatedPost?.message, 'Paused (pause)')
   t.same(result.updatedPost?.props, { from_bot: 'true' }, 'an update without props removes the buttons (from_bot is kept)')
   t.match(sim.history.posts.at(-1), { kind: 'update', postId: post.id, who: 'integration' })
 
-  await t.rejects(sim.driver.clickButton({ userId: u.id, postId: post.id, actionId: 'bad_id' }), { name: 'IntegrationError', kind: 'not_found' }, 'gone with the update')
+  await t.rejects(
+    sim.driver.clickButton({ userId: u.id, postId: post.id, actionId: 'bad_id' }),
+    { name: 'IntegrationError', kind: 'not_found' },
+    'gone with the update'
+  )
   const v = sim.driver.addUser()
-  await t.rejects(sim.driver.clickButton({ userId: v.id, postId: post.id, actionId: 'pause' }), { name: 'IntegrationError', kind: 'forbidden' }, 'only channel members can click')
+  await t.rejects(
+    sim.driver.clickButton({ userId: v.id, postId: post.id, actionId: 'pause' }),
+    { name: 'IntegrationError', kind: 'forbidden' },
+    'only channel members can click'
+  )
 })
 
 t.test('an action id outside [A-Za-z0-9]+ never reaches the integration', async (t) => {
@@ -203,10 +266,34 @@ t.test('an action id outside [A-Za-z0-9]+ never reaches the integration', async 
   const svc = await integration(t, (_r, res) => json(res, 200, {}))
   const u = sim.driver.addUser()
   const dm = (await api(sim, 'POST', '/api/v4/channels/direct', { body: [sim.botUserId, u.id] })).json
-  const post = (await api(sim, 'POST', '/api/v4/posts', { body: { channel_id: dm.id, message: 'x', props: { attachments: [{ actions: [{ id: 'snooze-1h', name: 'Snooze', integration: { url: svc.url, context: {} } }] }] } } })).json
-  await t.rejects(sim.driver.clickButton({ userId: u.id, postId: post.id, actionId: 'snooze-1h' }), { name: 'IntegrationError', kind: 'not_found', message: /A-Za-z0-9/ })
+  const post = (
+    await api(sim, 'POST', '/api/v4/posts', {
+      body: {
+        channel_id: dm.id,
+        message: 'x',
+        props: { attachments: [{ actions: [{ id: 'snooze-1h', name: 'Snooze', integration: { url: svc.url, context: {} } }] }] }
+      }
+    })
+  ).json
+  await t.rejects(sim.driver.clickButton({ userId: u.id, postId: post.id, actionId: 'snooze-1h' }), {
+    name: 'IntegrationError',
+    kind: 'not_found',
+    message: /A-Za-z0-9/
+  })
   t.equal(svc.received.length, 0)
-  const reply = await sim.driver.sendButtonCallback(svc.url, { user_id: u.id, user_name: 'x', channel_id: dm.id, channel_name: dm.name, team_id: '', team_domain: '', post_id: post.id, trigger_id: 't', type: 'button', data_source: '', context: { a: 1 } })
+  const reply = await sim.driver.sendButtonCallback(svc.url, {
+    user_id: u.id,
+    user_name: 'x',
+    channel_id: dm.id,
+    channel_name: dm.name,
+    team_id: '',
+    team_domain: '',
+    post_id: post.id,
+    trigger_id: 't',
+    type: 'button',
+    data_source: '',
+    context: { a: 1 }
+  })
   t.equal(reply.status, 200, 'the low-level callback sends whatever it is given')
   t.equal(svc.received.length, 1)
 })

@@ -39,7 +39,10 @@ async function start(t: Test, opts: MattermostSimOptions = {}): Promise<{ sim: M
 }
 
 const setStatus = (sim: MattermostSim, userId: string, status: string, dnd_end_time?: number, token?: string): Promise<Res> =>
-  api(sim, 'PUT', `/api/v4/users/${userId}/status`, { body: { user_id: userId, status, ...(dnd_end_time !== undefined ? { dnd_end_time } : {}) }, ...(token ? { token } : {}) })
+  api(sim, 'PUT', `/api/v4/users/${userId}/status`, {
+    body: { user_id: userId, status, ...(dnd_end_time !== undefined ? { dnd_end_time } : {}) },
+    ...(token ? { token } : {})
+  })
 
 const getStatus = async (sim: MattermostSim, userId: string): Promise<any> => (await api(sim, 'GET', `/api/v4/users/${userId}/status`)).json
 
@@ -188,15 +191,23 @@ t.test('PUT status validation: body user_id must equal the path id; status enum;
   t.equal(sim.history.statuses.length, 0, 'none of these changed anything')
 
   const me = sim.driver.createToken(u.id)
-  t.equal((await api(sim, 'PUT', '/api/v4/users/me/status', { token: me, body: { user_id: u.id, status: 'away' } })).status, 200, '"me" resolves to the session user')
-  t.equal((await api(sim, 'PUT', '/api/v4/users/me/status', { token: me, body: { user_id: 'me', status: 'away' } })).status, 400, 'but the body must carry the real id')
+  t.equal(
+    (await api(sim, 'PUT', '/api/v4/users/me/status', { token: me, body: { user_id: u.id, status: 'away' } })).status,
+    200,
+    '"me" resolves to the session user'
+  )
+  t.equal(
+    (await api(sim, 'PUT', '/api/v4/users/me/status', { token: me, body: { user_id: 'me', status: 'away' } })).status,
+    400,
+    'but the body must carry the real id'
+  )
   t.equal((await api(sim, 'GET', '/api/v4/users/abc/status')).status, 400, 'a short id is a 400')
   t.equal((await api(sim, 'GET', '/api/v4/users/abc-def/status')).status, 404, 'a non-alphanumeric id matches no route')
 })
 
 t.test('POST /users/status/ids: 26-character ids, unknown ones offline, shuffled, 300,000-byte limit', async (t) => {
   let seed = 7
-  const { sim } = await start(t, { random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647) })
+  const { sim } = await start(t, { random: () => (seed = (seed * 16807) % 2147483647) / 2147483647 })
   const users = Array.from({ length: 20 }, () => sim.driver.addUser())
   for (const u of users) sim.driver.setStatus(u.id, 'online')
   const unknown = 'z'.repeat(26)
@@ -206,9 +217,16 @@ t.test('POST /users/status/ids: 26-character ids, unknown ones offline, shuffled
   t.equal(res.status, 200)
   t.equal(res.headers.get('content-type'), 'application/json')
   t.equal(res.json.length, ids.length)
-  t.notSame(res.json.map((s: any) => s.user_id), ids, 'not in request order')
+  t.notSame(
+    res.json.map((s: any) => s.user_id),
+    ids,
+    'not in request order'
+  )
   t.same(new Set(res.json.map((s: any) => s.user_id)), new Set(ids))
-  t.match(res.json.find((s: any) => s.user_id === unknown), { status: 'offline', manual: false, last_activity_at: 0, dnd_end_time: 0 })
+  t.match(
+    res.json.find((s: any) => s.user_id === unknown),
+    { status: 'offline', manual: false, last_activity_at: 0, dnd_end_time: 0 }
+  )
   t.ok(res.json.every((s: any) => !('prev_status' in s)))
 
   t.equal((await api(sim, 'POST', '/api/v4/users/status/ids', { body: [users[0]!.id, 'short'] })).status, 400, 'one short id fails the call')

@@ -11,7 +11,12 @@ interface Res {
   json: any
 }
 
-async function api(sim: MattermostSim, method: string, path: string, o: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<Res> {
+async function api(
+  sim: MattermostSim,
+  method: string,
+  path: string,
+  o: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}
+): Promise<Res> {
   const headers: Record<string, string> = { ...(o.token === null ? {} : { Authorization: `Bearer ${o.token ?? sim.botToken}` }), ...o.headers }
   if (o.body !== undefined) headers['Content-Type'] = 'application/json'
   const res = await fetch(sim.url + path, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) })
@@ -31,7 +36,7 @@ async function start(t: Test, opts: MattermostSimOptions = {}): Promise<Mattermo
   return sim
 }
 
-t.test('user objects look like the server\'s: string timezone flags, props as strings, omitempty', async (t) => {
+t.test("user objects look like the server's: string timezone flags, props as strings, omitempty", async (t) => {
   const sim = await start(t)
   const u = sim.driver.addUser({ username: 'alice', timezone: { useAutomaticTimezone: false, manualTimezone: 'Europe/Berlin' } })
   const v = sim.driver.addUser({ username: 'bob' })
@@ -42,7 +47,11 @@ t.test('user objects look like the server\'s: string timezone flags, props as st
   t.notOk('is_bot' in alice, 'no is_bot key for people')
   t.equal(alice.roles, 'system_user')
   t.equal(alice.delete_at, 0)
-  t.same((await api(sim, 'GET', `/api/v4/users/${v.id}`)).json.timezone, { useAutomaticTimezone: 'true', automaticTimezone: '', manualTimezone: '' }, 'the server default: automatic, but no zone known yet')
+  t.same(
+    (await api(sim, 'GET', `/api/v4/users/${v.id}`)).json.timezone,
+    { useAutomaticTimezone: 'true', automaticTimezone: '', manualTimezone: '' },
+    'the server default: automatic, but no zone known yet'
+  )
 
   const me = (await api(sim, 'GET', '/api/v4/users/me')).json
   t.match(me, { id: sim.botUserId, username: 'calstatus', is_bot: true, roles: 'system_user' })
@@ -69,14 +78,30 @@ t.test('GET /users: pages of at most 200, active/inactive filters, bots and deac
     if (r.length < 200) break
   }
   t.equal(all.length, total)
-  t.same(all.map((u) => u.username), [...all.map((u) => u.username)].sort(), 'sorted by username')
-  t.ok(all.some((u) => u.is_bot === true), 'bots are listed')
-  t.ok(all.some((u) => u.id === gone.id && u.delete_at > 0), 'deactivated users are listed')
+  t.same(
+    all.map((u) => u.username),
+    [...all.map((u) => u.username)].sort(),
+    'sorted by username'
+  )
+  t.ok(
+    all.some((u) => u.is_bot === true),
+    'bots are listed'
+  )
+  t.ok(
+    all.some((u) => u.id === gone.id && u.delete_at > 0),
+    'deactivated users are listed'
+  )
 
   const active = (await api(sim, 'GET', '/api/v4/users?page=1&per_page=200&active=true')).json
-  t.notOk(active.some((u: any) => u.delete_at > 0), 'active=true leaves out deactivated users')
+  t.notOk(
+    active.some((u: any) => u.delete_at > 0),
+    'active=true leaves out deactivated users'
+  )
   const inactive = (await api(sim, 'GET', '/api/v4/users?inactive=true')).json
-  t.same(inactive.map((u: any) => u.id), [gone.id])
+  t.same(
+    inactive.map((u: any) => u.id),
+    [gone.id]
+  )
   const both = await api(sim, 'GET', '/api/v4/users?active=true&inactive=true')
   t.equal(both.status, 400, 'active and inactive together')
   t.equal((await api(sim, 'GET', '/api/v4/users?role=system_admin')).json.length, 1, 'role filter')
@@ -96,7 +121,11 @@ t.test('POST /users/ids: unknown ids left out, since filters on update_at, order
   await new Promise((r) => setTimeout(r, 5))
   sim.driver.setCustomStatus(users[3]!.id, { emoji: 'calendar', text: 'x' })
   const since = (await api(sim, 'POST', `/api/v4/users/ids?since=${cutoff}`, { body: ids })).json
-  t.same(since.map((u: any) => u.id), [users[3]!.id], 'only users changed since')
+  t.same(
+    since.map((u: any) => u.id),
+    [users[3]!.id],
+    'only users changed since'
+  )
 })
 
 t.test('GET /users/email/{email}: URL-decoded, case-insensitive; 404, 400, and 403 without permission to see emails', async (t) => {
@@ -143,7 +172,11 @@ t.test('tokens: bearer or token scheme; unknown, revoked, deactivated and disabl
   t.equal(none.status, 401)
   t.match(none.json, { id: 'api.context.session_expired.app_error', status_code: 401 })
   t.equal((await api(sim, 'GET', '/api/v4/users/me', { token: 'x'.repeat(26) })).status, 401)
-  t.equal((await api(sim, 'GET', '/api/v4/users/me', { token: null, headers: { Authorization: `token ${sim.botToken}` } })).status, 200, '"Token <t>" works too')
+  t.equal(
+    (await api(sim, 'GET', '/api/v4/users/me', { token: null, headers: { Authorization: `token ${sim.botToken}` } })).status,
+    200,
+    '"Token <t>" works too'
+  )
 
   const personal = sim.driver.createToken(u.id, 'personal')
   t.equal((await api(sim, 'GET', '/api/v4/users/me', { token: personal })).status, 401, 'personal access tokens are off by default')
@@ -159,7 +192,7 @@ t.test('tokens: bearer or token scheme; unknown, revoked, deactivated and disabl
   sim.driver.revokeToken(session)
   t.equal((await api(sim, 'GET', '/api/v4/users/me', { token: session })).status, 401, 'revoked')
   sim.driver.deactivateUser(sim.botUserId)
-  t.equal((await api(sim, 'GET', '/api/v4/users/me')).status, 401, 'a disabled bot\'s token stops working')
+  t.equal((await api(sim, 'GET', '/api/v4/users/me')).status, 401, "a disabled bot's token stops working")
 })
 
 t.test('@mattermost/client reads the answers as JSON and errors as ClientError', async (t) => {

@@ -63,7 +63,9 @@ t.test('lease-free commits land exactly when the model says; the last landed com
         } else {
           const readRev = slots[op.slot]
           if (readRev === undefined) continue // no decision without a read
-          const [result] = await store.commitUnchanged([{ mmUserId: 'u', rev: readRev, viewAt: op.viewAt, remembered: { v: op.value }, lastSyncAt: 1, lastError: null }])
+          const [result] = await store.commitUnchanged([
+            { mmUserId: 'u', rev: readRev, viewAt: op.viewAt, remembered: { v: op.value }, lastSyncAt: 1, lastError: null }
+          ])
           const expected = held ? 'busy' : readRev !== model.rev ? 'changed' : op.viewAt < model.appliedViewAt ? 'stale-view' : 'committed'
           if (result !== expected) return false
           if (result === 'committed') Object.assign(model, { rev: model.rev + 1, appliedViewAt: op.viewAt, remembered: { v: op.value } })

@@ -49,7 +49,11 @@ t.test('lease and compare-and-set: a decision on an older view is dropped', asyn
   const late = await store.lease('u1', 5000)
   t.equal(await store.commit(late!, { viewAt: 1000, remembered: { block: 99 }, lastSyncAt: 2200, lastError: null }), 'stale-view')
   t.same((await store.get('u1'))?.remembered, { block: 1 }, 'the older decision was not applied')
-  t.equal(await store.commit(late!, { viewAt: 2000, remembered: { block: 2 }, lastSyncAt: 2300, lastError: null }), 'committed', 'the same view may commit again (idempotent re-evaluation)')
+  t.equal(
+    await store.commit(late!, { viewAt: 2000, remembered: { block: 2 }, lastSyncAt: 2300, lastError: null }),
+    'committed',
+    'the same view may commit again (idempotent re-evaluation)'
+  )
   await store.release(late!)
 
   // A lease that expired and was taken by another job cannot commit any more.
@@ -86,8 +90,18 @@ t.test('lease-free commits of quiet decisions: only while nobody committed or ho
   const store = createUserStore<{ block: number }>(redis, '{t}')
   await store.upsertFromDirectory(['a', 'b', 'c', 'd', 'e'].map(entry))
   const read = await store.getMany(['a', 'b', 'c', 'd', 'e'])
-  t.ok([...read.values()].every((r) => r.rev === 0), 'a new record is at rev 0')
-  const update = (id: string, viewAt = 5000) => ({ mmUserId: id, rev: read.get(id)!.rev, viewAt, remembered: { block: 7 }, lastSyncAt: viewAt, lastError: null })
+  t.ok(
+    [...read.values()].every((r) => r.rev === 0),
+    'a new record is at rev 0'
+  )
+  const update = (id: string, viewAt = 5000) => ({
+    mmUserId: id,
+    rev: read.get(id)!.rev,
+    viewAt,
+    remembered: { block: 7 },
+    lastSyncAt: viewAt,
+    lastError: null
+  })
 
   // b: another job holds it; c: another job committed since the read; d: left; e: newer view applied.
   const held = await store.lease('b', 5000)

@@ -107,7 +107,10 @@ export async function graphNotificationRoutes(app: FastifyInstance, deps: Notifi
     async (request, reply) => {
       await persist(async () => {
         const valid = await authentic('notifications', request.body.value)
-        await deps.syncUsers(valid.map((i) => i.mmUserId), 'notification')
+        await deps.syncUsers(
+          valid.map((i) => i.mmUserId),
+          'notification'
+        )
       })
       return reply.code(202).send()
     }

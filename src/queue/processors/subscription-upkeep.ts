@@ -44,7 +44,11 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions) 
   const gauges = {
     active: new Gauge({ name: 'calstatus_subscriptions_active', help: 'Subscriptions held', registers: [deps.registry] }),
     expiring: new Gauge({ name: 'calstatus_subscriptions_expiring_within_day', help: 'Subscriptions expiring within 24 h', registers: [deps.registry] }),
-    failed: new Gauge({ name: 'calstatus_subscriptions_failed_last_run', help: 'Subscription creations or renewals that failed in the last run', registers: [deps.registry] })
+    failed: new Gauge({
+      name: 'calstatus_subscriptions_failed_last_run',
+      help: 'Subscription creations or renewals that failed in the last run',
+      registers: [deps.registry]
+    })
   }
   const lifetimeMs = opts.lifetimeMinutes * 60_000
   // Renew once less than half the lifetime is left: well before expiry, and since creations

@@ -25,7 +25,12 @@ const FIELDS: Array<keyof SyncSummary> = ['users', 'graphRequests', 'mattermostR
 export function createSweepMetrics(registry: Registry) {
   return {
     sweeps: new Counter({ name: 'calstatus_sweeps_total', help: 'Completed sweeps', registers: [registry] }),
-    duration: new Histogram({ name: 'calstatus_sweep_duration_seconds', help: 'Sweep duration, first shard queued to last shard done', buckets: [1, 2, 5, 10, 30, 60, 120, 300], registers: [registry] }),
+    duration: new Histogram({
+      name: 'calstatus_sweep_duration_seconds',
+      help: 'Sweep duration, first shard queued to last shard done',
+      buckets: [1, 2, 5, 10, 30, 60, 120, 300],
+      registers: [registry]
+    }),
     last: new Gauge({ name: 'calstatus_last_sweep', help: 'Figures of the last completed sweep', labelNames: ['figure'], registers: [registry] })
   }
 }
@@ -55,7 +60,13 @@ export function createSweep(deps: {
         shards.map((userIds, shard) => ({
           name: 'sweep-shard',
           data: { sweepId, shard, userIds },
-          opts: { jobId: `${sweepId}-shard-${shard}`, attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { count: 2000, age: 3600 }, removeOnFail: { count: 2000 } }
+          opts: {
+            jobId: `${sweepId}-shard-${shard}`,
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 2000 },
+            removeOnComplete: { count: 2000, age: 3600 },
+            removeOnFail: { count: 2000 }
+          }
         }))
       )
       return { outcome: 'done', detail: { users: ids.length, shards: shards.length } }
@@ -92,7 +103,11 @@ export function createSweep(deps: {
     deps.metrics.sweeps.inc()
     deps.metrics.duration.observe(summary.durationMs / 1000)
     for (const f of [...FIELDS, 'shards', 'durationMs'] as const) deps.metrics.last.set({ figure: f }, summary[f])
-    await deps.redis.multi().lpush(summariesKey, JSON.stringify(summary)).ltrim(summariesKey, 0, KEEP_SUMMARIES - 1).exec()
+    await deps.redis
+      .multi()
+      .lpush(summariesKey, JSON.stringify(summary))
+      .ltrim(summariesKey, 0, KEEP_SUMMARIES - 1)
+      .exec()
   }
 }
 

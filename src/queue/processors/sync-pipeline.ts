@@ -59,7 +59,11 @@ export function createSyncPipeline(deps: PipelineDeps) {
    * a failed custom-status write after the status writes landed returns the state to remember
    * instead: the status is ours, the custom status is whatever Mattermost still has.
    */
-  const apply = async (user: UserRecord<RememberedState, SettingsOverrides>, decision: Decision, summary: SyncSummary): Promise<{ remembered: RememberedState | null; error: string | null }> => {
+  const apply = async (
+    user: UserRecord<RememberedState, SettingsOverrides>,
+    decision: Decision,
+    summary: SyncSummary
+  ): Promise<{ remembered: RememberedState | null; error: string | null }> => {
     for (const w of decision.statusWrites) {
       const outcome = await deps.mattermost.setStatus(user.mmUserId, w.status, w.dndEndTime)
       summary.mattermostWrites += 1
@@ -80,7 +84,16 @@ export function createSyncPipeline(deps: PipelineDeps) {
   }
 
   return async function syncUsers(mmUserIds: string[], opts: { reason: string; failIfBusy: boolean }): Promise<SyncSummary> {
-    const summary: SyncSummary = { users: mmUserIds.length, graphRequests: 0, mattermostReads: 0, mattermostWrites: 0, changes: 0, messages: 0, skipped: 0, errors: 0 }
+    const summary: SyncSummary = {
+      users: mmUserIds.length,
+      graphRequests: 0,
+      mattermostReads: 0,
+      mattermostWrites: 0,
+      changes: 0,
+      messages: 0,
+      skipped: 0,
+      errors: 0
+    }
     const records = await deps.users.getMany(mmUserIds)
     const eligible = [...records.values()].filter((u) => u.graphUserId && u.mailbox === 'ok')
     summary.skipped += mmUserIds.length - eligible.length
@@ -109,7 +122,11 @@ export function createSyncPipeline(deps: PipelineDeps) {
     if (withSchedule.length === 0) return summary
 
     const ids = withSchedule.map((w) => w.user.mmUserId)
-    const [statuses, customStatuses, defaults] = await Promise.all([deps.mattermost.getStatuses(ids), deps.mattermost.getCustomStatuses(ids), deps.adminDefaults()])
+    const [statuses, customStatuses, defaults] = await Promise.all([
+      deps.mattermost.getStatuses(ids),
+      deps.mattermost.getCustomStatuses(ids),
+      deps.adminDefaults()
+    ])
     summary.mattermostReads += 2
 
     const decideFor = (record: UserRecord<RememberedState, SettingsOverrides>, result: ScheduledResult): Decision => {
@@ -145,7 +162,14 @@ export function createSyncPipeline(deps: PipelineDeps) {
       else leased.push(w)
     }
     const outcomes = await deps.users.commitUnchanged(
-      quiet.map(({ user, result, decision }) => ({ mmUserId: user.mmUserId, rev: user.rev, viewAt: result.fetchedAt, remembered: decision.remembered, lastSyncAt: now(), lastError: null }))
+      quiet.map(({ user, result, decision }) => ({
+        mmUserId: user.mmUserId,
+        rev: user.rev,
+        viewAt: result.fetchedAt,
+        remembered: decision.remembered,
+        lastSyncAt: now(),
+        lastError: null
+      }))
     )
     const committed: Array<{ mmUserId: string; at: number | null; rev: number }> = []
     quiet.forEach((q, i) => {
@@ -206,7 +230,12 @@ export function createSyncPipeline(deps: PipelineDeps) {
           return
         }
         if (applied.error) summary.errors += 1
-        const outcome = await deps.users.commit(lease, { viewAt: result.fetchedAt, remembered: applied.remembered, lastSyncAt: now(), lastError: applied.error })
+        const outcome = await deps.users.commit(lease, {
+          viewAt: result.fetchedAt,
+          remembered: applied.remembered,
+          lastSyncAt: now(),
+          lastError: applied.error
+        })
         if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
         if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
         // The message goes out once the state that says "sent for this block" is saved.
