@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats'
 import { parse as parseYaml } from 'yaml'
 
 // Contract checking against Mattermost's own OpenAPI spec. The spec is assembled the way
-// upstream's api/Makefile does it (../shared/openapi/mattermost/SOURCE.txt): introduction.yaml
+// upstream's api/Makefile does it (sim/mattermost/openapi/SOURCE.md): introduction.yaml
 // (ends with "paths:") + the path fragments + definitions.yaml (starts with "components:").
 // A request is checked for: a path template and method the spec knows, path parameters,
 // query parameters (known names, types), and the JSON body against the requestBody schema.
@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml'
 // and keywords such as `example` are translated or dropped before ajv sees them, and formats
 // ajv does not know (int64, binary) are accepted as is.
 //
-// Known difference (SOURCE.txt): the Status schema has no dnd_end_time although the server
+// Known difference (SOURCE.md): the Status schema has no dnd_end_time although the server
 // accepts and returns it (seconds). The assembled spec adds it to Status, so responses carrying
 // it validate; the PUT /users/{user_id}/status body schema already lists it.
 
@@ -95,15 +95,13 @@ export interface OpenApiDoc {
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 
 /** Walk up from `from` to the directory holding package.json; the spec sits beside the repo. */
-export function findSpecDir(from: string = __dirname): string | undefined {
+/** The vendored fragments (sim/mattermost/openapi, see SOURCE.md there), beside this file in the source tree. */
+export function findSpecDir(from: string = __dirname): string {
   let dir = resolve(from)
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const candidate = resolve(dir, '..', 'shared', 'openapi', 'mattermost')
-      return existsSync(join(candidate, 'introduction.yaml')) ? candidate : undefined
-    }
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'sim', 'mattermost', 'openapi')
     const parent = dirname(dir)
-    if (parent === dir) return undefined
+    if (parent === dir) throw new Error(`mattermost sim: no package.json above ${from}, so no vendored OpenAPI fragments`)
     dir = parent
   }
 }
@@ -140,7 +138,7 @@ const COPIED_KEYWORDS = new Set([
 ])
 
 function convertSchema(node: Json | undefined, refBase: string): Json {
-  if (node === undefined || node === null || typeof node !== 'object' || Array.isArray(node)) return (node ?? {}) as Json
+  if (node === undefined || node === null || typeof node !== 'object' || Array.isArray(node)) return node ?? {}
   const s = node
   const nullable = s['nullable'] === true
   if (typeof s['$ref'] === 'string') {
@@ -249,7 +247,7 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
   if (!spec?.paths || !spec.components?.schemas) throw new Error(`mattermost sim: ${specDir} does not assemble into an OpenAPI document`)
   const status = spec.components.schemas['Status']
   if (status && typeof status['properties'] === 'object' && status['properties'] !== null && !Array.isArray(status['properties'])) {
-    ;(status['properties'] as JsonObject)['dnd_end_time'] = {
+    status['properties']['dnd_end_time'] = {
       type: 'integer',
       format: 'int64',
       description: 'seconds (server accepts and returns it; missing upstream, see SOURCE.txt)'
@@ -267,7 +265,7 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
   const ROOT = 'mattermost-openapi'
   const convertedSchemas: JsonObject = {}
   for (const [name, schema] of Object.entries(spec.components.schemas)) convertedSchemas[name] = convertSchema(schema, ROOT)
-  ajv.addSchema({ $id: ROOT, components: { schemas: convertedSchemas } } as object)
+  ajv.addSchema({ $id: ROOT, components: { schemas: convertedSchemas } })
 
   const paths = Object.keys(spec.paths).map(compilePath)
   const validators = new Map<string, ValidateFunction>()
@@ -419,9 +417,7 @@ const loaded = new Map<string, OpenApiContract>()
  * 400 KB spec takes a moment, so one parsed contract is reused per directory.
  */
 export function loadOpenApiContract(opts: { specDir?: string } = {}): OpenApiContract {
-  const dir = opts.specDir ?? findSpecDir()
-  if (!dir) throw new Error('mattermost sim: OpenAPI fragments not found (expected <repo>/../shared/openapi/mattermost)')
-  const key = resolve(dir)
+  const key = resolve(opts.specDir ?? findSpecDir())
   let c = loaded.get(key)
   if (!c) {
     c = createOpenApiContract(key)

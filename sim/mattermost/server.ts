@@ -44,7 +44,7 @@ export interface MattermostSimOptions {
   botRoles?: string
   /** a system admin "sysadmin" (the bot's owner, as on a real server); default true */
   seedAdmin?: boolean
-  /** default "record" when the OpenAPI fragments are found, else "off" */
+  /** default "record" */
   contract?: ContractMode
   /** override where the OpenAPI fragments are */
   specDir?: string
@@ -163,9 +163,8 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   if (opts.rateLimit) setRateLimit({ perSec: 10, maxBurst: 100, ...(typeof opts.rateLimit === 'object' ? opts.rateLimit : {}) })
   let latencyMs = opts.latencyMs ?? 0
 
-  const specDir = opts.specDir ?? findSpecDir()
-  const contractMode: ContractMode = opts.contract ?? (specDir ? 'record' : 'off')
-  const contract = contractMode === 'off' ? undefined : loadOpenApiContract(specDir ? { specDir } : {})
+  const contractMode: ContractMode = opts.contract ?? 'record'
+  const contract = contractMode === 'off' ? undefined : loadOpenApiContract({ specDir: opts.specDir ?? findSpecDir() })
   const contractViolations: ContractViolation[] = []
 
   const driver = createDriver(model, integrations, { faults, setRateLimit, setLatency: (ms) => (latencyMs = ms) }, () => admin?.id ?? bot.id)

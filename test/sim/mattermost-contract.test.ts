@@ -1,10 +1,13 @@
 import t, { type Test } from 'tap'
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { Client4 } from '@mattermost/client'
 import { findSpecDir, loadOpenApiContract, type ContractRequest } from '../../sim/mattermost/openapi-contract'
 import { startMattermostSim, type MattermostSim } from '../../sim/mattermost/server'
 
 // Contract tests: the request shapes the project sends to Mattermost, checked against the
-// OpenAPI spec assembled from ../shared/openapi/mattermost (SOURCE.txt), and the simulator's
+// OpenAPI spec assembled from the vendored fragments (sim/mattermost/openapi/SOURCE.md), and the simulator's
 // own answers checked against the documented response schemas.
 
 const contract = loadOpenApiContract()
@@ -45,14 +48,30 @@ const PROJECT_REQUESTS: [string, ContractRequest][] = [
 ]
 
 t.test('the assembled spec', async (t) => {
-  t.ok(findSpecDir(), 'found beside the repository')
-  t.equal(contract.pathCount, 147, '147 paths, as SOURCE.txt says')
+  t.equal(relative(join(__dirname, '..', '..'), findSpecDir()), join('sim', 'mattermost', 'openapi'), 'the vendored copy inside the repository')
+  t.equal(contract.pathCount, 147, '147 paths, as SOURCE.md says')
   t.equal(contract.spec.openapi, '3.0.0')
   t.equal(contract.matchPath('/api/v4/users/ids')?.template, '/api/v4/users/ids', 'a literal segment wins over {user_id}')
   t.equal(contract.matchPath(`/api/v4/users/${ID}`)?.template, '/api/v4/users/{user_id}')
   t.same(contract.matchPath(`/api/v4/users/${ID}/status/custom`)?.params, { user_id: ID })
   t.equal(loadOpenApiContract(), contract, 'parsed once per directory')
   t.throws(() => loadOpenApiContract({ specDir: '/nonexistent' }))
+})
+
+t.test('the vendored fragments are the ones SOURCE.md names (checksums)', async (t) => {
+  const dir = findSpecDir()
+  const listed = new Map<string, string>()
+  for (const m of readFileSync(join(dir, 'SOURCE.md'), 'utf8').matchAll(/^([0-9a-f]{64}) {2}(\S+\.yaml)$/gm)) listed.set(m[2] as string, m[1] as string)
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
+  t.same([...listed.keys()].sort(), files.sort(), 'every fragment listed, no other')
+  for (const f of files)
+    t.equal(
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+      listed.get(f),
+      f
+    )
 })
 
 t.test('every request shape the project sends passes', async (t) => {
@@ -128,7 +147,7 @@ t.test("record mode: the project's calls through @mattermost/client and fetch le
   await client.getProfilesByIds([u.id])
   await client.getProfiles(0, 200, { active: true })
   const dm = await client.createDirectChannel([sim.botUserId, u.id])
-  await client.createPost({ channel_id: dm.id, message: 'hello' } as Parameters<typeof client.createPost>[0])
+  await client.createPost({ channel_id: dm.id, message: 'hello' })
   await call('PUT', `/api/v4/users/${u.id}/status`, { user_id: u.id, status: 'dnd', dnd_end_time: Math.floor(Date.now() / 1000) + 600 })
   await call('PUT', `/api/v4/users/${u.id}/status/custom`, {
     emoji: 'calendar',
@@ -177,7 +196,7 @@ t.test("the simulator's own answers match the documented response schemas", asyn
   const h = { Authorization: `Bearer ${sim.botToken}`, 'Content-Type': 'application/json' }
   const check = async (method: string, path: string, body?: unknown): Promise<void> => {
     const res = await fetch(sim.url + path, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
-    const json = (await res.json()) as unknown
+    const json = await res.json()
     t.same(contract.validateResponse(method, path.split('?')[0] as string, res.status, json), [], `${method} ${path} -> ${res.status}`)
   }
   await check('GET', '/api/v4/users/me')
