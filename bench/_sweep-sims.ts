@@ -47,7 +47,7 @@ async function handle(req: Request): Promise<unknown> {
           username: `user${i}`,
           email: `user${i}@bench.example`,
           displayName: `User ${i}`,
-          timeZone: zones[i % zones.length] as string
+          timeZone: zones[i % zones.length]
         })
         s.mattermost.driver.presence(ids.mmUserId, 'active')
         people.push(ids)
@@ -116,5 +116,5 @@ process.on('message', (m: Request) => {
 })
 process.on('disconnect', () => {
   const stopping = sims ? sims.stop() : Promise.resolve()
-  stopping.finally(() => process.exit(0))
+  void stopping.finally(() => process.exit(0))
 })

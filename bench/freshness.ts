@@ -221,7 +221,7 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC']
     const ids: Array<{ mmUserId: string; graphUserId: string }> = []
     for (let i = 0; i < USERS; i++) {
-      const p = s.addPerson({ username: `user${i}`, email: `user${i}@fresh.example`, displayName: `User ${i}`, timeZone: zones[i % zones.length] as string })
+      const p = s.addPerson({ username: `user${i}`, email: `user${i}@fresh.example`, displayName: `User ${i}`, timeZone: zones[i % zones.length] })
       s.mattermost.driver.presence(p.mmUserId, 'active')
       ids.push(p)
     }
@@ -318,7 +318,7 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     const shortenAt = Date.now()
     const shortened = people.filter((p) => p.shortenTo !== undefined)
     for (const p of shortened)
-      s.graph.driver.updateEvent((ids[p.index] as { graphUserId: string }).graphUserId, p.events[0]?.id as string, { end: p.shortenTo as number })
+      s.graph.driver.updateEvent((ids[p.index] as { graphUserId: string }).graphUserId, p.events[0]?.id as string, { end: p.shortenTo })
     await waitFor(
       'the shortened meetings synced',
       Math.max(5_000, b1 - Date.now()),
@@ -670,7 +670,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     const burst = r.boundaryResults.filter((b) => b.boundaryIndex === 0 && b.kind === 'start' && !b.notApplicable)
     const burstLanded = burst.map((b) => b.delayMs ?? b.lateMs)
     if (burst.length && burstLanded.every((d) => d !== null))
-      figures[`${L}: b1 burst (${burst.length} meetings start): last DND applied after`] = one(Math.max(...(burstLanded as number[])), 'ms')
+      figures[`${L}: b1 burst (${burst.length} meetings start): last DND applied after`] = one(Math.max(...burstLanded), 'ms')
     else
       notes.push(
         `${L}: the b1 burst (${burst.length} meetings start) was not fully applied by the end of the run: ${burstLanded.filter((d) => d === null).length} people never got their DND (a 1-2 minute meeting can be over before the backlog reaches its person; then nothing is written, rightly).`

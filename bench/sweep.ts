@@ -105,7 +105,7 @@ async function startSims(): Promise<SimsChild> {
   const call = <T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = next++
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      pending.set(id, { resolve: resolve, reject })
       child.send({ id, cmd, ...args })
     })
   const { env } = await call<{ env: Record<string, string> }>('start')

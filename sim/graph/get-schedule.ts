@@ -82,7 +82,7 @@ function validate(body: unknown): { ok: true; schedules: string[]; window: Windo
     }
     intervalMin = v
   }
-  return { ok: true, schedules: schedules as string[], window: { start: start.ms, end: end.ms, intervalMin } }
+  return { ok: true, schedules: schedules, window: { start: start.ms, end: end.ms, intervalMin } }
 }
 
 function overlaps(ev: SimEvent, start: number, end: number): boolean {

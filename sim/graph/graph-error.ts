@@ -17,7 +17,7 @@ export function graphError(status: number, code: string, message: string, header
 }
 
 export function isErrorBody(body: unknown): body is GraphErrorBody {
-  return typeof body === 'object' && body !== null && 'error' in body && typeof (body as { error: unknown }).error === 'object'
+  return typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'object'
 }
 
 /** Graph puts `innerError {date, request-id, client-request-id}` into every error body. */

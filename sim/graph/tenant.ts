@@ -112,7 +112,7 @@ export function createTenant(opts: { onChange: (c: EventChange) => void; domain?
   }
   const calendarOf = (u: GraphUser): Map<string, SimEvent> => {
     let c = calendars.get(u.id)
-    if (!c) calendars.set(u.id, (c = new Map()))
+    if (!c) calendars.set(u.id, (c = new Map<string, SimEvent>()))
     return c
   }
   const taken = (key: string | undefined, except?: GraphUser): boolean => {

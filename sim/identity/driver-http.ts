@@ -1,4 +1,3 @@
-import type { AppInput, TenantInput } from './directory'
 import type { FaultOptions } from './driver'
 import type { IdentitySim } from './server'
 
@@ -40,11 +39,11 @@ export function handleDriverHttp(method: string, segments: string[], bodyText: s
       case 'GET /tenants':
         return ok(sim.tenants)
       case 'POST /tenants':
-        return ok(d.addTenant(body as TenantInput))
+        return ok(d.addTenant(body))
       case 'GET /apps':
         return ok(d.apps())
       case 'POST /apps':
-        return ok(d.addApp(body as AppInput))
+        return ok(d.addApp(body))
       case 'GET /apps/{id}': {
         const app = d.app(segments[1]!)
         return app ? ok(app) : bad('no such app', 404)

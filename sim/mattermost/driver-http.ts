@@ -62,7 +62,7 @@ export async function handleDriverHttp(method: string, path: string, rawBody: st
         return ok(d.presence(id, event as PresenceEvent))
       }
       if (rest === '/custom-status' && method === 'GET') return ok(d.customStatus(id))
-      if (rest === '/custom-status' && method === 'PUT') return ok(d.setCustomStatus(id, body as Parameters<MattermostSimDriver['setCustomStatus']>[1]))
+      if (rest === '/custom-status' && method === 'PUT') return ok(d.setCustomStatus(id, body))
       if (rest === '/custom-status' && method === 'DELETE') {
         d.clearCustomStatus(id)
         return ok({ status: 'OK' })

@@ -1,4 +1,4 @@
-import { invalidBodyParam, type AppError } from './app-error'
+import { invalidBodyParam } from './app-error'
 import { goDecodedString } from './go-json'
 
 // json.NewDecoder(r.Body).Decode(&struct) in the server: a field of the wrong JSON type is an
@@ -83,7 +83,7 @@ export function decodeOr400<R>(param: string, decode: () => R): R {
   try {
     return decode()
   } catch (err) {
-    if (err instanceof GoDecodeError) throw invalidBodyParam(param, err.message) as AppError
+    if (err instanceof GoDecodeError) throw invalidBodyParam(param, err.message)
     throw err
   }
 }

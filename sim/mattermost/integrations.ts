@@ -215,7 +215,7 @@ export function createIntegrations(sim: SimModel): Integrations {
     if (type === 'application/json') {
       if (reply.json === undefined || typeof reply.json !== 'object' || reply.json === null)
         throw new IntegrationError('bad_response', 'the command answered invalid JSON')
-      return reply.json as CommandResponse
+      return reply.json
     }
     return { response_type: 'ephemeral', text: reply.text }
   }

@@ -28,7 +28,7 @@ export interface SimConfig {
 
 export interface SimModel {
   now(): number
-  random(): number
+  random: () => number
   config: SimConfig
   users: UserDirectory
   statuses: StatusStore

@@ -1,5 +1,5 @@
 import { AVAILABILITIES } from './availability'
-import type { Availability, CustomStatusTemplate, Mapping, MappingEntry, Settings, SettingsOverrides, StatusAction } from './types'
+import type { CustomStatusTemplate, Mapping, MappingEntry, Settings, SettingsOverrides, StatusAction } from './types'
 
 // The mapping table of status-rules.md ("Mapping").
 export const DEFAULT_MAPPING: Readonly<Mapping> = Object.freeze({
@@ -54,7 +54,7 @@ function applyMapping(base: Mapping, over: unknown): Mapping {
       const cs = template((o as Record<string, unknown>)['customStatus'])
       if (cs !== undefined) entry.customStatus = cs
     }
-    out[a as Availability] = entry
+    out[a] = entry
   }
   return out
 }

@@ -88,7 +88,7 @@ class AttemptHandler implements Middleware {
   }
   async execute(context: Context): Promise<void> {
     const options = (context.options ??= {})
-    const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0])
+    const headers = new Headers(options.headers)
     headers.set('Accept-Language', this.opts.acceptLanguage ?? 'en-US')
     options.headers = Object.fromEntries(headers.entries())
     options.signal = AbortSignal.timeout(this.opts.timeoutMs)
@@ -136,10 +136,7 @@ export function createGraphClient(
     body: unknown,
     headers: Record<string, string>
   ): Promise<GraphResponse<T>> => {
-    let request = client
-      .api(path)
-      .responseType(ResponseType.RAW)
-      .options({ calstatusKind: kind } as never)
+    let request = client.api(path).responseType(ResponseType.RAW).options({ calstatusKind: kind })
     for (const [k, v] of Object.entries(headers)) request = request.header(k, v)
     let response: Response
     try {

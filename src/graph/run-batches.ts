@@ -26,7 +26,7 @@ export interface RunBatchesOptions<U extends BatchUnit> {
   kind: string
   maxConcurrentBatches: number
   maxAttempts: number
-  toRequest(unit: U): BatchRequest
+  toRequest: (unit: U) => BatchRequest
   onResponse(unit: U, response: BatchItemResponse): UnitVerdict
   onGiveUp(unit: U, reason: string): void
   /** Base of the exponential backoff when Graph gives no Retry-After. */

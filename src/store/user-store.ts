@@ -256,7 +256,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       if (updates.length === 0) return []
       const pipe = redis.pipeline()
       for (const u of updates) {
-        scripts.commitUnchanged(
+        void scripts.commitUnchanged(
           pipe,
           userKey(u.mmUserId),
           leaseKey(u.mmUserId),

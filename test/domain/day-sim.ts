@@ -116,13 +116,13 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     mapping: mappingOverride
   }),
   initial: fc.oneof(
-    { weight: 5, arbitrary: fc.constant({ status: 'online' as MmStatus, manual: false, dndMin: null }) },
-    { weight: 2, arbitrary: fc.constant({ status: 'away' as MmStatus, manual: false, dndMin: null }) },
-    fc.constant({ status: 'offline' as MmStatus, manual: false, dndMin: null }),
-    fc.constant({ status: 'away' as MmStatus, manual: true, dndMin: null }),
-    fc.constant({ status: 'offline' as MmStatus, manual: true, dndMin: null }),
-    fc.constant({ status: 'dnd' as MmStatus, manual: true, dndMin: null }),
-    fc.record({ status: fc.constant('dnd' as MmStatus), manual: fc.constant(true), dndMin: fc.integer({ min: 7 * 60, max: 13 * 60 }) })
+    { weight: 5, arbitrary: fc.constant({ status: 'online', manual: false, dndMin: null }) },
+    { weight: 2, arbitrary: fc.constant({ status: 'away', manual: false, dndMin: null }) },
+    fc.constant({ status: 'offline', manual: false, dndMin: null }),
+    fc.constant({ status: 'away', manual: true, dndMin: null }),
+    fc.constant({ status: 'offline', manual: true, dndMin: null }),
+    fc.constant({ status: 'dnd', manual: true, dndMin: null }),
+    fc.record({ status: fc.constant('dnd'), manual: fc.constant(true), dndMin: fc.integer({ min: 7 * 60, max: 13 * 60 }) })
   ),
   initialCustom: fc.constantFrom('none' as const, 'none' as const, 'user' as const, 'user-expiring' as const),
   items: fc.array(genItem, { minLength: 1, maxLength: 10 }),
@@ -259,7 +259,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
   let lastCsSetter = null as 'user' | 'service' | null
   if (sc.initialCustom !== 'none') {
     custom = { emoji: 'sandwich', text: 'Lunch', ...(sc.initialCustom === 'user-expiring' ? { expiresAt: new Date(at(11 * 60)).toISOString() } : {}) }
-    lastCsSetter = 'user' as typeof lastCsSetter
+    lastCsSetter = 'user'
   }
   let settings: Settings = resolveSettings(null, sc.overrides)
   let remembered: RememberedState | null = null

@@ -173,7 +173,7 @@ type Dict = Record<string, unknown>
 const isObject = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
 const cpLength = (s: string): number => [...s].length
-const optionalString = (o: Dict, k: string, max: number): boolean => !has(o, k) || (typeof o[k] === 'string' && cpLength(o[k] as string) <= max)
+const optionalString = (o: Dict, k: string, max: number): boolean => !has(o, k) || (typeof o[k] === 'string' && cpLength(o[k]) <= max)
 
 function strictlyValid(body: unknown): body is { value: Dict[] } {
   if (!isObject(body) || !has(body, 'value')) return false
@@ -425,7 +425,7 @@ const nest = (depth: number, kind: 'array' | 'object', inner: string): string =>
 const deepJson = fc
   .tuple(
     fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 60_000 })),
-    fc.constantFrom('array', 'object') as fc.Arbitrary<'array' | 'object'>,
+    fc.constantFrom<'array' | 'object'>('array', 'object'),
     fc.constantFrom('top', 'value', 'free field', 'clientState', 'subscriptionId'),
     subArb,
     nArb

@@ -161,7 +161,7 @@ t.test('429 storms: Retry-After is honoured, nothing fails', async (t) => {
   t.match(await registry.metrics(), /calstatus_mattermost_throttled_total\{route="PUT \/users\/\{id\}\/status"\} 2/, '429s counted')
 
   // The server's own limiter (10/s, burst 10 here): 40 reads all succeed.
-  sim.driver.setRateLimit({ perSec: 10, maxBurst: 10 } as never)
+  sim.driver.setRateLimit({ perSec: 10, maxBurst: 10 })
   sim.resetCounters()
   const results = await Promise.all(Array.from({ length: 40 }, () => mm.getStatuses([u.id])))
   t.equal(results.length, 40)
