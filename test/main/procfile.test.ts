@@ -142,6 +142,8 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     ['web', { PORT: 'eighty' }, /^calstatus web: configuration error: PORT must be a whole number from 0 to 65535, got "eighty"$/],
     ['worker', { REDIS_URL: 'localhost' }, /^calstatus worker: configuration error: REDIS_URL must be a URL/],
     ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
+    // The all-in-one entry is the service, never the demo: scripts/start.js chooses the demo.
+    ['all', {}, /^calstatus all: configuration error: MS_TENANT_ID is required/],
     [
       'web',
       { MS_TENANT_ID: 'contoso.com', MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MS_CLIENT_SECRET: SECRET },
@@ -149,7 +151,7 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     ]
   ]
   for (const [name, vars, expected] of cases) {
-    const p = startCommand(procfileCommands()[name] as string, baseEnv(vars))
+    const p = startCommand(procfileCommands()[name] ?? `node dist/src/main/${name}.js`, baseEnv(vars))
     const exit = await p.exited
     const lines = p.output().trim().split('\n')
     t.equal(exit.code, 1, `${name} ${JSON.stringify(vars)} exits 1`)
@@ -162,7 +164,8 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
 
 t.test('npm start with no configuration runs the demo against the simulators and stops cleanly', async (t) => {
   assertBuilt()
-  const p = startCommand('node dist/src/main/all.js', baseEnv({}))
+  // `npm start` is the build, then scripts/start.js; npm test has built already.
+  const p = startCommand('node scripts/start.js', baseEnv({}))
   t.teardown(() => p.stop('SIGKILL'))
   // What to configure for real comes first, then the demo's own lines.
   await waitFor('the demo intro', 30_000, async () => (/meeting-now\?user=/.test(p.output()) ? true : undefined))

@@ -1,5 +1,5 @@
 // The demo's people and calendars, built relative to `now` so that something changes every
-// minute or two from the moment the demo starts. Pure data: sim/index.ts seeds it into the
+// minute or two from the moment the demo starts. Pure data: demo/main.ts seeds it into the
 // Graph and Mattermost simulators.
 
 export type DemoShowAs = 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere'

@@ -1,5 +1,5 @@
-// `npm run demo` (and `npm start` with nothing configured): the whole service against the
-// simulators. The web and worker processes are the production entries (the Procfile's), started
+// `npm run demo` (and `npm start` with nothing configured, scripts/start.js): the whole service
+// against the simulators. The web and worker processes are the production entries (the Procfile's), started
 // with an environment that points them at the simulators: the demo exercises the same code paths
 // as production; only the endpoints differ.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -8,11 +8,11 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { startSimulators, type Simulators } from '../../sim/index'
-import { buildDemoTenant, type DemoPerson } from '../../sim/demo-tenant'
-import { createLiveView, type StatusChangeLine, type ViewRow } from '../../sim/demo-view'
-import { freePort, redisServerAvailable, startPrivateRedis, type PrivateRedis } from '../../sim/private-redis'
-import { REALISTIC_LATENCY } from '../../sim/graph/server'
+import { startSimulators, type Simulators } from '../sim/index'
+import { freePort, redisServerAvailable, startPrivateRedis, type PrivateRedis } from '../sim/private-redis'
+import { REALISTIC_LATENCY } from '../sim/graph/server'
+import { buildDemoTenant, type DemoPerson } from './build-demo-tenant'
+import { createLiveView, type StatusChangeLine, type ViewRow } from './create-live-view'
 
 interface Seeded {
   person: DemoPerson
@@ -78,7 +78,7 @@ function startChild(name: string, script: string, env: Record<string, string>, l
   // demo wants to stop the service itself, once, gracefully (a second signal means "now").
   // The IPC channel ties its life to the demo's: if the demo is killed outright, the channel
   // closes and the process stops by itself (src/main/startup.ts).
-  const child = spawn(process.execPath, [join(__dirname, script)], { env, stdio: ['ignore', log, log, 'ipc'], detached: true })
+  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main', script)], { env, stdio: ['ignore', log, log, 'ipc'], detached: true })
   closeSync(log)
   process.once('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
