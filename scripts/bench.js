@@ -4,17 +4,13 @@
 // the date and every figure (median, min, max of several runs).
 // `npm run bench -- rule-engine` runs only the benchmarks whose file name contains the word.
 'use strict'
-const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { build } = require('./build')
 
 const root = path.resolve(__dirname, '..')
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit'
-})
-if (build.status !== 0) process.exit(1)
+if (!build()) process.exit(1)
 
 const filters = process.argv.slice(2)
 const dir = path.join(root, 'dist', 'bench')

@@ -5,6 +5,7 @@
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+const { build } = require('./build')
 
 const root = path.resolve(__dirname, '..')
 const raw = path.join(root, '.tap', 'raw-output.tap')
@@ -13,12 +14,8 @@ fs.rmSync(raw, { force: true })
 
 // The end-to-end tests start the built processes (Procfile lines run `node dist/...`):
 // build once here rather than once per test file.
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit'
-})
-if (build.status !== 0) {
-  console.log('build failed (tsc -p tsconfig.build.json): no tests run')
+if (!build()) {
+  console.log('build failed (npm run build): no tests run')
   console.log('0 passed, 1 failed')
   process.exit(1)
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { redisScripts } from './redis-scripts'
 
 // Graph change-notification subscriptions we hold: one per enrolled user. The clientState is
 // the secret each notification must carry (graph.md "Change notifications").
@@ -30,6 +31,7 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
   const key = (id: string): string => `${prefix}:sub:${id}`
   const byUserKey = `${prefix}:sub-by-user`
   const expiryKey = `${prefix}:sub-expiry`
+  const scripts = redisScripts(redis)
 
   const toSub = (h: Record<string, string>): StoredSubscription | null =>
     h['id']
@@ -94,20 +96,14 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
       await tx.exec()
       // Only unlink the user if this was still their subscription.
       if (mmUserId) {
-        await redis.eval(
-          "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0",
-          1,
-          byUserKey,
-          mmUserId,
-          id
-        )
+        await scripts.run('hdelIfEquals', [byUserKey], [mmUserId, id])
       }
     },
     async expiringBefore(epochMs, limit) {
       return redis.zrangebyscore(expiryKey, '-inf', epochMs, 'LIMIT', 0, limit)
     },
     async setError(id, error) {
-      await redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastError', ARGV[1]) end return 1", 1, key(id), error ?? '')
+      await scripts.run('hsetIfExists', [key(id)], ['lastError', error ?? ''])
     },
     async count() {
       return redis.zcard(expiryKey)

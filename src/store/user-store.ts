@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { ChainableCommander, Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { redisScripts } from './redis-scripts'
 
 // Per-user state in Redis (architecture.md "Concurrent jobs for one user must not fight").
 // One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
@@ -60,34 +61,6 @@ export interface StateUpdate<R> {
   lastError: string | null
 }
 
-const COMMIT = `
--- KEYS[1] user hash, KEYS[2] lease key; ARGV: token, viewAt, remembered, lastSyncAt, lastError
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lease-lost' end
-local applied = tonumber(redis.call('HGET', KEYS[1], 'appliedViewAt') or '0')
-if tonumber(ARGV[2]) < applied then return 'stale-view' end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'lease-lost' end
-redis.call('HSET', KEYS[1], 'appliedViewAt', ARGV[2], 'remembered', ARGV[3], 'lastSyncAt', ARGV[4], 'lastError', ARGV[5])
-redis.call('HINCRBY', KEYS[1], 'rev', 1)
-return 'committed'
-`
-
-const COMMIT_UNCHANGED = `
--- KEYS[1] user hash, KEYS[2] lease key; ARGV: rev read, viewAt, remembered, lastSyncAt, lastError
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-if redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
-local h = redis.call('HMGET', KEYS[1], 'rev', 'appliedViewAt')
-if tonumber(h[1] or '0') ~= tonumber(ARGV[1]) then return 'changed' end
-if tonumber(ARGV[2]) < tonumber(h[2] or '0') then return 'stale-view' end
-redis.call('HSET', KEYS[1], 'appliedViewAt', ARGV[2], 'remembered', ARGV[3], 'lastSyncAt', ARGV[4], 'lastError', ARGV[5])
-redis.call('HINCRBY', KEYS[1], 'rev', 1)
-return 'committed'
-`
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`
-
 export interface UserStore<R = unknown, S = unknown> {
   upsertFromDirectory(entries: DirectoryEntry[]): Promise<void>
   setGraphIdentity(mmUserId: string, graphUserId: string | null, mailbox: MailboxState): Promise<void>
@@ -116,22 +89,6 @@ export interface UserStore<R = unknown, S = unknown> {
   resolvedAt(mmUserIds: string[]): Promise<Map<string, number>>
 }
 
-/**
- * The scripts as ioredis custom commands: EVALSHA, with the script text sent once per
- * connection (ioredis falls back on NOSCRIPT), also inside pipelines. A plain `eval` sends the
- * whole script with each of the 100,000s of calls a big sweep makes.
- */
-function defineScripts(redis: Redis) {
-  redis.defineCommand('calstatusCommit', { numberOfKeys: 2, lua: COMMIT })
-  redis.defineCommand('calstatusCommitUnchanged', { numberOfKeys: 2, lua: COMMIT_UNCHANGED })
-  redis.defineCommand('calstatusRelease', { numberOfKeys: 1, lua: RELEASE })
-  const call =
-    (name: string) =>
-    (target: Redis | ChainableCommander, ...args: string[]): Promise<unknown> =>
-      (target as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!(...args)
-  return { commit: call('calstatusCommit'), commitUnchanged: call('calstatusCommitUnchanged'), release: call('calstatusRelease') }
-}
-
 function parseJson<T>(raw: string | undefined): T | null {
   if (raw === undefined || raw === '' || raw === 'null') return null
   try {
@@ -148,7 +105,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
   const graphIndexKey = `${prefix}:graph-to-mm`
   const optInKey = `${prefix}:opted-in`
   const optOutKey = `${prefix}:opted-out`
-  const scripts = defineScripts(redis)
+  const scripts = redisScripts(redis)
 
   const toRecord = (h: Record<string, string>): UserRecord<R, S> | null => {
     if (!h['mmUserId']) return null
@@ -250,22 +207,14 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       return ok === 'OK' ? { userId: mmUserId, token } : null
     },
     async release(lease) {
-      await scripts.release(redis, leaseKey(lease.userId), lease.token)
+      await scripts.run('deleteIfEquals', [leaseKey(lease.userId)], [lease.token])
     },
     async commitUnchanged(updates) {
       if (updates.length === 0) return []
       const pipe = redis.pipeline()
       for (const u of updates) {
-        void scripts.commitUnchanged(
-          pipe,
-          userKey(u.mmUserId),
-          leaseKey(u.mmUserId),
-          String(u.rev),
-          String(u.viewAt),
-          JSON.stringify(u.remembered),
-          String(u.lastSyncAt),
-          u.lastError ?? ''
-        )
+        const args = [String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '']
+        scripts.queue(pipe, 'commitUnchanged', [userKey(u.mmUserId), leaseKey(u.mmUserId)], args)
       }
       const results = (await pipe.exec()) ?? []
       return results.map(([err, r]) => {
@@ -274,17 +223,8 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       })
     },
     async commit(lease, update) {
-      const result = await scripts.commit(
-        redis,
-        userKey(lease.userId),
-        leaseKey(lease.userId),
-        lease.token,
-        String(update.viewAt),
-        JSON.stringify(update.remembered),
-        String(update.lastSyncAt),
-        update.lastError ?? ''
-      )
-      return result as CommitResult
+      const args = [lease.token, String(update.viewAt), JSON.stringify(update.remembered), String(update.lastSyncAt), update.lastError ?? '']
+      return (await scripts.run('commit', [userKey(lease.userId), leaseKey(lease.userId)], args)) as CommitResult
     },
     async setChoice(mmUserId, choice) {
       const tx = redis.multi()
@@ -306,13 +246,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     },
     async recordError(mmUserId, error, at) {
       // Only for users still known: a job finishing after the user left must not resurrect them.
-      await redis.eval(
-        "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastError', ARGV[1], 'lastSyncAt', ARGV[2]) end return 1",
-        1,
-        userKey(mmUserId),
-        error,
-        String(at)
-      )
+      await scripts.run('hsetIfExists', [userKey(mmUserId)], ['lastError', error, 'lastSyncAt', String(at)])
     }
   }
 }
