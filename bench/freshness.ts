@@ -26,7 +26,7 @@ import { Redis } from 'ioredis'
 import { startPrivateRedis, freePort } from '../sim/private-redis'
 import { startSimulators, type Simulators } from '../sim/index'
 import { REALISTIC_LATENCY } from '../sim/graph/server'
-import type { SweepSummary } from '../src/queue/processors/sweep'
+import type { SweepSummary } from '../src/app/sync/sweep'
 import {
   MINUTE,
   MISS_AFTER_MS,

@@ -29,7 +29,7 @@ import { Redis } from 'ioredis'
 import { startPrivateRedis, freePort } from '../sim/private-redis'
 import type { GraphSimCounters } from '../sim/graph/server'
 import type { SimCounters as MattermostCounters } from '../sim/mattermost/request-stats'
-import type { SweepSummary } from '../src/queue/processors/sweep'
+import type { SweepSummary } from '../src/app/sync/sweep'
 import { childProcesses, Fatal, type Figure, figure, outputTail, queueIdle, runStandalone, waitFor } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')

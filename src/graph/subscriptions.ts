@@ -26,6 +26,8 @@ export interface SubscriptionsOptions {
 }
 
 export interface SubscriptionsApi {
+  /** The lifetime asked for at each creation and renewal (GRAPH_SUBSCRIPTION_LIFETIME_MINUTES). */
+  readonly lifetimeMinutes: number
   /**
    * Create a subscription to the user's events. On a 409 (one already exists for this app and
    * resource) the existing one is adopted when `knownClientState` returns its secret, else it
@@ -85,6 +87,7 @@ export function createSubscriptionsApi(client: GraphClient, opts: SubscriptionsO
   }
 
   const api: SubscriptionsApi = {
+    lifetimeMinutes: opts.lifetimeMinutes,
     async create(graphUserId, o) {
       const res = await post(graphUserId)
       if (res.status === 201 || res.status === 200) return toSubscription(res.body)

@@ -8,7 +8,7 @@ import { installErrorHandling } from './errors'
 import { healthRoutes } from './routes/health'
 import { adminRoutes } from './routes/admin'
 import { graphNotificationRoutes } from './routes/graph-notifications'
-import type { NotificationIntake } from '../queue/create-notification-intake'
+import type { NotificationIntake } from '../app/notification-intake'
 
 export interface AppDeps {
   config: Config

@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http'
 import type { Logger } from 'pino'
+import { createUseCases } from '../app/create-use-cases'
 import type { Config } from '../config'
-import { createRedis } from '../store/create-redis'
-import { createMetrics } from '../observability/create-metrics'
-import { startWorkers } from '../queue/start-workers'
-import { createDefaultProcessors } from '../queue/default-processors'
-import type { Processors } from '../queue/jobs'
-import { createQueues, closeQueues } from '../queue/create-queues'
-import { createProcessors, upsertSchedules } from '../queue/create-processors'
-import { createMattermostAdapter, type MattermostAdapter } from '../mattermost/create-mattermost-adapter'
-import { createGraphAdapter } from '../graph/create-graph-adapter'
+import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
 import { MattermostAuthError } from '../mattermost/errors'
+import { createMetrics } from '../observability/create-metrics'
+import { createProcessors } from '../queue/create-processors'
+import { closeQueues, createQueues } from '../queue/create-queues'
+import { upsertSchedules } from '../queue/schedules'
+import { startWorkers } from '../queue/start-workers'
+import { createRedis } from '../store/create-redis'
+import { createServices } from './create-services'
 
 export interface RunningWorker {
   metricsUrl: string | null
@@ -18,43 +18,26 @@ export interface RunningWorker {
 }
 
 /**
- * Composition root of the worker process. With Microsoft and Mattermost configured it runs the
- * real jobs and upserts the cluster-wide schedules; without them every job is an expected skip
- * (the web process still answers, nothing is lost). `processors` replaces the jobs (tests).
+ * Composition root of the worker process: connections, the services object, the use cases and
+ * one processor per job; it upserts the cluster-wide schedules. Microsoft 365 and Mattermost
+ * must be configured (start-up stops earlier with a configuration error otherwise).
  */
-export async function startWorker(config: Config, log: Logger, processors?: Processors): Promise<RunningWorker> {
+export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
   const connection = createRedis(config.redisUrl, 'worker', log)
   const producer = createRedis(config.redisUrl, 'producer', log)
-  const command = createRedis(config.redisUrl, 'command', log)
+  const state = createRedis(config.redisUrl, 'command', log)
   const queues = createQueues(producer, config.queuePrefix, log)
   const metrics = createMetrics('worker')
-  const mattermost = config.mattermost
-    ? createMattermostAdapter(config.mattermost, { log, registry: metrics.registry, redis: command, keyPrefix: config.queuePrefix })
-    : null
-  if (mattermost) await checkMattermost(mattermost, log)
-  let jobs = processors
-  if (!jobs && config.microsoft && mattermost) {
-    jobs = createProcessors({
-      config,
-      log,
-      registry: metrics.registry,
-      redis: command,
-      queues,
-      graph: createGraphAdapter(config.microsoft, { log, registry: metrics.registry, publicUrl: config.publicUrl }),
-      mattermost
-    })
-    await upsertSchedules(queues, config)
-  } else if (!jobs) {
-    log.warn(
-      { missing: [config.microsoft ? null : 'MS_*', config.mattermost ? null : 'MM_*'].filter(Boolean) },
-      'not configured: jobs are accepted and skipped'
-    )
-    jobs = createDefaultProcessors()
-  }
+  const services = createServices(config, log, metrics.registry, { state, queues })
+  const { graph, mattermost } = services
+  if (!config.microsoft || !graph || !mattermost) throw new Error('the worker needs Microsoft 365 (MS_*) and Mattermost (MM_*) configured')
+  await checkMattermost(mattermost, log)
+  const processors = createProcessors(createUseCases({ ...services, graph, mattermost }))
+  await upsertSchedules(queues, config)
   // A sweep shard is one Graph $batch waiting ~1 s on Graph: shards in flight per process follow
   // GRAPH_MAX_CONCURRENT_BATCHES (measured: 4 at a time held 10,000 users at 5.5 s, not ~3).
-  const concurrency = config.microsoft ? { sweep: config.microsoft.maxConcurrentBatches } : {}
-  const set = startWorkers({ connection, prefix: config.queuePrefix, processors: jobs, log, metrics, concurrency })
+  const concurrency = { sweep: config.microsoft.maxConcurrentBatches }
+  const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics, concurrency })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
 
   let server: Server | null = null
@@ -94,7 +77,7 @@ export async function startWorker(config: Config, log: Logger, processors?: Proc
       await closeQueues(queues)
       connection.disconnect()
       producer.disconnect()
-      command.disconnect()
+      state.disconnect()
     }
   }
 }
@@ -110,6 +93,6 @@ async function checkMattermost(mm: MattermostAdapter, log: Logger): Promise<void
     log.info({ bot: me.username, roles: me.roles }, 'Mattermost bot token accepted')
   } catch (err) {
     if (err instanceof MattermostAuthError) throw err
-    log.warn({ err: (err as Error).message }, 'Mattermost is not reachable yet; jobs will retry')
+    log.warn({ err }, 'Mattermost is not reachable yet; jobs will retry')
   }
 }

@@ -1,19 +1,17 @@
 import type { Job } from 'bullmq'
+import type { Outcome } from '../app/outcome'
+import type { SubscriptionWork } from '../app/subscription-upkeep'
 
-// Every job of the service (../shared/design/architecture.md, "Jobs"), the queue it runs on
-// and the shape of its data. Queues group jobs by how urgent they are, so a long sweep never
-// delays a meeting's start: `sync` (notifications, wake-ups), `sweep`, `maintenance`.
+// Every job of the service (docs/architecture.md, "Jobs"), the queue it runs on and the shape
+// of its data. Queues group jobs by how urgent they are, so a long sweep never delays a
+// meeting's start: `sync` (notifications, wake-ups), `sweep`, `maintenance`.
 
 export interface JobDataMap {
   sweep: { scheduledAt?: number }
   'sweep-shard': { sweepId: string; shard: number; userIds: string[] }
   'sync-user': { userId: string; reason: string }
   'wake-up': { userId: string; at: number }
-  subscriptions: {
-    reason: 'upkeep' | 'enrolment' | 'reauthorize' | 'removed'
-    mmUserIds?: string[]
-    subscriptionIds?: string[]
-  }
+  subscriptions: SubscriptionWork
   directory: { reason: string }
 }
 
@@ -31,8 +29,8 @@ export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
   directory: 'maintenance'
 }
 
-/** What a processor returns: `skipped` for expected skips (not an error), with a reason. */
-export type JobResult = { outcome: 'done'; detail?: Record<string, unknown> } | { outcome: 'skipped'; reason: string }
+/** What a processor returns: a use case's outcome (`skipped` for expected skips, with a reason). */
+export type JobResult = Outcome
 
 export type Processor<K extends JobName> = (job: Job<JobDataMap[K], JobResult, K>) => Promise<JobResult>
 

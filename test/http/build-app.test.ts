@@ -7,7 +7,8 @@ import { createMetrics } from '../../src/observability/create-metrics'
 import { createRedis, pingRedis } from '../../src/store/create-redis'
 import { createQueues, closeQueues } from '../../src/queue/create-queues'
 import { usePrivateRedis } from '../helpers/redis-server'
-import { createNotificationIntake } from '../../src/queue/create-notification-intake'
+import { createNotificationIntake } from '../../src/app/notification-intake'
+import { createJobQueue } from '../../src/queue/create-job-queue'
 import { createSubscriptionStore } from '../../src/store/subscription-store'
 
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'correct horse battery staple' }
@@ -32,7 +33,7 @@ async function build(t: Test, env: Env, redisUrl: string) {
     metrics: createMetrics('web'),
     queues,
     checkRedis: () => pingRedis(probe, 1000),
-    notifications: createNotificationIntake(queues, createSubscriptionStore(producer, config.queuePrefix))
+    notifications: createNotificationIntake({ subscriptions: createSubscriptionStore(producer, config.queuePrefix), jobs: createJobQueue(queues) })
   })
   t.teardown(async () => {
     await app.close()

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { SubscriptionStore } from '../../src/store/subscription-store'
-import { SYNC_DEBOUNCE_MS } from '../../src/queue/enqueue-jobs'
+import { SYNC_DEBOUNCE_MS } from '../../src/queue/create-job-queue'
 import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
 

@@ -5,7 +5,6 @@ import { createLogger } from '../../src/observability/create-logger'
 import { createMetrics } from '../../src/observability/create-metrics'
 import { createRedis } from '../../src/store/create-redis'
 import { startWorkers } from '../../src/queue/start-workers'
-import { createDefaultProcessors } from '../../src/queue/default-processors'
 import { QUEUE_OF, type Processors } from '../../src/queue/jobs'
 import { usePrivateRedis } from '../helpers/redis-server'
 
@@ -13,6 +12,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined
   const promise = new Promise<void>((r) => (resolve = r))
   return { promise, resolve }
+}
+
+/** Processors for the jobs a test does not use: an expected skip, never a failure. */
+function unusedProcessors(): Processors {
+  const unused = async () => ({ outcome: 'skipped' as const, reason: 'not used by this test' })
+  return { sweep: unused, 'sweep-shard': unused, 'sync-user': unused, 'wake-up': unused, subscriptions: unused, directory: unused }
 }
 
 const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
@@ -24,7 +29,7 @@ t.test('jobs are dispatched by name to their typed processor, on their own queue
   const slow = deferred()
   const release = deferred()
   const processors: Processors = {
-    ...createDefaultProcessors(),
+    ...unusedProcessors(),
     'sync-user': async (job) => {
       seen.push(`sync-user:${job.data.userId}:${job.data.reason}`)
       return { outcome: 'done' }
@@ -97,7 +102,7 @@ t.test('close is bounded: a job that never ends is left to BullMQ after the time
     log: silent,
     metrics: createMetrics('worker'),
     processors: {
-      ...createDefaultProcessors(),
+      ...unusedProcessors(),
       sweep: async () => {
         running.resolve()
         return new Promise(() => undefined)

@@ -7,12 +7,12 @@ import { loadConfig } from '../../src/config'
 import { createGraphAdapter } from '../../src/graph/create-graph-adapter'
 import { createUserStore } from '../../src/store/user-store'
 import { createSubscriptionStore, type StoredSubscription } from '../../src/store/subscription-store'
-import { createSubscriptionUpkeep } from '../../src/queue/processors/subscription-upkeep'
-import type { JobResult } from '../../src/queue/jobs'
+import { createSubscriptionUpkeep } from '../../src/app/subscription-upkeep'
+import type { Outcome } from '../../src/app/outcome'
 import { startSimulators, type Simulators } from '../../sim/index'
 import { usePrivateRedis } from '../helpers/redis-server'
 
-// Issue 8, subscription upkeep: the real processor with a private Redis, the real Graph adapter
+// Subscription upkeep: the real use case with a private Redis, the real Graph adapter
 // (token flow included) against the Graph simulator over HTTPS, and a real local HTTP server as
 // PUBLIC_URL that answers Graph's validation handshake and records the notifications it gets.
 
@@ -93,7 +93,7 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
     expiring: await gauge('calstatus_subscriptions_expiring_within_day'),
     failed: await gauge('calstatus_subscriptions_failed_last_run')
   })
-  const upkeep = (): Promise<JobResult> => run({ reason: 'upkeep' })
+  const upkeep = (): Promise<Outcome> => run({ reason: 'upkeep' })
   /** Graph's live subscriptions for a user (any app: there is only ours). */
   const inGraph = (graphUserId: string) => sims.graph.driver.subscriptions().filter((s) => s.userId === graphUserId)
   /** Pretend the stored subscription was made or renewed long ago: it expires at `expiresAt`. */
@@ -101,7 +101,7 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
   return { sims, endpoint, redis, users, subscriptions, run, upkeep, enrol, gauges, inGraph, age, registry, subscribed }
 }
 
-const detail = (r: JobResult): Record<string, unknown> => (r.outcome === 'done' ? (r.detail ?? {}) : {})
+const detail = (r: Outcome): Record<string, unknown> => (r.outcome === 'done' ? (r.detail ?? {}) : {})
 const patches = (sims: Simulators): number => sims.graph.counters().requestsByRoute['PATCH /v1.0/subscriptions/{id}'] ?? 0
 
 t.test('one subscription per enrolled user with a mailbox, stored with id, user, clientState, expiry and last renewal', async (t) => {

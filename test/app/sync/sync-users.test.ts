@@ -1,21 +1,24 @@
 import t, { type Test } from 'tap'
-import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
 import { Writable } from 'node:stream'
-import { startMattermostSim } from '../../sim/mattermost/server'
-import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
-import { createLogger } from '../../src/observability/create-logger'
-import { createUserStore } from '../../src/store/user-store'
-import { createWakeUps, wakeUpJobId } from '../../src/queue/wake-ups'
-import { createSyncPipeline } from '../../src/queue/processors/sync-pipeline'
-import type { RawScheduleItem, ScheduleResult, ScheduleWindow } from '../../src/graph/fetch-schedules'
-import type { RememberedState, SettingsOverrides } from '../../src/domain'
-import { usePrivateRedis } from '../helpers/redis-server'
+import { startMattermostSim } from '../../../sim/mattermost/server'
+import { createMattermostAdapter } from '../../../src/mattermost/create-mattermost-adapter'
+import { createLogger } from '../../../src/observability/create-logger'
+import { createUserStore } from '../../../src/store/user-store'
+import { createWakeUpStore } from '../../../src/store/wake-up-store'
+import { createDefaultsStore } from '../../../src/store/defaults-store'
+import { createQueues, closeQueues } from '../../../src/queue/create-queues'
+import { createJobQueue, wakeUpJobId } from '../../../src/queue/create-job-queue'
+import { createWakeUps } from '../../../src/app/sync/wake-ups'
+import { createSyncUsers } from '../../../src/app/sync/sync-users'
+import type { RawScheduleItem, ScheduleResult, ScheduleWindow } from '../../../src/graph/fetch-schedules'
+import type { RememberedState, SettingsOverrides } from '../../../src/domain'
+import { usePrivateRedis } from '../../helpers/redis-server'
 
-// The pipeline against real Redis, the Mattermost simulator and real BullMQ wake-ups. The
-// calendar is the one stand-in: a function returning Graph-shaped scheduleItems, until the
-// pipeline's end-to-end tests run against the Graph simulator.
+// The sync use case against real Redis, the Mattermost simulator and real BullMQ wake-ups. The
+// calendar is the one stand-in: a function returning Graph-shaped scheduleItems (the
+// end-to-end tests run the same path against the Graph simulator).
 
 const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
 
@@ -27,9 +30,10 @@ async function setup(t: Test) {
   const server = await usePrivateRedis(t)
   const redis = new Redis(server.url, { maxRetriesPerRequest: null })
   const sim = await startMattermostSim({ botRoles: 'system_user system_user_manager', contract: 'record', dndExpiryPeriodMs: 0 })
-  const queue = new Queue('sync', { connection: redis, prefix: '{p}' })
+  const queues = createQueues(redis, '{p}', silent)
+  const queue = queues.sync
   t.teardown(async () => {
-    await queue.close()
+    await closeQueues(queues)
     redis.disconnect()
     await sim.stop()
   })
@@ -38,7 +42,8 @@ async function setup(t: Test) {
     { log: silent, registry: new Registry(), redis, keyPrefix: '{p}' }
   )
   const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{p}')
-  const wakeUps = createWakeUps(queue, redis, '{p}')
+  const wakeUps = createWakeUps({ markers: createWakeUpStore(redis, '{p}'), jobs: createJobQueue(queues) })
+  const defaults = createDefaultsStore<SettingsOverrides>(redis, '{p}')
   const calendar = new Map<string, RawScheduleItem[]>()
   let fetchedAtShift = 0
   // Runs once while a fetch is "on the wire", after its answer was taken: another job's turn.
@@ -54,17 +59,19 @@ async function setup(t: Test) {
     if (hook) await hook()
     return { results }
   }
-  const sync = createSyncPipeline({
+  const sync = createSyncUsers({
     users,
-    fetchSchedules,
+    calendars: { fetchSchedules },
     mattermost: mm,
-    adminDefaults: async () => ({}),
-    scheduleWakeUp: (id, at) => wakeUps.schedule(id, at),
-    wakeUpsToMove: async (e) => {
-      const hook = duringWakeUpCheck
-      duringWakeUpCheck = null
-      if (hook) await hook()
-      return wakeUps.moved(e)
+    defaults,
+    wakeUps: {
+      schedule: (id, at) => wakeUps.schedule(id, at),
+      moved: async (e) => {
+        const hook = duringWakeUpCheck
+        duringWakeUpCheck = null
+        if (hook) await hook()
+        return wakeUps.moved(e)
+      }
     },
     log: silent
   })
@@ -79,7 +86,10 @@ async function setup(t: Test) {
   await users.setGraphIdentity(alice.id, 'g-alice', 'ok')
   return {
     sim,
+    redis,
     users,
+    defaults,
+    queues,
     queue,
     calendar,
     sync,
@@ -228,9 +238,8 @@ t.test('a manual status is respected; a failed write is never remembered as done
 })
 
 t.test('wake-ups: one pending per user, moved when the time moves, stale ones recognised', async (t) => {
-  const { queue } = await setup(t)
-  const server = queue.opts.connection as Redis
-  const wakeUps = createWakeUps(queue, server, '{w}')
+  const { queue, queues, redis } = await setup(t)
+  const wakeUps = createWakeUps({ markers: createWakeUpStore(redis, '{w}'), jobs: createJobQueue(queues) })
   const at1 = Date.now() + 60_000
   const at2 = Date.now() + 120_000
   await wakeUps.schedule('u1', at1)

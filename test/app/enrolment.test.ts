@@ -6,13 +6,15 @@ import { loadConfig } from '../../src/config'
 import { createGraphAdapter } from '../../src/graph/create-graph-adapter'
 import { createMattermostAdapter, type DirectoryUser } from '../../src/mattermost/create-mattermost-adapter'
 import { createUserStore } from '../../src/store/user-store'
-import { createDirectoryProcessor } from '../../src/queue/processors/directory'
+import { createClusterLock } from '../../src/store/cluster-lock'
+import { createEnrolment, DIRECTORY_LOCK_MS } from '../../src/app/enrolment'
 import { startSimulators } from '../../sim/index'
 import { usePrivateRedis } from '../helpers/redis-server'
 
-// Enrolment (issue 7 "directory") against the Mattermost and Graph simulators: who is synced,
-// with which Graph id, and who leaves. onLeave/onEnrolled are the processor's ports; here they
-// record what the worker would do (cancel wake-ups, create subscriptions, first syncs).
+// Enrolment (the `directory` job) against the Mattermost and Graph simulators: who is synced,
+// with which Graph id, and who leaves. onLeave/onEnrolled are the use case's ports; here they
+// record what the worker does with them (cancel wake-ups, create subscriptions, first syncs:
+// test/app/create-use-cases.test.ts).
 
 const log = pino({ level: 'silent' })
 
@@ -34,21 +36,25 @@ async function setup(
   const left: string[] = []
   const enrolled: string[][] = []
   const resolveCalls: number[] = []
-  const run = createDirectoryProcessor(
+  const locks = createClusterLock(redis, '{dir}')
+  const run = createEnrolment(
     {
-      listUsers: () => (opts.listUsers ? opts.listUsers(mm) : mm.listUsers()),
-      resolveUsers: (emails) => {
-        resolveCalls.push(emails.length)
-        return graph.resolveUsers(emails)
+      directory: { listUsers: () => (opts.listUsers ? opts.listUsers(mm) : mm.listUsers()) },
+      identities: {
+        resolveUsers: (emails) => {
+          resolveCalls.push(emails.length)
+          return graph.resolveUsers(emails)
+        }
       },
       users,
+      locks,
       onLeave: async (id) => void left.push(id),
       onEnrolled: async (ids) => void enrolled.push([...ids].sort()),
       log
     },
     { syncUsers, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) }
   )
-  return { sims, users, run, left, enrolled, resolveCalls }
+  return { sims, redis, users, run, left, enrolled, resolveCalls }
 }
 
 t.test('SYNC_USERS=all: active people with a mailbox, minus opt-outs; leavers dropped', async (t) => {
@@ -167,4 +173,42 @@ t.test('pages are chunked as they arrive; a listing that fails half-way drops no
   await t.rejects(run(), /went away/, 'the run fails and will be retried')
   t.same(left, [], 'nobody dropped by a half-read directory')
   t.equal((await users.enrolledIds()).length, 10, 'everyone still enrolled')
+})
+
+t.test('one run at a time for the cluster: a second run while one holds the lock is skipped; the lock goes with the run', async (t) => {
+  let releaseListing: () => void = () => undefined
+  const listingHeld = new Promise<void>((resolve) => (releaseListing = resolve))
+  let listingStarted: () => void = () => undefined
+  const started = new Promise<void>((resolve) => (listingStarted = resolve))
+  const { sims, redis, users, run } = await setup(t, 'all', {
+    listUsers: async function* (mm) {
+      listingStarted()
+      await listingHeld
+      yield* mm.listUsers()
+    }
+  })
+  sims.addPerson({ username: 'anna', email: 'anna@contoso.example' })
+  const first = run()
+  await started
+  const lockTtl = await redis.pttl('{dir}:lock:directory')
+  t.ok(lockTtl > 0 && lockTtl <= DIRECTORY_LOCK_MS, `the lock is held with an expiry (${lockTtl} ms left)`)
+  t.same(await run(), { outcome: 'skipped', reason: 'another directory run is in progress' }, 'the second run skips')
+  releaseListing()
+  t.match(await first, { outcome: 'done', detail: { joined: 2 } }, 'the first run enrols')
+  t.equal(await redis.exists('{dir}:lock:directory'), 0, 'released at the end of the run')
+  t.equal((await users.enrolledIds()).length, 2)
+  t.match(await run(), { outcome: 'done' }, 'the next run takes the lock again')
+})
+
+t.test("a run whose lock expired does not release its successor's lock", async (t) => {
+  const { sims, redis, run } = await setup(t, 'all', {
+    listUsers: async function* (mm) {
+      // The run took too long: its lock expired and another worker's run took the lock.
+      await redis.set('{dir}:lock:directory', 'another-run', 'PX', 60_000)
+      yield* mm.listUsers()
+    }
+  })
+  sims.addPerson({ username: 'anna', email: 'anna@contoso.example' })
+  t.match(await run(), { outcome: 'done' })
+  t.equal(await redis.get('{dir}:lock:directory'), 'another-run', "the other run's lock stays")
 })

@@ -1,0 +1,87 @@
+import type { GraphAdapter } from '../graph/create-graph-adapter'
+import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import { createEnrolment } from './enrolment'
+import type { Outcome } from './outcome'
+import type { Services } from './services'
+import { createSubscriptionUpkeep, type SubscriptionWork } from './subscription-upkeep'
+import { createSweep, type Sweep } from './sync/sweep'
+import { createSyncSoon } from './sync/sync-soon'
+import { createSyncUsers, type SyncUsers } from './sync/sync-users'
+import { createWakeUps } from './sync/wake-ups'
+
+/** The use cases the worker runs, one per job (src/queue/create-processors.ts maps jobs to them). */
+export interface UseCases {
+  syncUsers: SyncUsers
+  /** `sync-user`: one user now (a notification, a lifecycle event, enrolment). */
+  syncUser(mmUserId: string, reason: string): Promise<Outcome>
+  /** `wake-up`: one user at a boundary, unless a later wake-up replaced this one. */
+  wakeUp(mmUserId: string, at: number): Promise<Outcome>
+  sweep: Sweep
+  /** `directory`: enrolment. */
+  enrol(): Promise<Outcome>
+  /** `subscriptions`: upkeep, or work for a few users or subscriptions. */
+  subscriptions(work: SubscriptionWork): Promise<Outcome>
+}
+
+/** Services with both integrations configured: what syncing statuses needs. */
+export type SyncServices = Services & { graph: GraphAdapter; mattermost: MattermostAdapter }
+
+export function createUseCases(s: SyncServices): UseCases {
+  const wakeUps = createWakeUps({ markers: s.wakeUpMarkers, jobs: s.jobs })
+  const syncUsers = createSyncUsers({ users: s.users, calendars: s.graph, mattermost: s.mattermost, defaults: s.defaults, wakeUps, log: s.log })
+  const syncSoon = createSyncSoon(s.jobs)
+  const subscriptionsApi = s.graph.subscriptions
+
+  const leave = async (mmUserId: string): Promise<void> => {
+    await wakeUps.cancel(mmUserId)
+    const sub = await s.subscriptions.byUser(mmUserId)
+    if (!sub) return
+    await subscriptionsApi?.delete(sub.id).catch((err: unknown) => s.log.warn({ err }, 'could not delete a subscription'))
+    await s.subscriptions.remove(sub.id)
+  }
+  const enrol = createEnrolment(
+    {
+      directory: s.mattermost,
+      identities: s.graph,
+      users: s.users,
+      locks: s.locks,
+      onLeave: leave,
+      onEnrolled: async (ids) => {
+        if (subscriptionsApi) await s.jobs.subscriptionWork({ reason: 'enrolment', mmUserIds: ids })
+        await syncSoon(ids, 'enrolment')
+      },
+      log: s.log
+    },
+    { syncUsers: s.config.syncUsers }
+  )
+  const upkeep = subscriptionsApi
+    ? createSubscriptionUpkeep(
+        {
+          api: subscriptionsApi,
+          subscriptions: s.subscriptions,
+          users: s.users,
+          log: s.log,
+          registry: s.registry,
+          // Changes made before a subscription existed were never notified: look once more.
+          onSubscribed: (ids) => syncSoon(ids, 'subscribed')
+        },
+        { lifetimeMinutes: subscriptionsApi.lifetimeMinutes, maxCreatesPerRun: 2500, concurrency: 4 }
+      )
+    : null
+
+  const syncUser = async (mmUserId: string, reason: string): Promise<Outcome> => ({
+    outcome: 'done',
+    detail: { ...(await syncUsers([mmUserId], { reason, failIfBusy: true })) }
+  })
+  return {
+    syncUsers,
+    syncUser,
+    async wakeUp(mmUserId, at) {
+      if (!(await wakeUps.isCurrent(mmUserId, at))) return { outcome: 'skipped', reason: 'superseded by a later wake-up' }
+      return syncUser(mmUserId, 'wake-up')
+    },
+    sweep: createSweep({ users: s.users, sweeps: s.sweeps, jobs: s.jobs, syncUsers, log: s.log, registry: s.registry }),
+    enrol,
+    subscriptions: async (work) => (upkeep ? upkeep(work) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' })
+  }
+}

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino'
+import type { SyncUsers as SyncUsersSetting } from '../config'
+import type { GraphAdapter } from '../graph/create-graph-adapter'
+import type { DirectoryUser, MattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import type { ClusterLock } from '../store/cluster-lock'
+import type { UserStore } from '../store/user-store'
+import type { Outcome } from './outcome'
+
+// Enrolment, the `directory` job (docs/architecture.md, "Enrolment"): who is synced, with which
+// Graph identity, and who left.
+
+export interface EnrolmentDeps {
+  directory: Pick<MattermostAdapter, 'listUsers'>
+  identities: Pick<GraphAdapter, 'resolveUsers'>
+  users: UserStore
+  locks: ClusterLock
+  /** A user left or opted out: their subscription, wake-up and other per-user state go too. */
+  onLeave(mmUserId: string): Promise<void>
+  /** Users who just got a Graph identity: subscriptions for them, then a first sync. */
+  onEnrolled(mmUserIds: string[]): Promise<void>
+  log: Logger
+  now?: () => number
+}
+
+export interface EnrolmentOptions {
+  syncUsers: SyncUsersSetting
+  chunkSize?: number
+}
+
+/** Unknown mailboxes are asked about again after this long (someone may get a licence). */
+const RECHECK_UNKNOWN_MS = 24 * 3600_000
+/** Longest a run may hold the cluster's directory lock (a killed worker's lock expires). */
+export const DIRECTORY_LOCK_MS = 15 * 60_000
+
+/**
+ * Users are enrolled in chunks as the directory pages arrive, so a run's memory is bounded by
+ * the chunk, not the site. 2,000 look-ups are 100 Graph $batch requests, 10 rounds at the
+ * default 10 batches in flight.
+ */
+export const ENROLMENT_CHUNK = 2000
+
+interface Run {
+  seen: Set<string>
+  newlyEnrolled: string[]
+  resolved: number
+  failed: number
+}
+
+export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): () => Promise<Outcome> {
+  const now = deps.now ?? Date.now
+  const chunkSize = opts.chunkSize ?? ENROLMENT_CHUNK
+
+  /** Save a chunk of directory users and ask Graph about those whose identity may have changed. */
+  const enrol = async (chunk: DirectoryUser[], run: Run): Promise<void> => {
+    const ids = chunk.map((u) => u.id)
+    const records = await deps.users.getMany(ids)
+    await deps.users.upsertFromDirectory(
+      chunk.map((u) => ({ mmUserId: u.id, email: u.email, username: u.username, timeZone: u.timeZone, isSystemAdmin: u.isSystemAdmin }))
+    )
+    // New users, users whose e-mail changed, and unknown mailboxes once a day.
+    const resolvedAt = await deps.users.resolvedAt(ids)
+    const toResolve = chunk.filter((u) => {
+      const r = records.get(u.id)
+      if (!r || r.mailbox === 'pending' || r.email !== u.email.toLowerCase()) return true
+      return r.mailbox !== 'ok' && now() - (resolvedAt.get(u.id) ?? 0) > RECHECK_UNKNOWN_MS
+    })
+    if (toResolve.length === 0) return
+    run.resolved += toResolve.length
+    const answers = await deps.identities.resolveUsers(toResolve.map((u) => u.email))
+    const identities: Parameters<UserStore['setGraphIdentities']>[0] = []
+    for (const u of toResolve) {
+      const answer = answers.get(u.email.toLowerCase())
+      if (!answer || answer.kind === 'failed') {
+        run.failed += 1 // keep what we had; the next run asks again
+      } else if (answer.kind === 'not-found') {
+        identities.push({ mmUserId: u.id, graphUserId: null, mailbox: 'unknown' })
+      } else {
+        identities.push({ mmUserId: u.id, graphUserId: answer.id, mailbox: 'ok' })
+        if (records.get(u.id)?.graphUserId !== answer.id) run.newlyEnrolled.push(u.id)
+      }
+    }
+    await deps.users.setGraphIdentities(identities)
+  }
+
+  /** The whole directory, page by page, in chunks: only the users SYNC_USERS and their choices allow. */
+  const readDirectory = async (run: Run): Promise<void> => {
+    const { optedIn, optedOut } = await deps.users.choices()
+    let chunk: DirectoryUser[] = []
+    for await (const page of deps.directory.listUsers()) {
+      for (const u of page) {
+        const allowed = opts.syncUsers === 'all' ? !optedOut.has(u.id) : optedIn.has(u.id)
+        // A user who moves between pages while we list would otherwise come twice.
+        if (!allowed || run.seen.has(u.id)) continue
+        run.seen.add(u.id)
+        chunk.push(u)
+      }
+      if (chunk.length >= chunkSize) {
+        await enrol(chunk, run)
+        chunk = []
+      }
+    }
+    if (chunk.length > 0) await enrol(chunk, run)
+  }
+
+  const enrolEveryone = async (): Promise<Outcome> => {
+    const before = new Set(await deps.users.enrolledIds())
+    const run: Run = { seen: new Set(), newlyEnrolled: [], resolved: 0, failed: 0 }
+    await readDirectory(run)
+    // Only after the whole directory was read: a listing that failed half-way drops nobody.
+    const leavers = [...before].filter((id) => !run.seen.has(id))
+    for (const id of leavers) {
+      await deps.onLeave(id)
+      await deps.users.remove(id)
+    }
+    if (run.newlyEnrolled.length > 0) await deps.onEnrolled(run.newlyEnrolled)
+    let joined = 0
+    for (const id of run.seen) if (!before.has(id)) joined += 1
+    const detail = { users: run.seen.size, joined, left: leavers.length, resolved: run.resolved, newlyEnrolled: run.newlyEnrolled.length, failed: run.failed }
+    deps.log.info(detail, 'directory synced')
+    return { outcome: 'done', detail }
+  }
+
+  // One run at a time for the cluster: the hourly scheduler's first run and the start-up run
+  // arrive together, and two concurrent runs would enrol (and subscribe) everyone twice.
+  return async () => {
+    const locked = await deps.locks.run('directory', DIRECTORY_LOCK_MS, enrolEveryone)
+    return locked.ran ? locked.value : { outcome: 'skipped', reason: 'another directory run is in progress' }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config'
+import type { RememberedState, SettingsOverrides } from '../domain'
+import type { GraphAdapter } from '../graph/create-graph-adapter'
+import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import type { ClusterLock } from '../store/cluster-lock'
+import type { DefaultsStore } from '../store/defaults-store'
+import type { SubscriptionStore } from '../store/subscription-store'
+import type { SweepStore } from '../store/sweep-store'
+import type { UserRecord, UserStore } from '../store/user-store'
+import type { WakeUpStore } from '../store/wake-up-store'
+import type { JobQueue } from './job-queue'
+import type { SweepSummary } from './sync/sweep'
+
+export type { SettingsOverrides }
+
+/** The user store as the service uses it: remembered state and settings of the rule engine. */
+export type SyncedUserStore = UserStore<RememberedState, SettingsOverrides>
+export type SyncedUser = UserRecord<RememberedState, SettingsOverrides>
+
+/**
+ * Everything a use case may need, built once per process (src/main/create-services.ts): the
+ * configuration, logging and metrics, the stores, the job queue, and the adapters of
+ * Microsoft Graph and Mattermost. Use cases take the narrow part they use (`Pick<Services, ...>`).
+ */
+export interface Services {
+  config: Config
+  log: Logger
+  registry: Registry
+  users: SyncedUserStore
+  subscriptions: SubscriptionStore
+  defaults: DefaultsStore<SettingsOverrides>
+  wakeUpMarkers: WakeUpStore
+  sweeps: SweepStore<SweepSummary>
+  locks: ClusterLock
+  jobs: JobQueue
+  /** null when Microsoft 365 is not configured */
+  graph: GraphAdapter | null
+  /** null when Mattermost is not configured */
+  mattermost: MattermostAdapter | null
+}

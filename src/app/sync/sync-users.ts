@@ -1,0 +1,264 @@
+import type { Logger } from 'pino'
+import type { Decision, SettingsOverrides } from '../../domain'
+import type { ScheduleResult, ScheduleWindow } from '../../graph/fetch-schedules'
+import type { MattermostAdapter } from '../../mattermost/create-mattermost-adapter'
+import type { DefaultsStore } from '../../store/defaults-store'
+import { inPool } from '../../shared/in-pool'
+import { errorMessage } from '../../shared/to-error'
+import type { SyncedUser, SyncedUserStore } from '../services'
+import { applyDecision, SkipUser } from './apply-decision'
+import { decideFor, type MattermostView } from './decide-for'
+import type { WakeUps } from './wake-ups'
+
+// The one path from calendars to statuses (docs/architecture.md, "From a calendar to a
+// status"): sweep shards, single-user syncs and boundary wake-ups all come through here, so
+// they all follow the same rules.
+
+export interface SyncUsersDeps {
+  users: SyncedUserStore
+  /** the schedules part of the Graph adapter: what it answers per address is all the sync reads */
+  calendars: { fetchSchedules(emails: string[], window: ScheduleWindow): Promise<{ results: Map<string, ScheduleResult> }> }
+  mattermost: Pick<MattermostAdapter, 'getStatuses' | 'getCustomStatuses' | 'setStatus' | 'setCustomStatus' | 'clearCustomStatus' | 'sendDirectMessage'>
+  /** Settings the admin chose for everyone; users override them. */
+  defaults: Pick<DefaultsStore<SettingsOverrides>, 'get'>
+  wakeUps: Pick<WakeUps, 'schedule' | 'moved'>
+  log: Logger
+  now?: () => number
+}
+
+export interface SyncSummary {
+  users: number
+  graphRequests: number
+  mattermostReads: number
+  mattermostWrites: number
+  changes: number
+  messages: number
+  skipped: number
+  errors: number
+}
+
+export interface SyncOptions {
+  reason: string
+  /** A user another job holds: throw UserBusyError (a sync-user retries) or skip (a sweep shard). */
+  failIfBusy: boolean
+}
+
+export type SyncUsers = (mmUserIds: string[], opts: SyncOptions) => Promise<SyncSummary>
+
+/** How far ahead the schedule is read: the rule engine needs [now - 1 min, now + 24 h]. */
+const WINDOW_BEFORE_MS = 60_000
+const WINDOW_AFTER_MS = 25 * 3600_000
+/**
+ * A user's lease: long enough for a few Mattermost writes under the ceiling, short enough that
+ * a worker killed mid-sync (SIGKILL: no release) holds its users back for well under a minute.
+ */
+export const LEASE_MS = 30_000
+const CONCURRENCY = 16
+
+/** Another job holds the user: the caller retries (a sync-user must not lose its newer view). */
+export class UserBusyError extends Error {
+  constructor(readonly mmUserId: string) {
+    super(`user ${mmUserId} is being synced by another job`)
+    this.name = 'UserBusyError'
+  }
+}
+
+type ScheduledResult = Extract<ScheduleResult, { kind: 'schedule' }>
+interface Scheduled {
+  user: SyncedUser
+  result: ScheduledResult
+}
+
+export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
+  const now = deps.now ?? Date.now
+
+  /** The users with a mailbox, their schedules; those without one are counted as skipped or failed. */
+  const readSchedules = async (mmUserIds: string[], summary: SyncSummary): Promise<Scheduled[]> => {
+    const records = await deps.users.getMany(mmUserIds)
+    const eligible = [...records.values()].filter((u) => u.graphUserId && u.mailbox === 'ok')
+    summary.skipped += mmUserIds.length - eligible.length
+    if (eligible.length === 0) return []
+    const startedAt = now()
+    const window = { startMs: startedAt - WINDOW_BEFORE_MS, endMs: startedAt + WINDOW_AFTER_MS }
+    const { results } = await deps.calendars.fetchSchedules(
+      eligible.map((u) => u.email),
+      window
+    )
+    summary.graphRequests += Math.ceil(eligible.length / 400)
+    const scheduled: Scheduled[] = []
+    for (const user of eligible) {
+      const result = results.get(user.email.toLowerCase())
+      if (!result || result.kind === 'failed') {
+        summary.errors += 1
+        await deps.users.recordError(user.mmUserId, `calendar: ${result?.reason ?? 'no answer'}`, startedAt)
+      } else if (result.kind === 'unknown-mailbox' || result.kind === 'rest-disabled') {
+        // Stop asking until the directory job finds a mailbox again.
+        summary.skipped += 1
+        await deps.users.setGraphIdentity(user.mmUserId, user.graphUserId, result.kind === 'rest-disabled' ? 'rest-disabled' : 'unknown')
+      } else {
+        scheduled.push({ user, result })
+      }
+    }
+    return scheduled
+  }
+
+  /** Statuses, custom statuses and the admin's defaults for these users: two Mattermost reads. */
+  const readMattermost = async (scheduled: Scheduled[], summary: SyncSummary): Promise<MattermostView> => {
+    const ids = scheduled.map((s) => s.user.mmUserId)
+    const [statuses, customStatuses, defaults] = await Promise.all([
+      deps.mattermost.getStatuses(ids),
+      deps.mattermost.getCustomStatuses(ids),
+      deps.defaults.get()
+    ])
+    summary.mattermostReads += 2
+    return { statuses, customStatuses, defaults: defaults ?? {} }
+  }
+
+  const quietPath = createQuietPath(deps, now)
+  const leasedPath = createLeasedPath(deps, now)
+
+  return async function syncUsers(mmUserIds, opts) {
+    const summary: SyncSummary = {
+      users: mmUserIds.length,
+      graphRequests: 0,
+      mattermostReads: 0,
+      mattermostWrites: 0,
+      changes: 0,
+      messages: 0,
+      skipped: 0,
+      errors: 0
+    }
+    const scheduled = await readSchedules(mmUserIds, summary)
+    if (scheduled.length === 0) return summary
+    const view = await readMattermost(scheduled, summary)
+    const leased = await quietPath(scheduled, view, summary)
+    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, opts, summary))
+    return summary
+  }
+}
+
+/**
+ * The fast path: a decision that writes nothing to Mattermost and sends nothing (nearly every
+ * user in a sweep) is committed without a lease, in one round trip for all of them, and only if
+ * nobody committed or held the user since the record was read (compare-and-set on `rev`).
+ * Returns the users that take the leased path instead: those with writes, and those the fast
+ * commit refused; the leased path reads the record again under the lease and decides again.
+ */
+function createQuietPath(deps: SyncUsersDeps, now: () => number) {
+  return async (scheduled: Scheduled[], view: MattermostView, summary: SyncSummary): Promise<Scheduled[]> => {
+    const leased: Scheduled[] = []
+    const quiet: Array<Scheduled & { decision: Decision }> = []
+    for (const s of scheduled) {
+      let decision: Decision
+      try {
+        decision = decideFor(s.user, s.result, view, now())
+      } catch {
+        leased.push(s) // the leased path records the error
+        continue
+      }
+      if (decision.statusWrites.length === 0 && !decision.customStatus && !decision.message) quiet.push({ ...s, decision })
+      else leased.push(s)
+    }
+    const outcomes = await deps.users.commitUnchanged(
+      quiet.map(({ user, result, decision }) => ({
+        mmUserId: user.mmUserId,
+        rev: user.rev,
+        viewAt: result.fetchedAt,
+        remembered: decision.remembered,
+        lastSyncAt: now(),
+        lastError: null
+      }))
+    )
+    const committed: Array<{ mmUserId: string; at: number | null; rev: number }> = []
+    quiet.forEach((q, i) => {
+      const outcome = outcomes[i]
+      if (outcome === 'committed') committed.push({ mmUserId: q.user.mmUserId, at: q.decision.nextWakeAt, rev: q.user.rev + 1 })
+      else if (outcome === 'busy' || outcome === 'changed') leased.push(q)
+      else summary.skipped += 1 // a newer view was applied, or the user left meanwhile
+    })
+    await moveWakeUps(deps, committed)
+    return leased
+  }
+}
+
+/**
+ * A wake-up that moves in a quiet decision (a few users per sweep) moves under the lease, and
+ * only while that commit is still the last: a job that committed after it scheduled the wake-up
+ * of its newer decision, which this one must not replace. A holder of the lease schedules its own.
+ */
+async function moveWakeUps(deps: SyncUsersDeps, committed: Array<{ mmUserId: string; at: number | null; rev: number }>): Promise<void> {
+  await inPool(await deps.wakeUps.moved(committed), CONCURRENCY, async (w) => {
+    const lease = await deps.users.lease(w.mmUserId, LEASE_MS)
+    if (!lease) return
+    try {
+      if ((await deps.users.get(w.mmUserId))?.rev === w.rev) await deps.wakeUps.schedule(w.mmUserId, w.at)
+    } finally {
+      await deps.users.release(lease)
+    }
+  })
+}
+
+/** One user under their lease: decide again on the fresh record, write, commit, message, wake-up. */
+function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
+  const recordError = (mmUserId: string, error: string): Promise<void> => deps.users.recordError(mmUserId, error, now())
+
+  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, lease: { userId: string; token: string }) => {
+    // Under the lease, before any write: a newer view already applied wins, and this decision
+    // is dropped, never applied (docs/architecture.md, "One user, one writer").
+    const fresh = await deps.users.get(user.mmUserId)
+    if (!fresh || fresh.appliedViewAt > result.fetchedAt) {
+      summary.skipped += 1
+      return
+    }
+    let decision: Decision
+    try {
+      decision = decideFor(fresh, result, view, now())
+    } catch (err) {
+      summary.errors += 1
+      return recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
+    }
+    let applied: Awaited<ReturnType<typeof applyDecision>>
+    try {
+      applied = await applyDecision(deps.mattermost, fresh, decision, summary)
+    } catch (err) {
+      if (err instanceof SkipUser) {
+        summary.skipped += 1
+        return recordError(user.mmUserId, `skipped: ${err.message}`)
+      }
+      // A failed write is never remembered as done: the next evaluation tries again.
+      summary.errors += 1
+      deps.log.warn({ user: user.mmUserId, err }, 'write failed')
+      return recordError(user.mmUserId, `mattermost: ${errorMessage(err)}`)
+    }
+    if (applied.error) summary.errors += 1
+    const outcome = await deps.users.commit(lease, { viewAt: result.fetchedAt, remembered: applied.remembered, lastSyncAt: now(), lastError: applied.error })
+    if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
+    if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
+    // The message goes out once the state that says "sent for this block" is saved.
+    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message, summary)
+    await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
+  }
+
+  const sendMessage = async (mmUserId: string, message: string, summary: SyncSummary): Promise<void> => {
+    try {
+      await deps.mattermost.sendDirectMessage(mmUserId, message)
+      summary.messages += 1
+    } catch (err) {
+      deps.log.warn({ user: mmUserId, err }, 'message not sent')
+    }
+  }
+
+  return async (scheduled: Scheduled, view: MattermostView, opts: SyncOptions, summary: SyncSummary): Promise<void> => {
+    const lease = await deps.users.lease(scheduled.user.mmUserId, LEASE_MS)
+    if (!lease) {
+      if (opts.failIfBusy) throw new UserBusyError(scheduled.user.mmUserId)
+      summary.skipped += 1
+      return
+    }
+    try {
+      await decideAndApply(scheduled, view, summary, lease)
+    } finally {
+      await deps.users.release(lease)
+    }
+  }
+}
