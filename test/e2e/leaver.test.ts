@@ -1,0 +1,61 @@
+import t from 'tap'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { startService } from '../helpers/service'
+import { waitFor } from '../helpers/processes'
+import { MINUTE, type Person, S } from '../helpers/statuses'
+
+// Someone who leaves (deactivated in Mattermost) is dropped by the next directory run, end to
+// end: the real web and worker processes against the simulators, with a private Redis. Their
+// pending wake-up goes, their subscription is deleted in Graph, and their state is forgotten.
+
+t.test('a user who leaves: wake-up cancelled, subscription deleted, state dropped', async (t) => {
+  const people: Record<string, Person> = {}
+  const svc = await startService(t, {
+    before: (sims) => {
+      for (const name of ['leo', 'stay']) {
+        const ids = sims.addPerson({ username: name, email: `${name}@example.com` })
+        people[name] = { name, ...ids }
+        sims.mattermost.driver.presence(ids.mmUserId, 'active')
+        // A meeting later today: each gets a pending wake-up at its start.
+        const start = Math.ceil(Date.now() / MINUTE) * MINUTE + 60 * MINUTE
+        sims.graph.driver.addEvent(ids.graphUserId, { start, end: start + 30 * MINUTE, showAs: 'busy', subject: 'Later' })
+      }
+    }
+  })
+  const { sims, prefix } = svc
+  const leo = people['leo']!
+  const stay = people['stay']!
+  const redis = new Redis(svc.redis.url)
+  const maintenance = new Queue('maintenance', { connection: redis, prefix })
+  const sync = new Queue('sync', { connection: redis, prefix })
+  t.teardown(async () => {
+    if (!t.passing()) t.comment(svc.output().slice(-6000))
+    await maintenance.close()
+    await sync.close()
+    redis.disconnect()
+  })
+  const subscriptionOf = (p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
+  const wakeUpJobsOf = async (p: Person) => (await sync.getJobs(['delayed'])).filter((j) => (j.data as { userId?: string }).userId === p.mmUserId)
+
+  await waitFor('both subscribed and with a wake-up', 30 * S, async () => {
+    if (!subscriptionOf(leo) || !subscriptionOf(stay)) return undefined
+    return (await wakeUpJobsOf(leo)).length === 1 && (await wakeUpJobsOf(stay)).length === 1 ? true : undefined
+  })
+  t.ok(await redis.exists(`${prefix}:wake-at:${leo.mmUserId}`), "leo's wake-up marker")
+
+  sims.mattermost.driver.deactivateUser(leo.mmUserId)
+  // The hourly directory run, now.
+  await maintenance.add('directory', { reason: 'test' })
+
+  await waitFor('leo dropped', 30 * S, async () => ((await redis.sismember(`${prefix}:enrolled`, leo.mmUserId)) === 0 ? true : undefined))
+  await waitFor("leo's subscription deleted in Graph", 10 * S, async () => (subscriptionOf(leo) ? undefined : true))
+  t.same(await wakeUpJobsOf(leo), [], 'no wake-up job left for leo')
+  t.equal(await redis.exists(`${prefix}:wake-at:${leo.mmUserId}`), 0, 'no wake-up marker left')
+  t.equal(await redis.exists(`${prefix}:user:${leo.mmUserId}`), 0, 'his state is forgotten')
+  t.equal(await redis.hget(`${prefix}:sub-by-user`, leo.mmUserId), null, 'no stored subscription')
+
+  t.ok(subscriptionOf(stay), 'the other person keeps her subscription')
+  t.equal((await wakeUpJobsOf(stay)).length, 1, 'and her wake-up')
+  t.equal(await redis.sismember(`${prefix}:enrolled`, stay.mmUserId), 1, 'and stays enrolled')
+})
