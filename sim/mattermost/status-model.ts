@@ -6,6 +6,8 @@
 // SetStatusDoNotDisturb(Timed) and UpdateExpiredDNDStatuses. Where the server keeps stale
 // fields (prev_status and dnd_end_time survive a switch to online or away) the model keeps
 // them too: a simulator kinder than the server would hide bugs.
+// Checked against transitions recorded from the server's source and tests, with upstream
+// links and commits: test/fixtures/mattermost-status-transitions.json.
 
 export type MmStatus = 'online' | 'away' | 'offline' | 'dnd'
 
