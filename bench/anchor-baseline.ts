@@ -1,4 +1,4 @@
-// The anchor's approach as a baseline, in the same run (issue 9). The Mattermost Microsoft
+// The anchor's approach as a baseline, in the same run. The Mattermost Microsoft
 // Calendar plugin reads one user per request (GET /users/{id}/calendarView for the window),
 // 20 such requests per $batch, batches one after another, every 5 minutes. That access pattern
 // (bench/_graph-bench-client.ts `baseline`) and our fetchSchedules (getSchedule x 20 addresses,
@@ -78,7 +78,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     ]
     for (const a of ours) for (const [message, count] of Object.entries(a.batchErrors)) notes.push(`ours: ${count} whole batch(es) failed: ${message}`)
     return {
-      name: 'Anchor baseline: one user per calendarView (issue 9)',
+      name: 'Anchor baseline: one user per calendarView',
       description:
         "The Mattermost Microsoft Calendar plugin's access pattern (one calendarView per person, 20 per $batch, batches one after another) against our fetchSchedules, 10,000 people, same Graph simulator and run: sweep times, HTTP and Graph requests, ratios baseline / ours.",
       figures,

@@ -1,4 +1,4 @@
-// End-to-end freshness benchmark (issue 9): over a compressed "hour" with 1,000 users and
+// End-to-end freshness benchmark: over a compressed "hour" with 1,000 users and
 // realistic meetings, how long after each meeting boundary the Mattermost status changes
 // (p50, p99, max, missed), and how long after each change notification's delivery.
 //

@@ -1,4 +1,4 @@
-// Graph schedules benchmark (issue 5): schedules of 1,000 and 10,000 people fetched with the
+// Graph schedules benchmark: schedules of 1,000 and 10,000 people fetched with the
 // real createGraphAdapter (msal-node token, getSchedule x 20 addresses, 20 per $batch, batches
 // in parallel) against the Graph simulator with REALISTIC_LATENCY (a full batch of 400 people
 // takes about 1.2 s). Figures: wall time, HTTP requests and token requests as the simulators
@@ -68,7 +68,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     )
     notes.push(...failureNotes)
     return {
-      name: 'Graph schedules (issue 5)',
+      name: 'Graph schedules',
       description:
         "Schedules of 1,000 and 10,000 people with the real Graph adapter against the Graph simulator at realistic latency: wall time, HTTP and token requests, and the speed-up over the seed's one-request-after-another estimate.",
       figures,

@@ -346,7 +346,7 @@ export async function run(): Promise<{ name: string; description: string; figure
         `notifications/s = items accepted per second (calstatus: the accepted counter of /metrics; bare: items counted by the route); latencies are autocannon's per-request figures.`,
       figures,
       notes: [
-        `Target (issue): at least 5,000 notifications/s with p99 under 50 ms: ${met ? 'met' : 'NOT met'} (median ${notif.median.toFixed(0)} items/s, p99 ${p99.median} ms).`,
+        `Target: at least 5,000 notifications/s with p99 under 50 ms: ${met ? 'met' : 'NOT met'} (median ${notif.median.toFixed(0)} items/s, p99 ${p99.median} ms).`,
         `BullMQ delayed sync-user jobs after each ${DURATION_S} s calstatus run: ${jobsPerRun.join(', ')} (the queue is emptied between runs; no worker runs).`,
         `1-minute load average ${loadBefore.toFixed(1)} before the runs, ${loadAfter.toFixed(1)} after (the bench itself keeps about 2.5 busy while measuring; more means other work shared the 2 cores).`,
         failures.length ? `Non-2xx or errors: ${failures.join('; ')}.` : 'Every response was 2xx; no socket errors or timeouts.'

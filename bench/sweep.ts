@@ -1,4 +1,4 @@
-// Full-sweep benchmark (issue 7): a full sweep of 1,000, 10,000 and 100,000 users with two
+// Full-sweep benchmark: a full sweep of 1,000, 10,000 and 100,000 users with two
 // real worker processes against the simulators: wall time, Graph HTTP requests, Mattermost
 // reads and writes, CPU seconds and peak memory of each worker.
 //
@@ -617,7 +617,7 @@ export async function run(): Promise<{ name: string; description: string; figure
           unit: 'MB'
         }
 
-    // Targets (issue 7).
+    // Targets.
     const all = [...(r.first ? [r.first] : []), ...steady]
     const graphOk = all.length > 0 && all.every((s) => s.graphRequests === expected)
     const writes = steady.map((s) => s.mmWrites)

@@ -58,7 +58,7 @@ export async function startSimulators(opts: StartSimulatorsOptions = {}): Promis
     graphUrl: graph.url
   })
   const mattermost = await startMattermostSim({
-    // The bot needs edit_other_users (and manage_system for admins' statuses): mattermost.md.
+    // The bot needs edit_other_users (and manage_system for admins' statuses): docs/mattermost.md.
     botRoles: 'system_user system_admin',
     ...opts.mattermost
   })

@@ -9,7 +9,7 @@ import type { Throttle, ThrottleTarget } from './throttle'
 import { handleGetUser, handleListUsers } from './users-routes'
 
 // One dispatcher for every API request, outer or inside a $batch: the same routes, the same
-// token (the outer one) and the same throttling (graph.md "JSON batching").
+// token (the outer one) and the same throttling (docs/graph.md#json-batching).
 
 export interface ApiRequest {
   method: string
@@ -118,7 +118,7 @@ export function createApi(deps: ApiDeps): Api {
     const mailboxTarget = (ref: string): ThrottleTarget => ({ scope: 'mailbox', key: `${app.clientId}|mbx:${mailboxKey(ref)}`, identity, shareApplies: true })
 
     // A subscription to a user's events is an Outlook resource of that mailbox: its calls count
-    // against that mailbox's limits (graph.md "Throttling"), not one budget for the whole app.
+    // against that mailbox's limits (docs/graph.md#throttling), not one budget for the whole app.
     const resourceTarget = (resource: unknown): ThrottleTarget => {
       const ref = typeof resource === 'string' ? /^\/?users\/([^/]+)\/events$/i.exec(resource)?.[1] : undefined
       return ref ? mailboxTarget(ref) : appTarget(false)

@@ -3,7 +3,7 @@ import { badRequest, graphError, withInnerError, type ApiResponse } from './grap
 import { guid } from './ids'
 import type { ApiContext, ApiRequest } from './api'
 
-// POST /$batch (graph.md "JSON batching"): at most 20 requests, ids unique case-insensitively,
+// POST /$batch (docs/graph.md#json-batching): at most 20 requests, ids unique case-insensitively,
 // URLs relative to the version, headers required with a body; at most 4 inner requests of one
 // batch run at once; answers in any order (shuffled here), each with its own status.
 

@@ -1,7 +1,7 @@
 import type { Stats } from './counters'
 import type { Outbound } from './outbound'
 
-// Graph's side of change notifications (graph.md "Delivery"): POSTs to the notificationUrl,
+// Graph's side of change notifications (docs/graph.md#delivery): POSTs to the notificationUrl,
 // several changes to one URL combined into one POST, retries on 5xx and failures, and the
 // network's bad habits on demand (drops, duplicates, delays, reordering, a paused pipe).
 // Answers slower than `slowMs` are counted; past 10% slow Graph delays, past 15% it drops

@@ -2,7 +2,7 @@ import { badRequest, graphError, type ApiResponse } from './graph-error'
 import type { GraphUser, ShowAs, SimEvent, Tenant } from './tenant'
 import { formatDateTimeTimeZone, parseDateTimeTimeZone, preferredZone } from './time'
 
-// POST /users/{id|upn}/calendar/getSchedule (graph.md "getSchedule"), limits included.
+// POST /users/{id|upn}/calendar/getSchedule (docs/graph.md#getschedule), limits included.
 
 export const MAX_SCHEDULES = 20
 export const MAX_WINDOW_MS = 62 * 24 * 3600_000
@@ -67,7 +67,7 @@ function validate(body: unknown): { ok: true; schedules: string[]; window: Windo
   let intervalMin = 30
   if ('availabilityViewInterval' in b) {
     const v = b.availabilityViewInterval
-    // Seen in the wild: an explicit null is not "absent", it breaks the server (graph.md).
+    // Seen in the wild: an explicit null is not "absent", it breaks the server (docs/graph.md).
     if (v === null)
       return {
         ok: false,

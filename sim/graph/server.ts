@@ -24,7 +24,7 @@ export type { GraphUser, NewGraphUser, NewEvent, SimEvent, ShowAs, EventChange }
 export type { ThrottleSettings } from './throttle'
 
 // A Microsoft Graph simulator for tests, benchmarks and the demo, faithful to
-// ../shared/reference/graph.md (harsh parts included). HTTPS on 127.0.0.1, API under /v1.0.
+// docs/graph.md (harsh parts included). HTTPS on 127.0.0.1, API under /v1.0.
 //
 // Outer pipeline: count -> token (401) -> body (JSON) -> dispatch (api.ts): route -> throttle
 // (429 + Retry-After) -> latency -> handler. $batch runs its items through the same dispatch.

@@ -6,7 +6,7 @@ import { guid, guidFrom, graphInstant } from './ids'
 import type { Outbound } from './outbound'
 import type { ChangeType, Tenant } from './tenant'
 
-// Change-notification subscriptions on users' events (graph.md "Change notifications"):
+// Change-notification subscriptions on users' events (docs/graph.md#change-notifications):
 // validation handshake before creating, 409 on a duplicate, lifetime limits, expiry.
 
 export interface SimSubscription {

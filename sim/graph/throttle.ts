@@ -1,6 +1,6 @@
 import type { Stats } from './counters'
 
-// Outlook's throttling per app and mailbox (graph.md "Throttling"): 4 concurrent requests,
+// Outlook's throttling per app and mailbox (docs/graph.md#throttling): 4 concurrent requests,
 // 10,000 per sliding 10 minutes (throttled ones count too), Retry-After on every 429, and a
 // mailbox that was just throttled stays throttled until its Retry-After has passed.
 // Real time (not the simulator's clock): this is about how the client paces itself.

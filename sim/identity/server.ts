@@ -15,7 +15,7 @@ import { GRAPH_APP_ID, requestToken, resourceOf } from './token'
 // A Microsoft identity platform (Entra ID) simulator for tests, benchmarks and the demo: the
 // parts msal-node's client credentials flow touches (tenant discovery, instance discovery, the
 // v2.0 token endpoint) and the admin consent endpoint, with Microsoft's error shapes
-// (../shared/reference/graph.md "Admin consent and tokens"). HTTPS on 127.0.0.1 with the
+// (docs/graph.md#admin-consent-and-tokens). HTTPS on 127.0.0.1 with the
 // simulators' test certificate (msal-node accepts only https authorities). Tokens are opaque
 // and recorded in the TokenRegistry shared with the Graph simulator.
 
@@ -106,7 +106,7 @@ export interface IdentitySim {
   resetCounters(): void
   /** clears history and counters */
   resetRecords(): void
-  /** The admin consent URL for an app (v1 endpoint, as graph.md gives it). */
+  /** The admin consent URL for an app (v1 endpoint, as docs/graph.md gives it). */
   consentUrl(opts: { clientId: string; redirectUri: string; state?: string; tenant?: string }): string
   stop(): Promise<void>
 }

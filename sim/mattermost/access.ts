@@ -15,7 +15,7 @@ export function requireUserId(req: ApiRequest): string {
 
 /**
  * App.SessionHasPermissionToUser: manage_system, or the user themself, or edit_other_users when
- * the target exists and is not a system admin (mattermost.md; SOURCE.txt notes the spec text
+ * the target exists and is not a system admin (docs/mattermost.md; sim/mattermost/openapi/SOURCE.md notes the spec text
  * says otherwise). A target that does not exist is refused unless the session has manage_system.
  */
 export function canEditUser(sim: SimModel, session: SimUser, targetId: string): boolean {

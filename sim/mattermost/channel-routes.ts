@@ -94,7 +94,7 @@ export function canPostIn(sim: SimModel, user: SimUser, channel: SimChannel | un
 
 export function channelRoutes(newId: () => string): ApiRoute[] {
   return [
-    // 201 every time; the same channel for the same pair (mattermost.md).
+    // 201 every time; the same channel for the same pair (docs/mattermost.md).
     defineRoute('POST', '/api/v4/channels/direct', {}, (req, sim) => {
       const ids = decodeOr400('user_ids', () => decodeStringArray(req.rawBody))
       if (ids.length !== 2) throw invalidBodyParam('user_ids')

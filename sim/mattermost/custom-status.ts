@@ -4,7 +4,7 @@ import { goMarshal, truncateRunes } from './go-json'
 import { GO_ZERO_TIME, parseGoTime, type GoTime } from './rfc3339'
 
 // model.CustomStatus and the PUT /users/{id}/status/custom validation (api4/status.go
-// updateUserCustomStatus, model/custom_status.go), plus the emoji rule from mattermost.md.
+// updateUserCustomStatus, model/custom_status.go), plus the emoji rule from docs/mattermost.md.
 
 export const CUSTOM_STATUS_DURATIONS = ['thirty_minutes', 'one_hour', 'four_hours', 'today', 'this_week', 'date_and_time'] as const
 export const CUSTOM_STATUS_TEXT_MAX_RUNES = 100

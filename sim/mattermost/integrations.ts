@@ -5,7 +5,7 @@ import type { SimPost } from './messaging'
 import type { SimModel } from './route-table'
 
 // Calls Mattermost makes to integrations: custom slash commands and message-button actions
-// (mattermost.md "Custom slash commands", "Direct messages and buttons").
+// (docs/mattermost.md#custom-slash-commands, docs/mattermost.md#direct-messages-and-buttons).
 // - Slash command: form-urlencoded POST with `Authorization: Token <token>`, 30 s timeout.
 // - Button: JSON POST {user_id, user_name, channel_id, channel_name, team_id, team_domain,
 //   post_id, trigger_id, type, data_source, context} with no authentication header.
@@ -281,7 +281,7 @@ export function createIntegrations(sim: SimModel): Integrations {
     async clickButton({ userId, postId, actionId }) {
       // The webapp calls POST /api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9]+}: an
       // action id with other characters never reaches the server's handler (404), so the
-      // button silently does nothing (mattermost.md: "the action id must match [A-Za-z0-9]+").
+      // button silently does nothing (docs/mattermost.md: "the action id must match [A-Za-z0-9]+").
       if (!/^[A-Za-z0-9]+$/.test(actionId)) throw new IntegrationError('not_found', `404: action id "${actionId}" does not match [A-Za-z0-9]+`)
       const post = sim.messaging.posts.get(postId)
       if (!post) throw new IntegrationError('not_found', `no post ${postId}`)

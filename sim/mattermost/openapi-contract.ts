@@ -250,7 +250,7 @@ export function createOpenApiContract(specDir: string): OpenApiContract {
     status['properties']['dnd_end_time'] = {
       type: 'integer',
       format: 'int64',
-      description: 'seconds (server accepts and returns it; missing upstream, see SOURCE.txt)'
+      description: 'seconds (server accepts and returns it; missing upstream, see sim/mattermost/openapi/SOURCE.md)'
     }
   }
 

@@ -2,7 +2,7 @@
 // by remote address (VaryByRemoteAddr, the default). With PerSec r and MaxBurst b:
 // emission interval T = 1/r, tolerance = T * (b + 1), limit = b + 1. Every response carries
 // X-Ratelimit-Limit/-Remaining/-Reset; a refused one also Retry-After, and the body is
-// http.Error's plain text "limit exceeded\n" (mattermost.md "Rate limiting").
+// http.Error's plain text "limit exceeded\n" (docs/mattermost.md#rate-limiting).
 
 export interface RateLimitSettings {
   perSec: number

@@ -22,7 +22,7 @@ import { createUserDirectory, type SimUser } from './user-directory'
 import { usersRoutes } from './users-routes'
 
 // A Mattermost REST API v4 simulator for tests, benchmarks and the demo, faithful to
-// ../shared/reference/mattermost.md (harsh parts included). Plain HTTP on 127.0.0.1.
+// docs/mattermost.md (harsh parts included). Plain HTTP on 127.0.0.1.
 //
 // Request pipeline (API paths): count -> latency -> read body -> OpenAPI contract (record, or
 // refuse under "enforce"; so throttled requests are checked too) -> rate limiter (429) ->

@@ -1,7 +1,7 @@
 // A model of Mattermost's status semantics, shared by the Mattermost simulator and the
 // rule engine's property tests, so that both are checked against one definition.
 //
-// Source: ../shared/reference/mattermost.md ("Status"), which follows the server's
+// Source: docs/mattermost.md#status, which follows the server's
 // platform/status.go: SetStatusOnline, SetStatusAwayIfNeeded, SetStatusOffline,
 // SetStatusDoNotDisturb(Timed) and UpdateExpiredDNDStatuses. Where the server keeps stale
 // fields (prev_status and dnd_end_time survive a switch to online or away) the model keeps

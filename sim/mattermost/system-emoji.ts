@@ -1,6 +1,6 @@
 // A built-in subset of Mattermost's system emoji names (the short names of its emoji data, as
 // typed between colons, without them). The server accepts a custom status emoji only if it is
-// a system emoji name or an existing custom emoji (mattermost.md "Custom status"); names that
+// a system emoji name or an existing custom emoji (docs/mattermost.md#custom-status); names that
 // are not in this list are refused with 400, so keep it to names the real list has. Add custom
 // emoji through the driver (addCustomEmoji) rather than extending this list.
 

@@ -209,7 +209,7 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
       const u = users.get(t.userId)
       // Deactivating a user revokes their sessions and tokens; disabling a bot does the same.
       if (!u || u.delete_at > 0) return null
-      // A bot token works even when personal access tokens are disabled (mattermost.md).
+      // A bot token works even when personal access tokens are disabled (docs/mattermost.md).
       if (t.kind === 'personal' && !personalTokensEnabled) return null
       return u
     },

@@ -21,7 +21,7 @@ export interface GraphResponse<T = unknown> {
   body: T
 }
 
-/** One request inside a JSON batch; `url` is relative to the version (graph.md "JSON batching"). */
+/** One request inside a JSON batch; `url` is relative to the version (docs/graph.md#json-batching). */
 export interface BatchRequest {
   id: string
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
@@ -74,7 +74,7 @@ function statusClass(status: number): string {
 
 /**
  * Sits after graph-client's RetryHandler, so it sees every attempt: sets an explicit
- * Accept-Language (Node's fetch sends `*`, which some Graph endpoints reject: graph.md),
+ * Accept-Language (Node's fetch sends `*`, which some Graph endpoints reject: docs/graph.md),
  * gives each attempt its own timeout, and counts attempts, 429s and the delays asked for.
  */
 class AttemptHandler implements Middleware {
@@ -125,7 +125,7 @@ export function createGraphClient(
     middleware: auth,
     baseUrl: `${config.graphUrl}/`,
     defaultVersion: 'v1.0',
-    // The bearer token only goes to Graph's own hosts or these (graph.md); hostname, no port.
+    // The bearer token only goes to Graph's own hosts or these (docs/graph.md); hostname, no port.
     customHosts: new Set([new URL(config.graphUrl).hostname])
   })
 
@@ -165,7 +165,7 @@ export function createGraphClient(
     const sentAt = Date.now()
     const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {})
     if (first.status !== 401) return first
-    // An expired or revoked token: get a fresh one once, then give up (graph.md "Errors").
+    // An expired or revoked token: get a fresh one once, then give up (docs/graph.md#errors-worth-a-specific-reaction).
     // Concurrent requests that were refused the same token share one refresh.
     await deps.tokens.getToken({ forceRefresh: true, unlessRefreshedSince: sentAt })
     return send<T>(method, path, o.kind, o.body, o.headers ?? {})
@@ -181,7 +181,7 @@ export function createGraphClient(
           id: r.id,
           method: r.method,
           url: r.url,
-          // `headers` is required whenever there is a body (graph.md).
+          // `headers` is required whenever there is a body (docs/graph.md).
           ...(r.body !== undefined ? { body: r.body, headers: { 'Content-Type': 'application/json', ...r.headers } } : r.headers ? { headers: r.headers } : {})
         }))
       }

@@ -1,5 +1,5 @@
 // The project's own Graph errors: callers and logs see what went wrong in our words, the
-// vendor's code kept for support. See ../shared/reference/graph.md "Errors worth a specific reaction".
+// vendor's code kept for support. See docs/graph.md#errors-worth-a-specific-reaction.
 
 export type GraphAuthProblem =
   | 'bad-secret' // AADSTS7000215: invalid client secret

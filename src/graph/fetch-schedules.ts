@@ -2,7 +2,7 @@ import type { GraphClient, BatchItemResponse } from './create-graph-client'
 import type { GraphMetrics } from './graph-metrics'
 import { graphErrorOf, runBatches, transientVerdict, type RunBatchesStats, type UnitVerdict } from './run-batches'
 
-/** A scheduleItem as Graph returns it (graph.md "getSchedule"). */
+/** A scheduleItem as Graph returns it (docs/graph.md#getschedule). */
 export interface RawScheduleItem {
   start: { dateTime: string; timeZone: string }
   end: { dateTime: string; timeZone: string }
@@ -60,7 +60,7 @@ function classifyEntryError(err: { message?: string; responseCode?: string | num
  * getSchedule and 20 getSchedules per $batch, so 400 people per HTTP request. Each
  * getSchedule runs under a member of its own chunk (`/users/{member}/calendar/getSchedule`),
  * so Graph's per-mailbox limits (4 concurrent, 10,000 per 10 minutes) spread across
- * mailboxes instead of piling on one service mailbox (architecture.md "Spreading load").
+ * mailboxes instead of piling on one service mailbox (docs/architecture.md#spreading-load-on-graph).
  */
 export async function fetchSchedules(
   client: GraphClient,
@@ -120,7 +120,7 @@ export async function fetchSchedules(
       id: chunk.id,
       method: 'POST',
       url: `/users/${encodeURIComponent(chunk.pathCandidates[0] as string)}/calendar/getSchedule`,
-      // availabilityViewInterval is sent (never null: null has produced HTTP 500, graph.md);
+      // availabilityViewInterval is sent (never null: null has produced HTTP 500, docs/graph.md);
       // the rule engine reads scheduleItems, so the coarsest view keeps the answer small.
       body: { schedules: chunk.emails, startTime: graphDateTime(window.startMs), endTime: graphDateTime(window.endMs), availabilityViewInterval: 1440 }
     }),

@@ -6,7 +6,7 @@ import { backoffMs } from '../shared/backoff'
 /**
  * Packs units of work (one batch item each) into JSON batches of 20, sends at most
  * `maxConcurrentBatches` at a time, and retries throttled or failed items on their own:
- * never before the Retry-After the item was given (graph.md "Throttling": throttled requests
+ * never before the Retry-After the item was given (docs/graph.md#throttling: throttled requests
  * still count), with exponential backoff and jitter when there is none, while the items that
  * succeeded are kept. The answer for each unit is left to `onResponse`.
  */

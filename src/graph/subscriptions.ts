@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { GraphClient, GraphResponse } from './create-graph-client'
 import { GraphRequestError } from './errors'
 
-// Change-notification subscriptions for users' events (graph.md "Change notifications").
+// Change-notification subscriptions for users' events (docs/graph.md#change-notifications).
 
 export interface Subscription {
   id: string
@@ -71,7 +71,7 @@ export function createSubscriptionsApi(client: GraphClient, opts: SubscriptionsO
       body: {
         changeType: 'created,updated,deleted',
         notificationUrl: `${opts.publicUrl}/graph/notifications`,
-        // Only settable at creation (graph.md).
+        // Only settable at creation (docs/graph.md).
         lifecycleNotificationUrl: `${opts.publicUrl}/graph/lifecycle`,
         resource: resourceOf(graphUserId),
         expirationDateTime: expiry(),

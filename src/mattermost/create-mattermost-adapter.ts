@@ -56,7 +56,7 @@ export interface MattermostAdapter {
   getUserByEmail(email: string): Promise<DirectoryUser | null>
 }
 
-/** The server's request body limit is 300,000 bytes; stay clear of it (mattermost.md). */
+/** The server's request body limit is 300,000 bytes; stay clear of it (docs/mattermost.md). */
 export const STATUS_IDS_BODY_LIMIT = 250_000
 export const USERS_PER_PAGE = 200
 
@@ -78,7 +78,7 @@ function effectiveTimeZone(tz: RawUser['timezone']): string {
   return zone && zone.trim() !== '' ? zone : 'UTC'
 }
 
-/** The custom status lives in props.customStatus as a JSON string (mattermost.md). */
+/** The custom status lives in props.customStatus as a JSON string (docs/mattermost.md). */
 function customStatusOf(u: RawUser): MmCustomStatus | null {
   const raw = u.props?.['customStatus']
   if (!raw) return null
@@ -287,7 +287,7 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       }
     },
     async getUserByEmail(email) {
-      // The client does not URL-encode e-mails (mattermost.md): '+' and '/' would break the path.
+      // The client does not URL-encode e-mails (docs/mattermost.md): '+' and '/' would break the path.
       const res = await http.call<RawUser>({
         method: 'GET',
         url: `${c4.getUsersRoute()}/email/${encodeURIComponent(email)}`,

@@ -7,7 +7,7 @@ import type { MattermostMetrics } from './mattermost-metrics'
 import type { RateCeiling } from './create-rate-ceiling'
 
 // This project compiles to CommonJS, where the named import of this CommonJS package works
-// (under native ESM it would fail at run time: mattermost.md "@mattermost/client from Node 20").
+// (under native ESM it would fail at run time: docs/mattermost.md#mattermostclient-from-node-20).
 
 export interface MattermostRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -101,7 +101,7 @@ export function createMattermostHttp(
         deps.metrics.throttled.inc({ route: req.route })
         throttled += 1
         if (throttled < opts.maxThrottledAttempts) {
-          // Retry-After and X-Ratelimit-Reset are seconds (mattermost.md "Rate limiting").
+          // Retry-After and X-Ratelimit-Reset are seconds (docs/mattermost.md#rate-limiting).
           const after = header(res, 'retry-after') ?? header(res, 'x-ratelimit-reset')
           const waitMs = after !== undefined ? after * 1000 + Math.random() * 100 : backoff(throttled)
           deps.log.debug({ route: req.route, waitMs }, 'mattermost 429: waiting')

@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 /**
  * What a connection is for decides how it behaves while Redis is away:
  * - `worker`: BullMQ workers block on Redis; BullMQ requires maxRetriesPerRequest: null and
- *   keeps retrying forever (packages.md).
+ *   keeps retrying forever (docs/packages.md).
  * - `producer`: enqueueing from an HTTP request must fail fast so the route can answer 503
  *   and Graph retries (no offline queue; BullMQ's advice for Queue instances).
  * - `command`: state reads and writes in job processors: retried a few times, then an error

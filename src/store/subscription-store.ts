@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { redisScripts } from './redis-scripts'
 
 // Graph change-notification subscriptions we hold: one per enrolled user. The clientState is
-// the secret each notification must carry (graph.md "Change notifications").
+// the secret each notification must carry (docs/graph.md#change-notifications).
 
 export interface StoredSubscription {
   id: string

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { redisScripts } from './redis-scripts'
 
-// Per-user state in Redis (architecture.md "Concurrent jobs for one user must not fight").
+// Per-user state in Redis (docs/architecture.md#one-user-one-writer).
 // One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
 //
 // Two guards keep a shard and a sync-user for the same user, on two workers, from fighting:

@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
 
-// Graph change notifications and lifecycle events (graph.md "Change notifications"):
+// Graph change notifications and lifecycle events (docs/graph.md#change-notifications):
 // validation handshake, clientState checked per item in constant time, valid items enqueued
 // in one bulk add, 202 once persisted, 503 when Redis could not take them (Graph retries).
 // No Graph or Mattermost call in the request path: Graph wants an answer within 3 s.
