@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig, describeConfig, type Config, type Env } from '../config'
 import { createLogger } from '../observability/create-logger'
+import { toError } from '../shared/to-error'
 
 /**
  * Parse the environment once. A bad or missing variable ends the process with exit code 1
@@ -64,7 +65,7 @@ export function exitOnSignals(log: Logger, stop: (signal: string) => Promise<voi
     process.exit(1)
   })
   // A stray rejected promise is a bug to fix, not a reason to drop every active job.
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'))
+  process.on('unhandledRejection', (reason) => log.error({ err: toError(reason) }, 'unhandled promise rejection'))
 }
 
 /** Resolve within `ms` or reject: shutdown steps must not hang on a dead connection. */

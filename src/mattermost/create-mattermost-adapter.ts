@@ -175,7 +175,7 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
         })
         await adapter.sendDirectMessage(user.body.id, message)
       } catch (err) {
-        deps.log.warn({ username, err: (err as Error).message }, 'could not send the admin notice')
+        deps.log.warn({ username, err }, 'could not send the admin notice')
       }
     }
   }

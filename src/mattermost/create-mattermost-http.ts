@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { MattermostAuthError, MattermostError } from './errors'
 import { backoffMs } from '../shared/backoff'
 import { parseJsonBody } from '../shared/parse-json-body'
+import { errorMessage, toError } from '../shared/to-error'
 import type { MattermostMetrics } from './mattermost-metrics'
 import type { RateCeiling } from './create-rate-ceiling'
 
@@ -85,7 +86,7 @@ export function createMattermostHttp(
         res = await fetch(req.url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) })
       } catch (err) {
         deps.metrics.calls.inc({ route: req.route, outcome: 'error' })
-        const message = (err as Error).name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : (err as Error).message
+        const message = toError(err).name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : errorMessage(err)
         if (req.idempotent !== false && attempts < opts.maxAttempts) {
           await sleep(backoff(attempts))
           continue

@@ -11,7 +11,7 @@ export function createQueues(connection: Redis, prefix: string, log: Logger): Qu
     const queue = new Queue(name, { connection, prefix })
     // Without a listener BullMQ prints every connection error with its stack; the connection
     // itself already logs the outage once (create-redis.ts).
-    queue.on('error', (err) => log.debug({ queue: name, err: err.message }, 'queue connection error'))
+    queue.on('error', (err) => log.debug({ queue: name, err }, 'queue connection error'))
     return [name, queue] as const
   })
   return Object.fromEntries(entries) as Queues

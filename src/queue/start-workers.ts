@@ -58,8 +58,8 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
       }
     )
     // BullMQ emits 'error' for connection trouble; unhandled, it would crash the process.
-    worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'))
-    worker.on('failed', (job, err) => opts.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'))
+    worker.on('error', (err) => opts.log.warn({ queue, err }, 'worker error'))
+    worker.on('failed', (job, err) => opts.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err }, 'job failed'))
     return worker
   })
 

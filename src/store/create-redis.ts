@@ -27,7 +27,7 @@ export function createRedis(url: string, purpose: RedisPurpose, log: Logger): Re
   // An unhandled 'error' event would crash the process; Redis going away is an expected state.
   let lastError = ''
   redis.on('error', (err: Error) => {
-    if (err.message !== lastError) log.warn({ purpose, err: err.message }, 'redis connection error')
+    if (err.message !== lastError) log.warn({ purpose, err }, 'redis connection error')
     lastError = err.message
   })
   redis.on('ready', () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
+import { errorMessage } from '../../shared/to-error'
 
 // Graph change notifications and lifecycle events (docs/graph.md#change-notifications):
 // validation handshake, clientState checked per item in constant time, valid items enqueued
@@ -97,7 +98,7 @@ export async function graphNotificationRoutes(app: FastifyInstance, deps: Notifi
     } catch (err) {
       // Redis unreachable (for the look-up or the enqueue): nothing was persisted, so Graph
       // must retry (it does, for up to 4 hours).
-      throw new HttpError(503, `could not queue the notifications: ${(err as Error).message}`)
+      throw new HttpError(503, `could not queue the notifications: ${errorMessage(err)}`)
     }
   }
 

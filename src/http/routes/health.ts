@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
+import { errorMessage } from '../../shared/to-error'
 
 export interface HealthDeps {
   /** Resolves when Redis answers, rejects (quickly) otherwise. */
@@ -18,7 +19,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       await deps.checkRedis()
       return { status: 'ready' }
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', reason: `redis: ${(err as Error).message}` })
+      return reply.code(503).send({ status: 'unavailable', reason: `redis: ${errorMessage(err)}` })
     }
   })
 
