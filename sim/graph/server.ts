@@ -17,10 +17,10 @@ import { createThrottle, DEFAULT_THROTTLE, type ThrottleSettings } from './throt
 
 export { REALISTIC_LATENCY, type Latency } from './api'
 export type { GraphSimCounters } from './counters'
-export type { DeliveryRecord, DeliverySwitches, LifecycleEvent, NotificationItem, LifecycleItem, SlowPolicy } from './delivery'
+export type { DeliveryRecord, NotificationItem, SlowPolicy } from './delivery'
 export type { GraphSimDriver } from './driver'
-export type { SimSubscription, ValidationRecord } from './subscriptions'
-export type { GraphUser, NewGraphUser, NewEvent, SimEvent, ShowAs, EventChange } from './tenant'
+export type { ValidationRecord } from './subscriptions'
+export type { EventChange } from './tenant'
 export type { ThrottleSettings } from './throttle'
 
 // A Microsoft Graph simulator for tests, benchmarks and the demo, faithful to

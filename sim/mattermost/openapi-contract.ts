@@ -51,13 +51,6 @@ export interface ContractRequest {
   skipBody?: boolean
 }
 
-export interface OperationMatch {
-  template: string
-  method: string
-  /** decoded path parameters */
-  params: Record<string, string>
-}
-
 export interface OpenApiContract {
   readonly specDir: string
   readonly pathCount: number
