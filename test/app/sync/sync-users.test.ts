@@ -276,3 +276,20 @@ t.test('wake-ups: one pending per user, moved when the time moves, stale ones re
   )
   t.same(await wakeUps.moved([]), [])
 })
+
+t.test("the admin's defaults apply to everyone at the next sync; a person's own setting wins", async (t) => {
+  const { sim, users, defaults, calendar, sync, alice } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  await defaults.set({ mapping: { busy: { status: 'away' } }, customStatus: false })
+  t.match(await sync([alice.id], { reason: 'test', failIfBusy: true }), { changes: 1 })
+  t.match(sim.driver.status(alice.id), { status: 'away', manual: true }, 'busy maps to Away for everyone')
+  t.equal(sim.driver.customStatus(alice.id), null, 'no custom status: the admin turned them off')
+
+  calendar.set('alice@example.com', [])
+  await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.match(sim.driver.status(alice.id), { status: 'online' }, 'restored when the meeting goes')
+  await users.setSettings(alice.id, { mapping: { busy: { status: 'dnd' } } })
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  await sync([alice.id], { reason: 'test', failIfBusy: true })
+  t.equal(sim.driver.status(alice.id).status, 'dnd', "alice's own mapping beats the admin's")
+})
