@@ -4,12 +4,11 @@ import { setFlagsFromString } from 'node:v8'
  * How far V8 lets the heap grow past what a full collection found alive, in percent.
  *
  * By default V8 lets the old space grow to several times the live set before it collects
- * again (the limit is a quarter of the machine's memory, about 4 GB on 16 GB and more). A
- * worker's live set in a 100,000-user sweep is 30-120 MB, yet its RSS grew to 250-290 MB;
- * with growth held to 1.5x the same sweeps peak much lower, at no measurable CPU cost
- * (bench/RESULTS.md, "Full sweep"). It is a growth policy, not a ceiling: a bigger live set
- * gets the memory it needs instead of an out-of-memory crash, which `--max-old-space-size`
- * would give it.
+ * again (the limit is a quarter of the machine's memory), so a worker's memory follows the heap
+ * limit rather than what it keeps alive. Held to 1.5x, it stays close to the live set at no
+ * measurable CPU cost (README, "Sizing"; bench/RESULTS.md, "Full sweep"). It is a growth
+ * policy, not a ceiling: a bigger live set gets the memory it needs instead of the
+ * out-of-memory crash that `--max-old-space-size` would give it.
  */
 export const HEAP_GROWING_PERCENT = 50
 

@@ -34,8 +34,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await checkMattermost(mattermost, log)
   const processors = createProcessors(createUseCases({ ...services, graph, mattermost }))
   await upsertSchedules(queues, config)
-  // A sweep shard is one Graph $batch waiting ~1 s on Graph: shards in flight per process follow
-  // GRAPH_MAX_CONCURRENT_BATCHES (measured: 4 at a time held 10,000 users at 5.5 s, not ~3).
+  // A sweep shard is mostly one Graph $batch waiting on Graph: shards in flight per process
+  // follow GRAPH_MAX_CONCURRENT_BATCHES, so a sweep uses the Graph concurrency the operator set
+  // (fewer made a 10,000-user sweep wait on too few batches: bench/RESULTS.md, "Full sweep").
   const concurrency = { sweep: config.microsoft.maxConcurrentBatches }
   const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics, concurrency })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')

@@ -17,9 +17,8 @@ export interface RateCeiling {
 
 export function createRateCeiling(redis: Redis, opts: { key: string; perSecond: number }): RateCeiling {
   // Slots are spaced for 90% of the ceiling: timers that fire late and connection set-up make
-  // calls bunch on their way to the server, and the ceiling is what the server sees. Measured
-  // at the Mattermost simulator with two processes at 20/s: up to 26 calls in a 1 s window
-  // with exact spacing, at most 20 with this margin (test/mattermost/mattermost-adapter.test.ts).
+  // calls bunch on their way to the server, and the ceiling is what the server sees (README,
+  // "A ceiling for the whole cluster", has what was seen at the server without the margin).
   const intervalMicros = Math.floor(1_000_000 / (opts.perSecond * 0.9))
   const scripts = redisScripts(redis)
   return {
