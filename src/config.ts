@@ -1,6 +1,6 @@
 // Typed configuration from the environment: parsed once at start-up, then passed down.
 // Nothing else in the service reads process.env. The variable names are a contract
-// (../shared/design/architecture.md, "Configuration"): outside tools start the service with them.
+// (docs/configuration.md): outside tools start the service with them.
 // Each variable is read through its entry in ./config-variables.ts (default, range, allowed
 // values, secret); what stays here is the shape of Config and the rules between variables.
 import { ADVISED_PASSWORD_LENGTH, CONFIG_VARIABLES, VARIABLES, type ConfigVariable, type LOG_LEVELS, type SYNC_USERS_MODES } from './config-variables'

@@ -1,6 +1,6 @@
 import type { Availability } from './types'
 
-// Vocabulary of status-rules.md: precedence when items overlap, oof > busy > tentative >
+// Vocabulary of docs/status-rules.md: precedence when items overlap, oof > busy > tentative >
 // workingElsewhere > free.
 export const PRECEDENCE: Readonly<Record<Availability, number>> = {
   free: 0,

@@ -19,7 +19,7 @@ export interface BlockNow {
  * Inside a merged gap (mergeGapMinutes) the item before the gap may already have left the
  * schedule window (it starts a minute before now), so the gap looks like free time. The
  * remembered block says otherwise: when the next block starts within the gap and belongs to
- * the remembered block, the level carries on through the gap (docs/status-rules.md, Vocabulary, "Block").
+ * the remembered block, the level carries on through the gap (docs/status-rules.md#blocks-segments-runs-and-stretches).
  */
 function blockAcrossGap(blocks: readonly Block[], remembered: RememberedState | null, now: number, gapMs: number): Block | null {
   if (remembered === null || gapMs <= 0) return null

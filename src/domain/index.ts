@@ -1,13 +1,12 @@
-// Public API of the rule engine (status-rules.md). Pure: no I/O, no clock.
+// Public API of the rule engine (docs/status-rules.md). Pure: no I/O, no clock.
 export { parseScheduleItems, parseGraphDateTime } from './parse-schedule-items'
 export { ScheduleParseError } from './schedule-parse-error'
 export { resolveTimeZone } from './resolve-time-zone'
 export { WINDOWS_ZONES } from './windows-zones'
-export { normalizeAvailability, PRECEDENCE, AVAILABILITIES } from './availability'
-export { resolveSettings, DEFAULT_SETTINGS, DEFAULT_MAPPING, MAX_MERGE_GAP_MINUTES } from './settings'
+export { PRECEDENCE } from './availability'
+export { resolveSettings, DEFAULT_SETTINGS } from './settings'
 export { buildBlocks, blockAt } from './build-blocks'
-export type { Block, Segment } from './build-blocks'
 export { decide } from './decide'
-export { MATTERMOST_GRACE_MS, dndSeconds } from './status-rules'
+export { MATTERMOST_GRACE_MS } from './status-rules'
 export { MAX_CUSTOM_STATUS_LENGTH } from './texts'
 export type * from './types'

@@ -1,7 +1,7 @@
 import { AVAILABILITIES } from './availability'
 import type { CustomStatusTemplate, Mapping, MappingEntry, Settings, SettingsOverrides, StatusAction } from './types'
 
-// The mapping table of status-rules.md ("Mapping").
+// The mapping table of docs/status-rules.md#mapping.
 export const DEFAULT_MAPPING: Readonly<Mapping> = Object.freeze({
   busy: { status: 'dnd', customStatus: { emoji: 'calendar', text: 'In a meeting' } },
   tentative: { status: 'dnd', customStatus: { emoji: 'calendar', text: 'In a meeting (tentative)' } },

@@ -23,7 +23,7 @@ export type Ownership = 'ours' | 'restored' | 'changed'
 export function ownership(r: RememberedState, current: CurrentStatus, now: number): Ownership {
   if (r.setStatus === null) return 'changed'
   if (current.status === r.setStatus && (r.setStatus !== 'dnd' || current.dndEndTime === r.setDndEndTime)) return 'ours'
-  // Mattermost's own DND expiry also sets dnd_end_time to 0 (mattermost.md "DND expiry"); a
+  // Mattermost's own DND expiry also sets dnd_end_time to 0 (docs/mattermost.md#dnd-expiry); a
   // user who picked `online` during the DND keeps it, so a change of theirs just before the
   // end is not taken for Mattermost's restore (fast-check found it; see the regression test).
   if (r.setStatus === 'dnd' && r.setDndEndTime > 0 && now >= r.setDndEndTime * 1000 && !current.manual && current.dndEndTime === 0) return 'restored'

@@ -1,4 +1,4 @@
-// Types of the rule engine (status-rules.md). Plain data only: the remembered state is stored
+// Types of the rule engine (docs/status-rules.md). Plain data only: the remembered state is stored
 // as JSON in Redis, so it holds numbers, strings, booleans and null, never Dates or Maps.
 
 /** Graph's scheduleItem.status, normalised (unknown counts as free). */
