@@ -1,9 +1,12 @@
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createNotificationIntake } from '../app/notification-intake'
+import type { Services } from '../app/services'
 import type { Config } from '../config'
 import { buildApp } from '../http/build-app'
-import { createMetrics } from '../observability/create-metrics'
-import { closeQueues, createQueues } from '../queue/create-queues'
+import { createMetrics, type Metrics } from '../observability/create-metrics'
+import { closeQueues, createQueues, type Queues } from '../queue/create-queues'
 import { createRedis, pingRedis } from '../store/create-redis'
 import { createServices } from './create-services'
 import { within } from './startup'
@@ -13,25 +16,46 @@ export interface RunningWeb {
   stop(): Promise<void>
 }
 
-/** Composition root of the web process: connections, the services object, the app; returns how to stop it. */
-export async function startWeb(config: Config, log: Logger): Promise<RunningWeb> {
-  const producer = createRedis(config.redisUrl, 'producer', log)
-  const probe = createRedis(config.redisUrl, 'probe', log)
-  // State (subscription look-ups) on its own connection: sharing BullMQ's (and its loaded
-  // scripts) made every pipeline several times dearer (measured in bench/notification-ingest).
-  const state = createRedis(config.redisUrl, 'producer', log)
-  const metrics = createMetrics('web')
-  const queues = createQueues(producer, config.queuePrefix, log)
-  const services = createServices(config, log, metrics.registry, { state, queues })
-  if (config.mattermost?.commandToken) log.warn('MM_COMMAND_TOKEN is set, but this version has no /calstatus command yet: Mattermost would get a 404')
+export interface WebConnections {
+  /** queues: fail fast, so a route can answer 503 and Graph retries */
+  producer: Redis
+  /** /readyz */
+  probe: Redis
+  /** state reads and writes */
+  state: Redis
+}
+
+/** The web process's app on its connections: queues, the services object, the routes. No listening. */
+export async function buildWebApp(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  connections: WebConnections
+): Promise<{ app: FastifyInstance; queues: Queues; services: Services }> {
+  const queues = createQueues(connections.producer, config.queuePrefix, log)
+  const services = createServices(config, log, metrics.registry, { state: connections.state, queues })
   const app = await buildApp({
     config,
     logger: log,
     metrics,
     queues,
-    checkRedis: () => pingRedis(probe, 1000),
+    checkRedis: () => pingRedis(connections.probe, 1000),
     notifications: createNotificationIntake(services)
   })
+  return { app, queues, services }
+}
+
+/** Composition root of the web process: connections, the app; returns how to stop it. */
+export async function startWeb(config: Config, log: Logger): Promise<RunningWeb> {
+  const connections: WebConnections = {
+    producer: createRedis(config.redisUrl, 'producer', log),
+    probe: createRedis(config.redisUrl, 'probe', log),
+    // State (subscription look-ups) on its own connection: sharing BullMQ's (and its loaded
+    // scripts) made every pipeline several times dearer (bench/notification-ingest.ts).
+    state: createRedis(config.redisUrl, 'producer', log)
+  }
+  if (config.mattermost?.commandToken) log.warn('MM_COMMAND_TOKEN is set, but this version has no /calstatus command yet: Mattermost would get a 404')
+  const { app, queues } = await buildWebApp(config, log, createMetrics('web'), connections)
   const url = await app.listen({ port: config.port, host: config.host })
   log.info({ url }, 'web listening')
   return {
@@ -40,9 +64,7 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
       // close() stops accepting connections and waits for in-flight requests.
       await within(config.shutdownTimeoutSeconds * 1000, 'closing the HTTP server', app.close())
       await closeQueues(queues)
-      producer.disconnect()
-      probe.disconnect()
-      state.disconnect()
+      for (const connection of [connections.producer, connections.probe, connections.state]) connection.disconnect()
     }
   }
 }
