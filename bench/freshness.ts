@@ -164,6 +164,8 @@ interface RunResult {
   maintenanceJobs: string
   loadBefore: number
   loadAfter: number
+  /** SIGTERM to exit, per process (exit code 0 only; a process killed after the deadline has none) */
+  stopMs: Array<{ name: string; ms: number | null }>
   seconds: number
   error: string | null
   progress: string
@@ -198,6 +200,7 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     maintenanceJobs: '',
     loadBefore: loadavg()[0] ?? 0,
     loadAfter: 0,
+    stopMs: [],
     seconds: 0,
     error: null,
     progress: 'starting'
@@ -533,7 +536,12 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     log(`  ${ceiling}/s: FAILED ${r.error}`)
     for (const p of procs) if (p.output().trim()) log(`  ${p.name} output (tail): ${p.output().slice(-1500)}`)
   } finally {
-    for (const p of procs) await p.stop().catch(() => undefined)
+    // Workers first, then the web (as a platform stops a release); each timed from its SIGTERM.
+    for (const p of [...procs].reverse()) {
+      const signalled = Date.now()
+      await p.stop().catch(() => undefined)
+      r.stopMs.push({ name: p.name, ms: p.child.exitCode === 0 ? Date.now() - signalled : null })
+    }
     await sims?.stop().catch(() => undefined)
     for (const q of queues) await q.close().catch(() => undefined)
     redis.disconnect()
@@ -662,6 +670,11 @@ export async function run(): Promise<{ name: string; description: string; figure
     figures[`${L}: notification delivered -> status p99`] = one(x.notif.p99, 'ms')
     figures[`${L}: notification delivered -> status max`] = one(x.notif.max, 'ms')
     figures[`${L}: notifications missed (no change within 60 s)`] = one(x.notifMissed, `of ${r.actions.length}`)
+    figures[`${L}: Mattermost calls in the busiest 1 s`] = one(r.mmMaxPerSecond, `calls (ceiling ${r.ceiling})`)
+    // Shutdown: SIGTERM to a clean exit (0); a process still running at the 15 s deadline is killed and has no figure.
+    const stops = (kind: string): number[] => r.stopMs.filter((x) => x.name.startsWith(kind) && x.ms !== null).map((x) => x.ms as number)
+    if (stops('web').length) figures[`${L}: SIGTERM to exit, web`] = one(Math.max(...stops('web')), 'ms')
+    if (stops('worker').length) figures[`${L}: SIGTERM to exit, slowest worker`] = one(Math.max(...stops('worker')), 'ms')
     const creates = r.actions.filter((a) => a.kind === 'create').length
     notes.push(
       `${L}: ${x.counted} boundary changes counted (${x.starts.n + x.missedStarts} starts, ${x.ends.n + x.missedEnds} ends; ${x.notApplicable} ends left out because their start never turned the user to DND; boundaries after an ad-hoc change to the same person left out); ` +

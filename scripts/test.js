@@ -26,11 +26,18 @@ const args = ['-R', reporter, '-o', raw, ...process.argv.slice(2)]
 const run = spawnSync(tapBin, args, { cwd: root, stdio: 'inherit', env: process.env })
 
 let summary = null
+// A test file that registers no test asserts nothing: tap counts it as skipped ("# SKIP no tests
+// found"), which would let a file whose tests were lost (a bad import guard, a refactor) pass.
+const empty = []
 if (fs.existsSync(raw)) {
   const lines = fs.readFileSync(raw, 'utf8').trimEnd().split('\n')
   for (let i = lines.length - 1; i >= 0 && !summary; i--) {
     const m = /^# (\{ total: .*\})\s*$/.exec(lines[i])
     if (m) summary = Function(`return (${m[1]})`)()
+  }
+  for (const line of lines) {
+    const m = /^(?:not )?ok \d+ - (.+?) # SKIP no tests found\s*$/.exec(line)
+    if (m) empty.push(m[1])
   }
 }
 const code = run.status === null ? 1 : run.status
@@ -39,9 +46,10 @@ if (!summary) {
   console.log(`0 passed, 1 failed`)
   process.exit(code || 1)
 }
-const failed = summary.fail || 0
-const skipped = (summary.skip || 0) + (summary.todo || 0)
+for (const file of empty) console.log(`${file}: the file registers no tests (an empty test file fails the run)`)
+const failed = (summary.fail || 0) + empty.length
+const skipped = (summary.skip || 0) + (summary.todo || 0) - empty.length
 // A failure outside any assertion (coverage under the threshold, a crashed file) still fails the run.
 if (code !== 0 && failed === 0) console.log(`tap exited ${code}: see above (coverage threshold or a file that crashed)`)
 console.log(`${summary.pass || 0} passed, ${failed + (code !== 0 && failed === 0 ? 1 : 0)} failed` + (skipped ? `, ${skipped} skipped` : ''))
-process.exit(code)
+process.exit(code !== 0 ? code : empty.length > 0 ? 1 : 0)

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -36,21 +36,58 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' })
-      socket.once('connect', () => {
-        socket.end()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
+/** What redis-server printed last (kept short), for the error when it does not start. */
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-5).join('\n')
+}
+
+/**
+ * Start redis-server on `port` and resolve once it says it accepts connections; resolve
+ * `'port-taken'` if it could not bind the port. Readiness is read from this child's own log,
+ * never by connecting to the port: a port taken by someone else would answer too, and the
+ * tests would talk to a server they did not start.
+ */
+function spawnRedis(port: number, dir: string, detached: boolean, timeoutMs: number): Promise<ChildProcess | 'port-taken'> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached }
+    )
+    let out = ''
+    let settled = false
+    const settle = (fn: () => void): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      fn()
+    }
+    const onData = (d: Buffer): void => {
+      // Only until it is up: afterwards the output is still drained (a full pipe would block
+      // the server) but not kept.
+      if (settled) return
+      out += String(d)
+      if (/Ready to accept connections/.test(out)) settle(() => resolve(child))
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('error', (err) => settle(() => reject(err)))
+    child.once('exit', (code, signal) =>
+      settle(() =>
+        /Address already in use/.test(out)
+          ? resolve('port-taken')
+          : reject(new Error(`redis-server on port ${port} exited (${signal ?? code}) before it was ready:\n${tail(out)}`))
+      )
+    )
+    const timer = setTimeout(
+      () =>
+        settle(() => {
+          child.kill('SIGKILL')
+          reject(new Error(`redis-server on port ${port} was not ready within ${timeoutMs} ms:\n${tail(out)}`))
+        }),
+      timeoutMs
+    )
+  })
 }
 
 // A test that crashes must not leave servers behind: one exit handler for all of them.
@@ -66,31 +103,45 @@ process.once('exit', () => {
 export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}): Promise<PrivateRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT)
   const dir = mkdtempSync(path.join(tmpdir(), 'calstatus-redis-'))
-  const port = await freePort()
+  const detached = opts.ownProcessGroup ?? false
   let child: ChildProcess | null = null
 
-  const start = async (): Promise<void> => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore', detached: opts.ownProcessGroup ?? false }
-    )
-    await waitForPort(port, 5000)
+  // freePort() releases the port before redis-server binds it, so another process can take it
+  // in between: then redis-server says so and exits, and we try again with another port.
+  let port = 0
+  for (let attempt = 1; child === null; attempt++) {
+    port = await freePort()
+    const started = await spawnRedis(port, dir, detached, 10_000)
+    if (started !== 'port-taken') child = started
+    else if (attempt >= 10) throw new Error(`redis-server: 10 free ports in a row were taken before it could bind them (last ${port})`)
+  }
+
+  // After a stop() the port is free for anyone: a restart cannot move (clients hold the URL),
+  // so it waits a little for the port to come back and fails clearly if it does not.
+  const restart = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const started = await spawnRedis(port, dir, detached, 10_000)
+      if (started !== 'port-taken') {
+        child = started
+        return
+      }
+      if (attempt >= 20) throw new Error(`redis-server: port ${port} was taken by another process while this Redis was stopped`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
   }
   const stop = async (): Promise<void> => {
     const running = child
     child = null
-    if (!running || running.exitCode !== null) return
+    if (!running || running.exitCode !== null || running.signalCode !== null) return
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve())
       running.kill('SIGTERM')
     })
   }
 
-  await start()
   cleanups.add(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   })
-  return { port, dir, url: `redis://127.0.0.1:${port}`, stop, restart: start }
+  return { port, dir, url: `redis://127.0.0.1:${port}`, stop, restart }
 }

@@ -302,7 +302,7 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
     }
 
     if (limiter) {
-      const r = limiter.check(req.socket.remoteAddress ?? '')
+      const r = limiter.check(req.socket.remoteAddress ?? '', now())
       Object.assign(headers, r.headers)
       if (r.limited) {
         stats.throttled()

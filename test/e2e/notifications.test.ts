@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { startService, type RunningService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
-import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
+import { byService, MINUTE, type Person, S, statusChanges, syncQueueOf, syncSettled, waitForStatus } from '../helpers/statuses'
 import { createSubscriptionStore } from '../../src/store/subscription-store'
 import { createUserStore } from '../../src/store/user-store'
 import type { Simulators } from '../../sim/index'
@@ -14,8 +14,6 @@ import type { DeliveryRecord, NotificationItem } from '../../sim/graph/server'
 
 const subOf = (sims: Simulators, p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 /** Never DND over DND by the service (it would strand the user in DND), never the same DM twice. */
 function checkNoDoubleWrites(t: Test, svc: RunningService, people: Person[]): void {
   const { sims } = svc
@@ -24,8 +22,10 @@ function checkNoDoubleWrites(t: Test, svc: RunningService, people: Person[]): vo
     const dndOverDnd = statusChanges(sims, p.mmUserId).filter((c) => ours(c.who) && c.from === 'dnd' && c.to === 'dnd')
     t.equal(dndOverDnd.length, 0, `${p.name}: never DND over DND`)
   }
+  const dms = sims.mattermost.history.posts.filter((x) => x.kind === 'create')
+  t.ok(dms.length >= people.length / 2, `${dms.length} DMs sent: "never the same DM twice" is checked on something`)
   const seen = new Set<string>()
-  for (const dm of sims.mattermost.history.posts.filter((x) => x.kind === 'create')) {
+  for (const dm of dms) {
     const key = `${dm.channelId}:${dm.message}`
     if (seen.has(key)) t.fail(`a DM sent twice: ${dm.message.slice(0, 60)}`)
     seen.add(key)
@@ -56,6 +56,9 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
   t.teardown(() => redis.disconnect())
   const store = createSubscriptionStore(redis, svc.prefix)
   const users = createUserStore(redis, svc.prefix)
+  const syncQueue = syncQueueOf(t, svc.redis.url, svc.prefix)
+  /** Whatever a notification for `p` caused since `since` has been done (BullMQ says so). */
+  const settled = (p: Person, since: number) => syncSettled(syncQueue, p.mmUserId, since, 30 * S)
   const everyone = Object.values(people)
   const P = (name: string) => people[name]!
 
@@ -72,13 +75,15 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     return [...recs.values()].every((u) => u.lastSyncAt > 0) && recs.size === everyone.length ? true : undefined
   })
 
-  await t.test("a meeting created through the Graph simulator turns the user to DND within 1 s of the notification's delivery (median of 5)", async (t) => {
+  // How fast (delivery to DND) is measured by bench/freshness.ts ("notification delivered ->
+  // status"); here: the change reaches the user through its notification, once, in order.
+  await t.test('a meeting created through the Graph simulator turns the user to DND through its change notification, once', async (t) => {
     const figures: Array<{ name: string; fromAnswer: number; fromPost: number; fromChange: number }> = []
     for (const p of ['lat1', 'lat2', 'lat3', 'lat4', 'lat5'].map(P)) {
       const sub = subOf(sims, p)!
       const added = Date.now()
       sims.graph.driver.addEvent(p.graphUserId, { start: added, end: added + 30 * MINUTE, showAs: 'busy', subject: 'Sudden call' })
-      const dndAt = await waitForStatus(sims, p, 'dnd', added, 10 * S)
+      const dndAt = await waitForStatus(sims, p, 'dnd', added, 30 * S)
       const delivery = sims.graph.history.deliveries.find(
         (r) => r.kind === 'notification' && r.status >= 200 && r.status < 300 && r.time >= added && r.items.some((i) => i.subscriptionId === sub.id)
       )
@@ -86,26 +91,27 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
         t.fail(`${p.name}: no delivery record for subscription ${sub.id}`)
         continue
       }
-      const fromAnswer = dndAt - delivery.time
-      figures.push({ name: p.name, fromAnswer, fromPost: Math.round(dndAt - (delivery.time - delivery.latencyMs)), fromChange: dndAt - added })
-      // Each one well within 2 s; the median within the 1 s target (below). One sample alone is
-      // at the mercy of the shared 2-core machine: the first took 1.15 s once in CI.
-      t.ok(fromAnswer <= 2000, `${p.name}: DND ${fromAnswer} ms after the notification was delivered (answered ${delivery.status} in ${delivery.latencyMs} ms)`)
+      const postSentAt = delivery.time - delivery.latencyMs
+      t.ok(dndAt >= postSentAt, `${p.name}: DND after the notification was sent (no sweep runs here: it came through it)`)
       const dnd = statusChanges(sims, p.mmUserId).find((c) => c.to === 'dnd')!
       t.ok(byService(sims)(dnd.who), `${p.name}: set by the service`)
-      // Let the custom status and DM land before the next one, so the figures are one at a time.
-      await sleep(300)
+      // The job the notification made is done (custom status and DM included) before the next one.
+      await settled(p, added)
+      t.same(
+        statusChanges(sims, p.mmUserId)
+          .filter((c) => c.time >= added)
+          .map((c) => c.to),
+        ['dnd'],
+        `${p.name}: one status write`
+      )
+      figures.push({ name: p.name, fromAnswer: dndAt - delivery.time, fromPost: Math.round(dndAt - postSentAt), fromChange: dndAt - added })
     }
+    t.equal(figures.length, 5, 'all five went through their notification')
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b)
     const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? NaN
     const a = figures.map((f) => f.fromAnswer)
-    t.ok(a.length === 5 && median(a) <= 1000, `median ${median(a)} ms from the delivery to DND: within a second`)
     t.comment(
-      `DND after the delivery's answer: median ${median(a)} ms, min ${Math.min(...a)}, max ${Math.max(...a)} (${figures
-        .map((f) => `${f.name} ${f.fromAnswer}`)
-        .join(
-          ', '
-        )}); after the POST was sent: median ${median(figures.map((f) => f.fromPost))} ms; after the calendar change: median ${median(figures.map((f) => f.fromChange))} ms`
+      `(for information, not checked) DND after the delivery's answer: median ${median(a)} ms, min ${Math.min(...a)}, max ${Math.max(...a)}; after the POST was sent: median ${median(figures.map((f) => f.fromPost))} ms; after the calendar change: median ${median(figures.map((f) => f.fromChange))} ms`
     )
   })
 
@@ -139,15 +145,16 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     const old = subOf(sims, p)!
     // A change whose notification is lost: only the resync can show it.
     sims.graph.driver.setDelivery({ drop: 1 })
+    const droppedBefore = sims.graph.counters().notificationsDropped
     const changed = Date.now()
     sims.graph.driver.addEvent(p.graphUserId, { start: changed, end: changed + 30 * MINUTE, showAs: 'busy', subject: 'Lost change' })
-    await sleep(300)
+    t.ok(sims.graph.counters().notificationsDropped > droppedBefore, 'the simulator dropped the notification')
     t.equal(statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed).length, 0, 'nothing happened: the notification was dropped')
     const sent = Date.now()
     const rec = await sims.graph.driver.sendLifecycle(old.id, 'subscriptionRemoved')
     t.equal(rec?.status, 202, 'the lifecycle event was accepted')
-    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 5 * S)
-    t.ok(dndAt - sent <= 2 * S, `synced: DND ${dndAt - sent} ms after subscriptionRemoved`)
+    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 30 * S)
+    t.ok(dndAt >= sent, 'synced: DND after subscriptionRemoved (the notification was lost)')
     const fresh = await waitFor('a new subscription in Graph', 10 * S, async () => {
       const s = subOf(sims, p)
       return s && s.id !== old.id ? s : undefined
@@ -166,8 +173,7 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     const ev = sims.graph.driver.listEvents(p.graphUserId)[0]!
     const cancelled = Date.now()
     sims.graph.driver.deleteEvent(p.graphUserId, ev.id)
-    const backAt = await waitForStatus(sims, p, 'online', cancelled, 5 * S)
-    t.ok(backAt - cancelled <= 2 * S, `online ${backAt - cancelled} ms after the cancellation, via the new subscription`)
+    await waitForStatus(sims, p, 'online', cancelled, 30 * S)
     t.ok(
       sims.graph.history.deliveries.some(
         (r) => r.kind === 'notification' && r.time >= cancelled && r.items.some((i) => i.subscriptionId === fresh.id) && r.status === 202
@@ -182,18 +188,29 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     sims.graph.driver.setDelivery({ paused: true })
     const changed = Date.now()
     sims.graph.driver.addEvent(p.graphUserId, { start: changed, end: changed + 30 * MINUTE, showAs: 'busy', subject: 'Held back' })
-    await sleep(300)
+    // Held at once (addEvent hands the change to the paused delivery): nothing went out for it.
+    await sims.graph.driver.deliveryIdle()
+    t.notOk(
+      sims.graph.history.deliveries.some((r) => r.time >= changed && r.items.some((i) => i.subscriptionId === sub.id)),
+      'the notification is held back'
+    )
     t.equal(statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed).length, 0, 'nothing happened: deliveries are paused')
     const sent = Date.now()
     const rec = await sims.graph.driver.sendLifecycle(sub.id, 'missed')
     t.equal(rec?.status, 202, 'the lifecycle event was accepted')
-    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 5 * S)
-    t.ok(dndAt - sent <= 2 * S, `DND ${dndAt - sent} ms after "missed"`)
+    const dndAt = await waitForStatus(sims, p, 'dnd', changed, 30 * S)
+    t.ok(dndAt >= sent, 'DND after "missed" (the notification was held back)')
     t.equal(subOf(sims, p)?.id, sub.id, 'the subscription stays')
-    // The held notification finally arrives: it changes nothing.
+    await settled(p, sent)
+    // The held notification finally arrives: it changes nothing (its sync runs and writes nothing).
+    const released = Date.now()
     sims.graph.driver.setDelivery({ paused: false })
     await sims.graph.driver.deliveryIdle()
-    await sleep(1500)
+    t.ok(
+      sims.graph.history.deliveries.some((r) => r.time >= released && r.status === 202 && r.items.some((i) => i.subscriptionId === sub.id)),
+      'the held notification was delivered and accepted'
+    )
+    await settled(p, released)
     const writes = statusChanges(sims, p.mmUserId).filter((c) => c.time >= changed)
     t.same(
       writes.map((c) => c.to),
@@ -212,20 +229,22 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
     )
     // d3 also gets a second change right away (an update of the same event).
     sims.graph.driver.updateEvent(d3.graphUserId, evs[2]!.id, { subject: 'Renamed' })
-    for (const p of [d1, d2, d3, d4]) await waitForStatus(sims, p, 'dnd', start, 5 * S)
+    for (const p of [d1, d2, d3, d4]) await waitForStatus(sims, p, 'dnd', start, 30 * S)
     await sims.graph.driver.deliveryIdle()
-    await sleep(800)
+    for (const p of [d1, d2, d3, d4]) await settled(p, start)
     // d2's meeting is cancelled: several notifications, duplicated and shuffled.
     const cancelled = Date.now()
     sims.graph.driver.deleteEvent(d2.graphUserId, evs[1]!.id)
-    await waitForStatus(sims, d2, 'online', cancelled, 5 * S)
+    await waitForStatus(sims, d2, 'online', cancelled, 30 * S)
     await sims.graph.driver.deliveryIdle()
+    await settled(d2, cancelled)
 
     // A stale duplicate long after the fact (Graph's at-least-once delivery): replayed as is.
     const firstOfD1 = sims.graph.history.deliveries.find(
       (r: DeliveryRecord) => r.kind === 'notification' && r.status === 202 && r.time >= start && r.items.some((i) => i.subscriptionId === subOf(sims, d1)?.id)
     )
     t.ok(firstOfD1, 'a delivery for dup1 to replay')
+    const replayed = Date.now()
     if (firstOfD1) {
       const items = (firstOfD1.items as NotificationItem[]).filter((i) => i.subscriptionId === subOf(sims, d1)?.id)
       const res = await fetch(`${svc.webUrl}/graph/notifications`, {
@@ -235,7 +254,8 @@ t.test('change notifications and lifecycle events, end to end', async (t) => {
       })
       t.equal(res.status, 202, 'the replay is accepted (authentic)')
     }
-    await sleep(1500)
+    // The sync the replay made has run (and, below, written nothing).
+    await settled(d1, replayed)
     sims.graph.driver.setDelivery({ duplicate: 0, reorder: false })
 
     const dups = sims.graph.counters().notificationsDuplicated - dupBefore

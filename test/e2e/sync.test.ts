@@ -5,7 +5,9 @@ import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from 
 
 // Issue 7's end-to-end cases: the real web and two real worker processes against the
 // simulators, over real HTTP(S), with a private Redis. Times are real: meetings are placed a
-// few seconds ahead so the boundaries happen while the test watches.
+// few seconds ahead so the boundaries happen while the test watches. How late after a boundary
+// or a notification a status changes is measured by bench/freshness.ts, and a sweep's duration
+// by bench/sweep.ts; here: what changes, in which order, how often.
 
 t.test('meetings drive statuses at their boundaries, with two workers', async (t) => {
   const T0 = Date.now()
@@ -43,19 +45,18 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
   // Every enrolled user gets a subscription (PUBLIC_URL is set) before the meetings start.
   await waitFor('subscriptions for all five', 20 * S, async () => (sims.graph.driver.subscriptions().length >= 5 ? true : undefined))
 
-  // 1. Meeting start: DND within 2 s of the boundary, ending at the meeting's end (rounded up to
+  // 1. Meeting start: DND at the boundary (not before), ending at the meeting's end (rounded up to
   //    the minute, since Mattermost truncates), with the custom status.
-  const dndAt = await waitForStatus(sims, alice, 'dnd', T0, 40 * S)
+  const dndAt = await waitForStatus(sims, alice, 'dnd', T0, 60 * S)
   t.ok(dndAt >= start - 50, `not early (${dndAt - start} ms)`)
-  t.ok(dndAt - start <= 2 * S, `DND ${dndAt - start} ms after the start`)
   const dnd = statusChanges(sims, alice.mmUserId).find((c) => c.to === 'dnd')!
   t.ok(ours(dnd.who), 'set by the service')
   t.equal(dnd.dndEndTime, Math.ceil((start + 15 * S) / MINUTE) * 60, 'dnd_end_time: the meeting end rounded up to the minute')
   // The custom status is the next write after the status.
-  const cs = await waitFor('alice custom status', 2 * S, async () =>
+  const cs = await waitFor('alice custom status', 30 * S, async () =>
     sims.mattermost.history.customStatuses.find((c) => c.userId === alice.mmUserId && c.action === 'set')
   )
-  t.ok(cs.time - dndAt < 2 * S, `custom status ${cs.time - dndAt} ms after the DND`)
+  t.ok(cs.time >= dndAt, 'the custom status follows the DND')
   t.match(cs.to?.text ?? '', /meeting/i, 'says "In a meeting"')
 
   // 2. Manual change during a meeting is respected: bob goes Away by hand.
@@ -63,13 +64,13 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
   sims.mattermost.driver.setStatus(bob.mmUserId, 'away')
   const bobManualAt = Date.now()
 
-  // 3. Meeting end: the previous status back within 2 s.
-  const backAt = await waitForStatus(sims, alice, 'online', dndAt + 1, 30 * S)
-  t.ok(backAt - (start + 15 * S) <= 2 * S, `online ${backAt - (start + 15 * S)} ms after the end`)
+  // 3. Meeting end: the previous status back, not before the end.
+  const backAt = await waitForStatus(sims, alice, 'online', dndAt + 1, 60 * S)
+  t.ok(backAt >= start + 15 * S - 50, `online at the end, not before (${backAt - (start + 15 * S)} ms)`)
 
   // 4. Back-to-back: one DND for both, no flicker at the seam, online after the second.
-  const carolBack = await waitForStatus(sims, carol, 'online', start + 1, 30 * S)
-  t.ok(carolBack - (start + 20 * S) <= 2 * S, `carol online ${carolBack - (start + 20 * S)} ms after the second meeting`)
+  const carolBack = await waitForStatus(sims, carol, 'online', start + 1, 60 * S)
+  t.ok(carolBack >= start + 20 * S - 50, `carol online after the second meeting, not at the seam (${carolBack - (start + 20 * S)} ms)`)
   const carolChanges = statusChanges(sims, carol.mmUserId).filter((c) => c.time >= start - 2 * S)
   t.same(
     carolChanges.map((c) => c.to),
@@ -77,8 +78,16 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
     'carol: dnd once, then online'
   )
 
-  // bob's meeting has ended by now: he stays Away, nothing was written after his change.
-  await new Promise((r) => setTimeout(r, Math.max(0, start + 22 * S - Date.now())))
+  // bob's meeting has ended, and a sweep that started after its end has looked at him (its
+  // summary is written when it is done): he stays Away, nothing was written after his change.
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(svc.redis.url)
+  t.teardown(() => redis.disconnect())
+  const summaries = async () =>
+    (await redis.lrange(`${svc.prefix}:sweeps`, 0, -1)).map((x) => JSON.parse(x) as { sweepId: string; startedAt: number; durationMs: number })
+  await waitFor("a sweep after the end of bob's meeting", 60 * S, async () =>
+    (await summaries()).some((x) => x.startedAt > start + 20 * S) ? true : undefined
+  )
   const bobAfter = statusChanges(sims, bob.mmUserId).filter((c) => c.time > bobManualAt)
   t.same(
     bobAfter.map((c) => c.to),
@@ -87,30 +96,33 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
   )
   t.equal(sims.mattermost.driver.status(bob.mmUserId).status, 'away', 'bob is still Away')
 
-  // 5. Cancellation mid-meeting: the notification path restores dan within 2 s.
-  await waitForStatus(sims, dan, 'dnd', T0, 5 * S)
+  // 5. Cancellation mid-meeting: the notification path restores dan.
+  await waitForStatus(sims, dan, 'dnd', T0, 30 * S)
   const danEvent = sims.graph.driver.listEvents(dan.graphUserId)[0]!
   const cancelledAt = Date.now()
   sims.graph.driver.deleteEvent(dan.graphUserId, danEvent.id)
-  const danBack = await waitForStatus(sims, dan, 'online', cancelledAt, 10 * S)
-  t.ok(danBack - cancelledAt <= 2 * S, `dan online ${danBack - cancelledAt} ms after the cancellation`)
+  await waitForStatus(sims, dan, 'online', cancelledAt, 30 * S)
 
-  // 6. Notifications lost: the sweep converges within one interval (10 s here).
+  // 6. Notifications lost: the next sweep converges.
   sims.graph.driver.setDelivery({ drop: 1 })
+  const droppedBefore = sims.graph.counters().notificationsDropped
   const erinStart = Date.now()
   sims.graph.driver.addEvent(erin.graphUserId, { start: erinStart - 30 * S, end: erinStart + 5 * MINUTE, showAs: 'busy', subject: 'Surprise' })
-  const erinDnd = await waitForStatus(sims, erin, 'dnd', erinStart, 20 * S)
-  t.ok(erinDnd - erinStart <= 10 * S + 3 * S, `erin DND ${erinDnd - erinStart} ms after the change, notifications dropped`)
+  t.ok(sims.graph.counters().notificationsDropped > droppedBefore, "erin's notification was dropped")
+  const erinDnd = await waitForStatus(sims, erin, 'dnd', erinStart, 60 * S)
+  const bySweep = await waitFor('the summary of the sweep that set erin', 60 * S, async () =>
+    (await summaries()).find((x) => x.startedAt <= erinDnd && x.startedAt + x.durationMs >= erinDnd)
+  )
+  t.ok(bySweep, `erin's DND was written while a sweep ran (${bySweep.sweepId}): the sweep, not a notification, set it`)
   sims.graph.driver.setDelivery({ drop: 0 })
 
-  // 7. Two workers: one sweep per interval for the cluster, never a double write or a double DM.
-  const { Redis } = await import('ioredis')
-  const redis = new Redis(svc.redis.url)
-  t.teardown(() => redis.disconnect())
-  const sweeps = (await redis.lrange(`${svc.prefix}:sweeps`, 0, -1)).map((s) => JSON.parse(s) as { startedAt?: number; durationMs: number })
+  // 7. Two workers: one sweep per scheduled run for the cluster, never a double write or a double DM.
+  const sweeps = await summaries()
   const elapsed = (Date.now() - T0) / 1000
   t.ok(sweeps.length >= 1, `${sweeps.length} sweeps ran`)
-  // the scheduled ones (one per 10 s) plus at most one for enrolment
+  t.equal(new Set(sweeps.map((x) => x.sweepId)).size, sweeps.length, 'no sweep ran twice')
+  // An upper bound only (the scheduled ones, one per 10 s, plus at most one for enrolment): a slow
+  // machine makes fewer sweeps, never more, so this cannot fail for being slow.
   t.ok(sweeps.length <= Math.ceil(elapsed / 10) + 2, `${sweeps.length} sweeps in ${elapsed.toFixed(0)} s with two workers: one per interval`)
   for (const p of Object.values(people)) {
     const changes = statusChanges(sims, p.mmUserId)
@@ -118,6 +130,7 @@ t.test('meetings drive statuses at their boundaries, with two workers', async (t
     t.equal(dndOverDnd.length, 0, `${p.name}: never DND over DND (it would strand the user in DND)`)
   }
   const dms = sims.mattermost.history.posts.filter((p) => p.kind === 'create')
+  t.ok(dms.length >= 4, `${dms.length} DMs sent: "no DM twice" is checked on something`)
   const seen = new Set<string>()
   for (const dm of dms) {
     const key = `${dm.channelId}:${dm.message}`

@@ -21,17 +21,46 @@ export function assertBuilt(): void {
   }
 }
 
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  ms: number
+}
+
 export interface RunningProcess {
   child: ChildProcess
   output(): string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>
+  exited: Promise<Exit>
   /** Send a signal and resolve with how the process exited. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>
+  stop(signal?: NodeJS.Signals): Promise<Exit>
+  /**
+   * For teardowns: SIGTERM, and SIGKILL if it has not exited after `graceMs`. A process that
+   * stops on its own writes its coverage (see coverageEnv); one killed outright does not.
+   */
+  end(graceMs?: number): Promise<Exit>
 }
 
-/** A minimal environment, so nothing of the test runner's own environment leaks in. */
+/**
+ * tap's coverage instrumentation, for the built processes the tests start: NODE_OPTIONS loads
+ * @tapjs/processinfo (`--import`), which records V8 coverage in every process it is loaded in
+ * and writes it at exit to .tap/coverage with the source maps (dist/src/x.js -> src/x.ts);
+ * the _TAPJS_PROCESSINFO_* variables tell it where and what to leave out (.taprc's
+ * coverage-exclude). Without them, code that runs only in those processes (src/main, the
+ * worker's composition root) never counts. Empty when tap is not collecting coverage; nothing
+ * else of the runner's NODE_OPTIONS is passed on.
+ */
+export function coverageEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env['_TAPJS_PROCESSINFO_COVERAGE_'] !== '1') return {}
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('_TAPJS_PROCESSINFO_') && v !== undefined) out[k] = v
+  const hooks = (env['NODE_OPTIONS'] ?? '').split(/\s+/).filter((o) => /^"?--(import|require|loader)[= ].*processinfo/.test(o))
+  if (hooks.length > 0) out['NODE_OPTIONS'] = hooks.join(' ')
+  return out
+}
+
+/** A minimal environment, so nothing of the test runner's own environment leaks in (but its coverage hook). */
 export function baseEnv(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...extra }
+  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...coverageEnv(), ...extra }
 }
 
 /** Run a shell command line the way a Procfile runner does (`sh -c`, exec'd so signals reach node). */
@@ -41,19 +70,55 @@ export function startCommand(command: string, env: Record<string, string>): Runn
   child.stdout?.on('data', (d) => (out += String(d)))
   child.stderr?.on('data', (d) => (out += String(d)))
   let signalledAt = Date.now()
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) => {
+  const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - signalledAt }))
   })
+  const running = (): boolean => child.exitCode === null && child.signalCode === null
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> => {
+    signalledAt = Date.now()
+    if (running()) child.kill(signal)
+    return exited
+  }
   return {
     child,
     output: () => out,
     exited,
-    async stop(signal = 'SIGTERM') {
-      signalledAt = Date.now()
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      return exited
+    stop,
+    async end(graceMs = 15_000) {
+      if (!running()) return exited
+      const timer = setTimeout(() => void stop('SIGKILL'), graceMs)
+      try {
+        return await stop('SIGTERM')
+      } finally {
+        clearTimeout(timer)
+      }
     }
   }
+}
+
+/**
+ * The URL a process says it listens on, from its own log line (pino JSON with `url`), for
+ * processes started on port 0: picking a free port and handing it over leaves a moment in
+ * which another process can take it. Fails at once if the process exits first.
+ */
+export async function loggedUrl(p: RunningProcess, msg: string, timeoutMs: number): Promise<string> {
+  const found = (): string | undefined => {
+    for (const line of p.output().split('\n')) {
+      if (!line.includes(msg)) continue
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string }
+        if (entry.msg === msg && entry.url) return entry.url
+      } catch {
+        // not a log line
+      }
+    }
+    return undefined
+  }
+  const exitedFirst = p.exited.then((e) => {
+    throw new Error(`exited (${e.signal ?? e.code}) before logging "${msg}":\n${p.output().slice(-3000)}`)
+  })
+  exitedFirst.catch(() => undefined)
+  return Promise.race([waitFor(`"${msg}" in the log`, timeoutMs, async () => found()), exitedFirst])
 }
 
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {

@@ -1,6 +1,6 @@
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
-import { usePrivateRedis, freePort, type PrivateRedis } from './redis-server'
-import { assertBuilt, baseEnv, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
+import { usePrivateRedis, type PrivateRedis } from './redis-server'
+import { assertBuilt, baseEnv, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
 
 // End-to-end harness: a private Redis, the three simulators in this process, and the real
 // `web` and `worker` processes started from the Procfile with an environment that points them
@@ -34,23 +34,24 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
   const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
-  const port = await freePort()
   const prefix = '{e2e}'
   const env = baseEnv({
     ...sims.env,
     REDIS_URL: redis.url,
-    PORT: String(port),
     HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SHUTDOWN_TIMEOUT_SECONDS: '5',
     ...opts.env
   })
   const cmd = procfileCommands()
-  const web = startCommand(cmd['web'] as string, env)
-  t.teardown(() => web.stop('SIGKILL'))
-  const webUrl = `http://127.0.0.1:${port}`
+  // The web listens on a port of its own choosing (PORT=0) and says which in its "web listening"
+  // line (info, hence its level): a port picked here and handed over could be taken in between.
+  const web = startCommand(cmd['web'] as string, { ...env, PORT: '0', LOG_LEVEL: opts.env?.['LOG_LEVEL'] ?? 'info' })
+  t.teardown(() => web.end())
+  const webUrl = (await loggedUrl(web, 'web listening', 30_000)).replace('://0.0.0.0:', '://127.0.0.1:')
+  // Graph's notifications go to the web: the workers make subscriptions with this URL.
+  env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? webUrl
   await waitFor('web ready', 20_000, async () => {
     try {
       return (await fetch(`${webUrl}/readyz`)).ok || undefined
@@ -61,7 +62,7 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
   const workers: RunningProcess[] = []
   const addWorker = async (): Promise<RunningProcess> => {
     const w = startCommand(cmd['worker'] as string, env)
-    t.teardown(() => w.stop('SIGKILL'))
+    t.teardown(() => w.end())
     workers.push(w)
     return w
   }

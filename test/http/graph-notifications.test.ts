@@ -190,8 +190,8 @@ t.test('10,000 generated payloads: no crash, only authentic items enqueued', asy
     { numRuns: 10_000 }
   )
   const enqueued = new Set((await queues.sync.getJobs(['delayed', 'waiting', 'completed'])).map((j) => (j.data as { userId: string }).userId))
-  for (const u of enqueued) t.ok(expectedUsers.has(u), `${u} was enqueued only because an authentic item named it`)
-  t.ok([...enqueued].every((u) => u === 'user-a' || u === 'user-b'))
+  t.ok(expectedUsers.size > 0, `the generated payloads had authentic items (for ${[...expectedUsers].join(', ')})`)
+  t.same([...enqueued].sort(), [...expectedUsers].sort(), 'a sync for exactly the users an authentic item named, no one else')
   expectedUsers = new Set()
 })
 

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { Queue, QueueEvents } from 'bullmq'
+import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { usePrivateRedis, freePort } from '../helpers/redis-server'
-import { assertBuilt, baseEnv, httpStatus, procfileCommands, startCommand, waitFor } from '../helpers/processes'
+import { usePrivateRedis } from '../helpers/redis-server'
+import { assertBuilt, baseEnv, httpStatus, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from '../helpers/processes'
 import { startMattermostSim } from '../../sim/mattermost/server'
 
 // The Procfile's two processes, started as outside tools start them, against a private Redis.
@@ -10,15 +10,24 @@ import { startMattermostSim } from '../../sim/mattermost/server'
 const SECRET = 'procfile-test-client-secret-value'
 const BOT_TOKEN = 'procfiletestbottoken000001'
 
+/** Log lines a process wrote after `from` characters of its output that match `re`. */
+const linesSince = (p: RunningProcess, from: number, re: RegExp): string[] =>
+  p
+    .output()
+    .slice(from)
+    .split('\n')
+    .filter((l) => re.test(l))
+
 t.test('web and worker from the Procfile: health, readiness through a Redis outage, clean SIGTERM', async (t) => {
   assertBuilt()
   const redis = await usePrivateRedis(t)
-  const [port, metricsPort] = [await freePort(), await freePort()]
+  // Port 0: each process binds a port of its own and logs it (a port picked here and handed
+  // over could be taken by another process in between).
   const env = baseEnv({
     REDIS_URL: redis.url,
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
-    WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_METRICS_PORT: '0',
     MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
     MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
     MS_CLIENT_SECRET: SECRET,
@@ -33,16 +42,18 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   const web = startCommand(commands['web'] as string, env)
   const worker = startCommand(commands['worker'] as string, env)
   t.teardown(async () => {
-    await web.stop('SIGKILL')
-    await worker.stop('SIGKILL')
+    await web.end()
+    await worker.end()
   })
-  const base = `http://127.0.0.1:${port}`
+  const base = await loggedUrl(web, 'web listening', 30_000)
+  const metricsUrl = await loggedUrl(worker, 'worker metrics listening', 30_000)
 
   await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`${base}/healthz`)) === 200 ? true : undefined))
-  await waitFor('worker /metrics', 15_000, async () => ((await httpStatus(`http://127.0.0.1:${metricsPort}/metrics`)) === 200 ? true : undefined))
+  await waitFor('worker /metrics', 15_000, async () => ((await httpStatus(metricsUrl)) === 200 ? true : undefined))
   t.equal(await httpStatus(`${base}/readyz`), 200, 'ready with Redis up')
   t.equal(await httpStatus(`${base}/admin/queues`), 401, 'admin needs credentials')
 
+  const [webBefore, workerBefore] = [web.output().length, worker.output().length]
   await redis.stop()
   t.equal(
     await waitFor('503 from /readyz', 10_000, async () => ((await httpStatus(`${base}/readyz`)) === 503 ? 503 : undefined)),
@@ -50,10 +61,15 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
     '503 once Redis is gone'
   )
   t.equal(await httpStatus(`${base}/healthz`), 200, 'still alive')
-  await new Promise((r) => setTimeout(r, 1000))
+  // Both have seen the outage (their connections logged it) before they are checked.
+  const outage = /"msg":"redis connection error"/
+  await waitFor('web and worker to log the outage', 30_000, async () =>
+    linesSince(web, webBefore, outage).length > 0 && linesSince(worker, workerBefore, outage).length > 0 ? true : undefined
+  )
   t.equal(web.child.exitCode, null, 'web did not crash while Redis was away')
   t.equal(worker.child.exitCode, null, 'worker did not crash while Redis was away')
 
+  const [webDown, workerDown] = [web.output().length, worker.output().length]
   await redis.restart()
   t.equal(
     await waitFor('200 from /readyz', 15_000, async () => ((await httpStatus(`${base}/readyz`)) === 200 ? 200 : undefined)),
@@ -64,41 +80,48 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   // The worker process healed too: it takes a job enqueued after the outage.
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
   const queue = new Queue('sync', { connection, prefix: '{procfile}' })
-  const eventsConnection = connection.duplicate()
-  const events = new QueueEvents('sync', { connection: eventsConnection, prefix: '{procfile}' })
   // Closed even when an assertion below throws: left open, they reconnect for ever to the
   // private Redis the teardown stops (a CI run printed pages of ECONNREFUSED).
   let closed = false
   const closeClients = async (): Promise<void> => {
     closed = true
     await queue.close()
-    await events.close()
     connection.disconnect()
-    eventsConnection.disconnect()
   }
   // Redis may already be gone at teardown: drop the sockets rather than wait on a clean close.
   t.teardown(() => {
     if (closed) return
     connection.disconnect()
-    eventsConnection.disconnect()
     void queue.close().catch(() => undefined)
-    void events.close().catch(() => undefined)
   })
-  await events.waitUntilReady()
   const job = await queue.add('sync-user', { userId: 'u1', reason: 'procfile-test' })
-  // u1 is nobody the directory enrolled: the real sync job runs and skips them.
-  t.match(
-    await job.waitUntilFinished(events, 15_000),
-    { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } },
-    'worker processed a job after Redis came back'
-  )
+  // u1 is nobody the directory enrolled: the real sync job runs and skips them. Read from the
+  // job's own record rather than QueueEvents (an event is easy to miss, the record is not), and
+  // with room for BullMQ's own recovery: after an outage its worker may wait up to its blocking
+  // timeout + 1 s (watchdog, <= 11 s) and, after a fetch that failed on the connection,
+  // runRetryDelay (15 s) before it fetches again, besides ioredis's reconnect back-off (<= 2 s):
+  // the 15 s this test gave it was less than that.
+  const finished = await waitFor('the sync-user job to finish', 60_000, async () => {
+    const state = await job.getState()
+    if (state !== 'completed' && state !== 'failed') return undefined
+    const record = await queue.getJob(job.id as string)
+    return { state, result: record?.returnvalue as unknown, failedReason: record?.failedReason }
+  }).catch((err: unknown) => {
+    t.comment(`worker output (tail):\n${worker.output().slice(-6000)}`)
+    throw err
+  })
+  t.equal(finished.state, 'completed', `the job completed${finished.failedReason ? ` (failed: ${finished.failedReason})` : ''}`)
+  t.match(finished.result, { outcome: 'done', detail: { users: 1, skipped: 1, mattermostWrites: 0 } }, 'worker processed a job after Redis came back')
+  t.ok(linesSince(worker, workerDown, /"msg":"redis connection restored"/).length > 0, 'the worker logged its connections back')
+  t.ok(linesSince(web, webDown, /"msg":"redis connection restored"/).length > 0, 'so did the web')
   await closeClients()
 
+  // How long a stop takes is measured by bench/freshness.ts ("SIGTERM to exit"); here: it is
+  // clean, and no job was cut off by the shutdown timeout.
   const [webExit, workerExit] = await Promise.all([web.stop('SIGTERM'), worker.stop('SIGTERM')])
   t.equal(webExit.code, 0, 'web exits 0 on SIGTERM')
-  t.equal(workerExit.code, 0, 'worker exits 0 on SIGTERM')
-  t.ok(webExit.ms < 10_000, `web stopped within 10 s (${webExit.ms} ms)`)
-  t.ok(workerExit.ms < 10_000, `worker stopped within 10 s (${workerExit.ms} ms)`, { output: workerExit.ms < 10_000 ? '' : worker.output().slice(-5000) })
+  t.equal(workerExit.code, 0, 'worker exits 0 on SIGTERM', { output: workerExit.code === 0 ? '' : worker.output().slice(-5000) })
+  t.notMatch(worker.output(), /did not finish in time/, 'no active job was cut off')
   for (const [name, p] of [
     ['web', web],
     ['worker', worker]
@@ -112,10 +135,9 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
 t.test('SIGINT stops the processes cleanly too', async (t) => {
   assertBuilt()
   const redis = await usePrivateRedis(t)
-  const port = await freePort()
   const env = baseEnv({
     REDIS_URL: redis.url,
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
     MS_TENANT_ID: 'contoso.onmicrosoft.com',
     MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
@@ -126,10 +148,11 @@ t.test('SIGINT stops the processes cleanly too', async (t) => {
   const web = startCommand(procfileCommands()['web'] as string, env)
   const worker = startCommand(procfileCommands()['worker'] as string, env)
   t.teardown(async () => {
-    await web.stop('SIGKILL')
-    await worker.stop('SIGKILL')
+    await web.end()
+    await worker.end()
   })
-  await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined))
+  const base = await loggedUrl(web, 'web listening', 30_000)
+  await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`${base}/healthz`)) === 200 ? true : undefined))
   await waitFor('worker started', 15_000, async () => (/workers started/.test(worker.output()) ? true : undefined))
   const [a, b] = await Promise.all([web.stop('SIGINT'), worker.stop('SIGINT')])
   t.same([a.code, b.code], [0, 0])
@@ -166,7 +189,7 @@ t.test('npm start with no configuration runs the demo against the simulators and
   assertBuilt()
   // `npm start` is the build, then scripts/start.js; npm test has built already.
   const p = startCommand('node scripts/start.js', baseEnv({}))
-  t.teardown(() => p.stop('SIGKILL'))
+  t.teardown(() => p.end())
   // What to configure for real comes first, then the demo's own lines.
   await waitFor('the demo intro', 30_000, async () => (/meeting-now\?user=/.test(p.output()) ? true : undefined))
   const out = p.output()
@@ -186,7 +209,6 @@ t.test('npm start with no configuration runs the demo against the simulators and
   })
   const exit = await p.stop('SIGINT')
   t.equal(exit.code, 0, 'Ctrl-C stops the demo cleanly')
-  t.ok(exit.ms < 15_000, `stopped in ${exit.ms} ms`)
   t.notMatch(p.output(), /\n\s+at /, 'no stack trace')
 })
 
@@ -216,7 +238,7 @@ t.test('worker start-up check: a refused bot token stops it with one clear line;
   t.match(lines[0], /^calstatus worker: Mattermost refused the bot token \(MM_BOT_TOKEN\)/)
 
   const good = startCommand(procfileCommands()['worker'] as string, env(sim.botToken))
-  t.teardown(() => good.stop('SIGKILL'))
+  t.teardown(() => good.end())
   await waitFor('token accepted', 15_000, async () => (/Mattermost bot token accepted/.test(good.output()) ? true : undefined))
   t.match(good.output(), /"bot":"calstatus"/)
   t.equal((await good.stop('SIGTERM')).code, 0)

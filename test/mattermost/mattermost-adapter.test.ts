@@ -146,7 +146,9 @@ t.test('direct messages: the DM channel is created once and cached in Redis', as
     sim.driver.posts(a.channelId).map((p) => p.message),
     ['first', 'second']
   )
-  t.ok(await redis.keys('*dm-channels*'), 'cached in Redis')
+  const keys = await redis.keys('*:mm:dm-channels')
+  t.equal(keys.length, 1, 'one DM channel cache in Redis')
+  t.same(await redis.hgetall(keys[0] ?? 'none'), { [`${sim.botUserId}:${u.id}`]: a.channelId }, "cached in Redis: the bot's DM channel with dave")
   noContractViolations(t, sim)
 })
 
@@ -262,8 +264,9 @@ t.test('the ceiling holds across two worker processes, measured at the server', 
   t.same(await Promise.all([run(), run()]), [0, 0])
   const counters = sim.counters()
   t.equal(counters.requests['POST /api/v4/users/status/ids'], 100)
-  // Shared, not per process: two unshared ceilings would let about 40/s through. Timers under
-  // CPU load still bunch a few calls (quiet machine: at most 20 seen; loaded: 22), hence 25.
-  t.ok(counters.maxRequestsPerSecond <= 25, `about 20 calls per second at the server, not 40 (max seen ${counters.maxRequestsPerSecond})`)
+  // Shared, not per process: two unshared ceilings of 20/s would let the 100 calls through in
+  // about 2.5 s; one shared ceiling cannot in under 5. (Calls per second at the server are not
+  // counted against the wall clock here: timers under load bunch them; bench/freshness.ts
+  // measures the busiest second at the server.)
   t.ok(Date.now() - t0 >= 4500, `100 calls at 20/s took about 5 s (${Date.now() - t0} ms)`)
 })

@@ -203,6 +203,9 @@ t.test('inside $batch: 20 users per batch, each answer matched by id, nextLink r
 
   // The per-mailbox throttle: 4 outer requests in flight for p0, then a batch item for p0 is the fifth.
   const p0 = users[0]!
+  // The four must still be in flight when the batch item arrives: at 50 ms each they were done
+  // before a loaded machine had sent it (a new TLS connection). 3 s is far longer than that.
+  sim.driver.setLatency({ perRequestMs: 3000 })
   const outer = Array.from({ length: 4 }, () => get(sim, token, view(p0.id)))
   for (let i = 0; i < 400 && (sim.counters().requestsByRoute['GET /v1.0/users/{id}/calendarView'] ?? 0) < 4; i++) await new Promise((r) => setTimeout(r, 5))
   const throttled = await simHttps(`${sim.url}/v1.0/$batch`, {
