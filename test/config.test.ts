@@ -1,5 +1,5 @@
 import t from 'tap'
-import { CONFIG_VARIABLES, ConfigError, describeConfig, loadConfig, type Env } from '../src/config'
+import { ConfigError, describeConfig, loadConfig, type Env } from '../src/config'
 
 const MS = {
   MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
