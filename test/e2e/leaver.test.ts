@@ -36,7 +36,9 @@ t.test('a user who leaves: wake-up cancelled, subscription deleted, state droppe
     redis.disconnect()
   })
   const subscriptionOf = (p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
-  const wakeUpJobsOf = async (p: Person) => (await sync.getJobs(['delayed'])).filter((j) => (j.data as { userId?: string }).userId === p.mmUserId)
+  // Delayed jobs on the sync queue are wake-ups and, for 150 ms, debounced sync-users: by name.
+  const wakeUpJobsOf = async (p: Person) =>
+    (await sync.getJobs(['delayed'])).filter((j) => j.name === 'wake-up' && (j.data as { userId?: string }).userId === p.mmUserId)
 
   await waitFor('both subscribed and with a wake-up', 30 * S, async () => {
     if (!subscriptionOf(leo) || !subscriptionOf(stay)) return undefined
