@@ -8,7 +8,7 @@ import { createUserStore } from '../../src/store/user-store'
 import type { Simulators } from '../../sim/index'
 import type { DeliveryRecord, NotificationItem } from '../../sim/graph/server'
 
-// Issue 8 end to end: the real web and worker processes (Procfile) against the three
+// Change notifications end to end: the real web and worker processes (Procfile) against the three
 // simulators with a private Redis. Graph's change notifications and lifecycle events reach the
 // web process over real HTTP; statuses are read from the Mattermost simulator's history.
 

@@ -3,7 +3,7 @@ import { startService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
 import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
 
-// Issue 7's end-to-end cases: the real web and two real worker processes against the
+// End-to-end cases of the sync: the real web and two real worker processes against the
 // simulators, over real HTTP(S), with a private Redis. Times are real: meetings are placed a
 // few seconds ahead so the boundaries happen while the test watches. How late after a boundary
 // or a notification a status changes is measured by bench/freshness.ts, and a sweep's duration

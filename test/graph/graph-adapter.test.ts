@@ -7,7 +7,7 @@ import { createGraphAdapter, type GraphAdapter } from '../../src/graph/create-gr
 import { GraphAuthError, GraphRequestError } from '../../src/graph/errors'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
 
-// Issue 5 against the identity and Graph simulators over HTTPS with the real token flow
+// The Graph adapter against the identity and Graph simulators over HTTPS with the real token flow
 // (msal-node -> identity simulator; Graph simulator accepts only tokens it issued). The test
 // CA is trusted through NODE_EXTRA_CA_CERTS (.taprc), as an operator would.
 

@@ -145,7 +145,11 @@ t.test('REALISTIC_LATENCY: a batch of 20 getSchedules x 20 addresses takes about
   const res = await batch(sim, token, { requests })
   const ms = performance.now() - t0
   t.equal(res.status, 200)
-  t.ok(ms >= 1150 && ms < 2500, `about 1.2 s (took ${Math.round(ms)} ms)`)
+  // 5 waves of 4 requests at ~240 ms each; one at a time would take at least 4.8 s. The upper
+  // bound only tells the two apart (a slow machine adds to it); the figure itself is measured
+  // by bench/graph-schedules.ts.
+  t.ok(ms >= 1150, `at least 1.15 s (took ${Math.round(ms)} ms)`)
+  t.ok(ms < 4000, `4 at a time, not one by one (took ${Math.round(ms)} ms)`)
   t.equal(sim.counters().schedulesAsked, 400)
   t.equal(sim.counters().distinctPathMailboxes, 20)
 })

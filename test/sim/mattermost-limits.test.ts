@@ -163,7 +163,9 @@ t.test('stop() closes idle keep-alive connections so the process can exit', asyn
   t.equal(status, 200)
   const t0 = performance.now()
   await sim.stop()
-  t.ok(performance.now() - t0 < 1000, 'stop does not wait for the keep-alive timeout')
+  // Left open, an idle keep-alive connection holds close() for Node's keep-alive timeout (5 s):
+  // well under that means stop() closed it.
+  t.ok(performance.now() - t0 < 4000, 'stop does not wait for the keep-alive timeout')
   agent.destroy()
   await t.rejects(fetch(`${sim.url}/api/v4/users/me`), TypeError, 'nothing listens any more')
 })
