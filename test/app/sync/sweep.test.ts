@@ -1,47 +1,18 @@
 import t, { type Test } from 'tap'
-import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
-import { Writable } from 'node:stream'
-import { startMattermostSim } from '../../../sim/mattermost/server'
-import { createMattermostAdapter } from '../../../src/mattermost/create-mattermost-adapter'
-import { createLogger } from '../../../src/observability/create-logger'
-import { createUserStore } from '../../../src/store/user-store'
-import { createWakeUpStore } from '../../../src/store/wake-up-store'
-import { createDefaultsStore } from '../../../src/store/defaults-store'
 import { createSweepStore } from '../../../src/store/sweep-store'
-import { closeQueues, createQueues } from '../../../src/queue/create-queues'
-import { createJobQueue } from '../../../src/queue/create-job-queue'
-import { createWakeUps } from '../../../src/app/sync/wake-ups'
 import { createSyncUsers } from '../../../src/app/sync/sync-users'
 import { createSweep, SHARD_SIZE, type SweepSummary } from '../../../src/app/sync/sweep'
 import type { ScheduleResult } from '../../../src/graph/fetch-schedules'
-import type { RememberedState, SettingsOverrides } from '../../../src/domain'
-import { usePrivateRedis } from '../../helpers/redis-server'
+import { graphTime, useSyncParts } from '../../helpers/sync-parts'
+import { silentLogger as silent } from '../../helpers/web-app'
 
 // The sweep against real Redis, BullMQ and the Mattermost simulator; the calendar is an
 // in-test function (as in sync-users.test.ts): everyone is in a meeting now, or (for the
 // tests of several shards, where only the counting matters) everyone is free.
 
-const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
-const graphTime = (ms: number) => ({ dateTime: new Date(ms).toISOString().replace('Z', '0000'), timeZone: 'UTC' })
-
 async function setup(t: Test, people: number, opts: { inAMeeting: boolean } = { inAMeeting: true }) {
-  const server = await usePrivateRedis(t)
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null })
-  const sim = await startMattermostSim({ botRoles: 'system_user system_user_manager', dndExpiryPeriodMs: 0 })
-  const queues = createQueues(redis, '{s}', silent)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    redis.disconnect()
-    await sim.stop()
-  })
-  const mm = createMattermostAdapter(
-    { url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 },
-    { log: silent, registry: new Registry(), redis, keyPrefix: '{s}' }
-  )
-  const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{s}')
-  const jobs = createJobQueue(queues)
-  const wakeUps = createWakeUps({ markers: createWakeUpStore(redis, '{s}'), jobs })
+  const { redis, sim, queues, jobs, mattermost: mm, users, wakeUps, defaults } = await useSyncParts(t, '{s}')
   const graph = { calls: 0 }
   const syncUsers = createSyncUsers({
     users,
@@ -53,7 +24,7 @@ async function setup(t: Test, people: number, opts: { inAMeeting: boolean } = { 
       }
     },
     mattermost: mm,
-    defaults: createDefaultsStore<SettingsOverrides>(redis, '{s}'),
+    defaults,
     wakeUps,
     log: silent
   })

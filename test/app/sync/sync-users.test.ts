@@ -1,49 +1,19 @@
 import t, { type Test } from 'tap'
-import { Redis } from 'ioredis'
-import { Registry } from 'prom-client'
-import { Writable } from 'node:stream'
-import { startMattermostSim } from '../../../sim/mattermost/server'
-import { createMattermostAdapter } from '../../../src/mattermost/create-mattermost-adapter'
-import { createLogger } from '../../../src/observability/create-logger'
-import { createUserStore } from '../../../src/store/user-store'
 import { createWakeUpStore } from '../../../src/store/wake-up-store'
-import { createDefaultsStore } from '../../../src/store/defaults-store'
-import { createQueues, closeQueues } from '../../../src/queue/create-queues'
 import { createJobQueue, wakeUpJobId } from '../../../src/queue/create-job-queue'
 import { createWakeUps } from '../../../src/app/sync/wake-ups'
 import { createSyncUsers } from '../../../src/app/sync/sync-users'
 import type { RawScheduleItem, ScheduleResult, ScheduleWindow } from '../../../src/graph/fetch-schedules'
-import type { RememberedState, SettingsOverrides } from '../../../src/domain'
-import { usePrivateRedis } from '../../helpers/redis-server'
+import { graphTime, useSyncParts } from '../../helpers/sync-parts'
+import { silentLogger as silent } from '../../helpers/web-app'
 
 // The sync use case against real Redis, the Mattermost simulator and real BullMQ wake-ups. The
 // calendar is the one stand-in: a function returning Graph-shaped scheduleItems (the
 // end-to-end tests run the same path against the Graph simulator).
 
-const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
-
-function graphTime(ms: number): { dateTime: string; timeZone: string } {
-  return { dateTime: new Date(ms).toISOString().replace('Z', '0000'), timeZone: 'UTC' }
-}
-
 async function setup(t: Test) {
-  const server = await usePrivateRedis(t)
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null })
-  const sim = await startMattermostSim({ botRoles: 'system_user system_user_manager', contract: 'record', dndExpiryPeriodMs: 0 })
-  const queues = createQueues(redis, '{p}', silent)
+  const { redis, sim, queues, mattermost: mm, users, wakeUps, defaults } = await useSyncParts(t, '{p}')
   const queue = queues.sync
-  t.teardown(async () => {
-    await closeQueues(queues)
-    redis.disconnect()
-    await sim.stop()
-  })
-  const mm = createMattermostAdapter(
-    { url: sim.url, botToken: sim.botToken, commandToken: null, adminUsers: [], maxRequestsPerSecond: 1000 },
-    { log: silent, registry: new Registry(), redis, keyPrefix: '{p}' }
-  )
-  const users = createUserStore<RememberedState, SettingsOverrides>(redis, '{p}')
-  const wakeUps = createWakeUps({ markers: createWakeUpStore(redis, '{p}'), jobs: createJobQueue(queues) })
-  const defaults = createDefaultsStore<SettingsOverrides>(redis, '{p}')
   const calendar = new Map<string, RawScheduleItem[]>()
   let fetchedAtShift = 0
   // Runs once while a fetch is "on the wire", after its answer was taken: another job's turn.
