@@ -25,10 +25,32 @@ const reporter = process.env.TAP_REPORTER || (process.stdout.isTTY ? 'base' : 't
 const args = ['-R', reporter, '-o', raw, ...process.argv.slice(2)]
 const run = spawnSync(tapBin, args, { cwd: root, stdio: 'inherit', env: process.env })
 
+/**
+ * Subtests that asserted nothing: tap passes them (their plan is `1..0`), so a subtest whose
+ * assertions sit behind a condition that never held would pass unnoticed. Returns "file > name".
+ */
+function findEmptySubtests(lines) {
+  const open = [] // the subtest headers in scope, by indentation
+  const found = []
+  for (const line of lines) {
+    const header = /^(\s*)# Subtest: (.+)$/.exec(line)
+    if (header) {
+      const depth = header[1].length / 4
+      open.length = depth
+      open[depth] = header[2]
+      continue
+    }
+    const plan = /^(\s+)1\.\.0\s*$/.exec(line)
+    if (plan) found.push(open.slice(0, plan[1].length / 4).join(' > '))
+  }
+  return found
+}
+
 let summary = null
 // A test file that registers no test asserts nothing: tap counts it as skipped ("# SKIP no tests
 // found"), which would let a file whose tests were lost (a bad import guard, a refactor) pass.
 const empty = []
+const emptySubtests = []
 if (fs.existsSync(raw)) {
   const lines = fs.readFileSync(raw, 'utf8').trimEnd().split('\n')
   for (let i = lines.length - 1; i >= 0 && !summary; i--) {
@@ -39,6 +61,7 @@ if (fs.existsSync(raw)) {
     const m = /^(?:not )?ok \d+ - (.+?) # SKIP no tests found\s*$/.exec(line)
     if (m) empty.push(m[1])
   }
+  emptySubtests.push(...findEmptySubtests(lines))
 }
 const code = run.status === null ? 1 : run.status
 if (!summary) {
@@ -47,9 +70,10 @@ if (!summary) {
   process.exit(code || 1)
 }
 for (const file of empty) console.log(`${file}: the file registers no tests (an empty test file fails the run)`)
-const failed = (summary.fail || 0) + empty.length
+for (const name of emptySubtests) console.log(`${name}: the subtest asserted nothing (a subtest without assertions fails the run)`)
+const failed = (summary.fail || 0) + empty.length + emptySubtests.length
 const skipped = (summary.skip || 0) + (summary.todo || 0) - empty.length
 // A failure outside any assertion (coverage under the threshold, a crashed file) still fails the run.
 if (code !== 0 && failed === 0) console.log(`tap exited ${code}: see above (coverage threshold or a file that crashed)`)
 console.log(`${summary.pass || 0} passed, ${failed + (code !== 0 && failed === 0 ? 1 : 0)} failed` + (skipped ? `, ${skipped} skipped` : ''))
-process.exit(code !== 0 ? code : empty.length > 0 ? 1 : 0)
+process.exit(code !== 0 ? code : empty.length + emptySubtests.length > 0 ? 1 : 0)
