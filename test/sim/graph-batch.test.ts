@@ -155,7 +155,8 @@ t.test('REALISTIC_LATENCY: a batch of 20 getSchedules x 20 addresses takes about
 })
 
 t.test('inner requests share the throttle with outer ones: a 429 item has its own Retry-After', async (t) => {
-  const { sim, token } = await start(t, { latency: { perRequestMs: 400, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 3 } })
+  // The three outer calls are held 3 s so the batch reaches the simulator while they are in flight.
+  const { sim, token } = await start(t, { latency: { perRequestMs: 3000, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 3 } })
   const u = sim.driver.addUser({ mail: 'ada@contoso.example' })
   const outer = Array.from({ length: 3 }, () =>
     simHttps(`${sim.url}/v1.0/users/${u.id}/calendar/getSchedule`, {
@@ -165,6 +166,7 @@ t.test('inner requests share the throttle with outer ones: a 429 item has its ow
     })
   )
   for (let i = 0; i < 400 && sim.counters().getScheduleCalls < 3; i++) await new Promise((r) => setTimeout(r, 5))
+  t.equal(sim.counters().getScheduleCalls, 3, 'the three outer calls are in flight')
   const res = await batch(sim, token, { requests: [scheduleItem('a', u.mail, [u.mail]), scheduleItem('b', u.mail, [u.mail])] })
   const statuses = (await Promise.all(outer)).map((r) => r.status)
   t.same(statuses, [200, 200, 200])

@@ -42,13 +42,17 @@ const getSchedule = (sim: GraphSim, token: string, path: string, schedules: stri
     body: body(schedules)
   })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-/** Until the simulator has received n getSchedule calls (in flight, not answered yet). */
+/**
+ * Until the simulator has received n getSchedule calls (in flight, not answered yet). The tests
+ * hold those calls 3 s: the next request must reach the simulator while they are still in flight,
+ * and on a loaded machine a new TLS connection alone can take longer than a few hundred ms.
+ */
 async function received(sim: GraphSim, n: number): Promise<void> {
   for (let i = 0; i < 400 && sim.counters().getScheduleCalls < n; i++) await sleep(5)
 }
 
 t.test('5 concurrent requests to one mailbox: the fifth is a 429 with Retry-After; other mailboxes and apps are not affected', async (t) => {
-  const { sim, token, token2 } = await start(t, { latency: { perRequestMs: 400, perScheduleMs: 0 } })
+  const { sim, token, token2 } = await start(t, { latency: { perRequestMs: 3000, perScheduleMs: 0 } })
   const ada = sim.driver.addUser({ mail: 'ada@contoso.example' })
   const bob = sim.driver.addUser({ mail: 'bob@contoso.example' })
   const first = Array.from({ length: 4 }, () => getSchedule(sim, token, ada.mail))
@@ -76,7 +80,8 @@ t.test('5 concurrent requests to one mailbox: the fifth is a 429 with Retry-Afte
 })
 
 t.test('early retries: a request before Retry-After is counted and throttled again; after it, it passes', async (t) => {
-  const { sim, token } = await start(t, { latency: { perRequestMs: 300, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 1 } })
+  // Retry-After outlasts the four calls held in flight, so the mailbox is idle before it passes.
+  const { sim, token } = await start(t, { latency: { perRequestMs: 3000, perScheduleMs: 0 }, throttle: { retryAfterSeconds: 6 } })
   const ada = sim.driver.addUser({ mail: 'ada@contoso.example' })
   const bob = sim.driver.addUser({ mail: 'bob@contoso.example' })
   const first = Array.from({ length: 4 }, () => getSchedule(sim, token, ada.mail))
@@ -88,11 +93,11 @@ t.test('early retries: a request before Retry-After is counted and throttled aga
 
   const early = await getSchedule(sim, token, ada.mail, [bob.mail])
   t.equal(early.status, 429, 'the mailbox is idle now, but the Retry-After has not passed')
-  t.equal(early.headers['retry-after'], '1')
+  t.equal(early.headers['retry-after'], '6')
   t.equal(sim.counters().earlyRetries, 1)
   t.same(sim.counters().throttledByReason, { concurrency: 1, 'early-retry': 1 })
 
-  await sleep(1100)
+  await sleep(6100)
   const later = await getSchedule(sim, token, ada.mail, [bob.mail])
   t.equal(later.status, 200, 'after Retry-After')
   t.equal(sim.counters().earlyRetries, 1, 'not counted')
