@@ -13,8 +13,6 @@ import type { WakeUpStore } from '../store/wake-up-store'
 import type { JobQueue } from './job-queue'
 import type { SweepSummary } from './sync/sweep'
 
-export type { SettingsOverrides }
-
 /** The user store as the service uses it: remembered state and settings of the rule engine. */
 export type SyncedUserStore = UserStore<RememberedState, SettingsOverrides>
 export type SyncedUser = UserRecord<RememberedState, SettingsOverrides>
