@@ -113,7 +113,9 @@ function continueOwned(ctx: DecideContext, state: RememberedState, { statusRun: 
  */
 export function releaseForPause(ctx: DecideContext, remembered: RememberedState | null, at: BlockNow | null): RememberedState | null {
   if (remembered === null) return null
-  const keepsStatus = remembered.setStatus !== null && remembered.setStatus !== 'dnd'
+  // Only a status still ours is kept: one the user already changed is theirs, and the same value
+  // set by them later must not be taken for ours at the block's end (fast-check found it).
+  const keepsStatus = remembered.setStatus !== null && remembered.setStatus !== 'dnd' && ownership(remembered, ctx.current, ctx.now) === 'ours'
   if (at === null || !at.continuing) return keepsStatus ? remembered : null
   if (!remembered.released && (remembered.setStatus !== null || remembered.setCustomStatus !== null)) ctx.reasons.push('pause-released')
   return {

@@ -34,3 +34,23 @@ t.test('pause released an away still ours; the stretch is over with no meeting o
   t.same(d.reasons, ['released-stretch-over', 'rule-13-restored', 'rule-2-no-status-action'])
   t.same(d.statusWrites, [{ status: 'online' }])
 })
+
+t.test(
+  'pause while the user already took back the away the service set: forgotten, so their own later away is never "restored" (rule 1, rule 12)',
+  async (t) => {
+    const w = new World('online')
+    w.settings = settings(awayWhenBusy)
+    w.items = [item('09:00', '17:00')]
+    t.same(w.evaluate(T('09:00')).statusWrites, [{ status: 'away' }])
+    w.setByUser('online', true, T('10:00'))
+    w.settings = settings({ ...awayWhenBusy, pausedUntil: T('10:30') })
+    const paused = w.evaluate(T('10:00'))
+    t.same(paused.reasons, ['rule-1-paused', 'pause-released'])
+    t.equal(paused.remembered?.setStatus, null, 'the away is the user’s now, not ours')
+    // Within the pause, the user picks away themselves: the same value the service had set.
+    w.setByUser('away', true, T('10:01'))
+    w.evaluate(T('10:35'))
+    const end = w.evaluate(T('17:00'))
+    t.same(end.statusWrites, [], 'their away stays at the block end')
+  }
+)
