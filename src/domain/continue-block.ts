@@ -3,7 +3,7 @@ import type { DecideContext } from './decide-context'
 import { handover, leaveOwnedStatus, restoreStatus } from './leave-block'
 import type { Handover } from './leave-block'
 import { NO_STATUS } from './remembered-state'
-import { dndOverOwnStatus, dndSeconds, ownership, writeFor } from './status-rules'
+import { dndOverOwnStatus, dndSeconds, ownership, stillHeld, writeFor } from './status-rules'
 import type { RememberedState, StatusWrite } from './types'
 
 /** Where the remembered block stands after continuing it. */
@@ -33,7 +33,8 @@ export function continueBlock(ctx: DecideContext, state: RememberedState, at: Bl
   if (state.released) return continueReleased(ctx, state, at)
   if (state.setStatus === null) return enterAgain(state)
   const own = ownership(state, ctx.current, ctx.now)
-  if (own === 'ours') return continueOwned(ctx, state, at)
+  if (own === 'repair') ctx.reasons.push('rule-14a-repaired')
+  if (stillHeld(own)) return continueOwned(ctx, state, at)
   if (own === 'restored') {
     // Rule 12: Mattermost restored at the DND end and the block goes on (an extension seen
     // late): enter again with the same previous status (rule 14).
@@ -66,7 +67,7 @@ function continueReleased(ctx: DecideContext, state: RememberedState, { stretch 
   const cleared = { ...state, ...NO_STATUS, released: false }
   // Released by a pause while holding an away or offline (no end time of its own): hand it
   // back if it is still ours, or to the next stretch (rule 14).
-  if (state.setStatus === null || ownership(state, ctx.current, ctx.now) !== 'ours') return enterAgain(cleared)
+  if (state.setStatus === null || !stillHeld(ownership(state, ctx.current, ctx.now))) return enterAgain(cleared)
   if (stretch === null) return enterAgain(cleared, restoreStatus(ctx, state))
   return enterAgain(cleared, [], handover(state, true))
 }

@@ -42,7 +42,8 @@ export function restoreStatus(ctx: DecideContext, holder: Pick<RememberedState, 
  */
 export function leaveOwnedStatus(ctx: DecideContext, state: RememberedState): StatusWrite[] | null {
   const endMs = state.setDndEndTime * 1000
-  if (state.setStatus === 'dnd' && endMs > 0 && ctx.now >= endMs && ctx.now < endMs + MATTERMOST_GRACE_MS) {
+  const expiryRan = ownership(state, ctx.current, ctx.now) === 'repair'
+  if (state.setStatus === 'dnd' && !expiryRan && endMs > 0 && ctx.now >= endMs && ctx.now < endMs + MATTERMOST_GRACE_MS) {
     ctx.reasons.push('rule-13-waiting-for-mattermost')
     ctx.wakeTimes.push(endMs + MATTERMOST_GRACE_MS)
     return null
@@ -76,6 +77,7 @@ function leaveStatus(ctx: DecideContext, left: RememberedState, blockOn: boolean
     ctx.reasons.push('rule-12-already-restored')
     return { ...nothing, handover: handover(left, false) }
   }
+  if (own === 'repair') ctx.reasons.push('rule-14a-repaired')
   // Rule 14: a new block is already on; entering it decides what to write.
   if (blockOn) return { ...nothing, handover: handover(left, true) }
   const writes = leaveOwnedStatus(ctx, left)

@@ -12,22 +12,32 @@ export function dndSeconds(endMs: number): number {
   return Math.ceil(endMs / 60000) * 60
 }
 
-export type Ownership = 'ours' | 'restored' | 'changed'
+export type Ownership = 'ours' | 'repair' | 'restored' | 'changed'
 
 /**
- * Who holds the status the service set (rules 7, 12). `ours`: still exactly what it set
- * (for DND, with the end time it sent: a user who sets DND again owns it). `restored`:
- * Mattermost's own expiry has run (its end time passed and the status is automatic again).
- * `changed`: the user changed it.
+ * Who holds the status the service set (rules 7, 12, 14a). `ours`: still exactly what it set
+ * (for DND, with the end time it sent: a user who sets DND again owns it). `repair`: the DND
+ * ended and Mattermost's expiry put back a previous status that was itself `dnd` (automatic, no
+ * end time): still ours to hand back (rule 14a). `restored`: Mattermost's own expiry has run
+ * (its end time passed and the status is automatic again). `changed`: the user changed it.
  */
 export function ownership(r: RememberedState, current: CurrentStatus, now: number): Ownership {
   if (r.setStatus === null) return 'changed'
   if (current.status === r.setStatus && (r.setStatus !== 'dnd' || current.dndEndTime === r.setDndEndTime)) return 'ours'
+  const expired = r.setStatus === 'dnd' && r.setDndEndTime > 0 && now >= r.setDndEndTime * 1000 && !current.manual && current.dndEndTime === 0
+  // A person's own DND is always manual: an automatic one with no end can only be Mattermost's
+  // expiry restoring a corrupted previous status (docs/status-rules.md#rule-14a).
+  if (expired && current.status === 'dnd') return 'repair'
   // Mattermost's own DND expiry also sets dnd_end_time to 0 (docs/mattermost.md#dnd-expiry); a
   // user who picked `online` during the DND keeps it, so a change of theirs just before the
   // end is not taken for Mattermost's restore (fast-check found it; see the regression test).
-  if (r.setStatus === 'dnd' && r.setDndEndTime > 0 && now >= r.setDndEndTime * 1000 && !current.manual && current.dndEndTime === 0) return 'restored'
+  if (expired) return 'restored'
   return 'changed'
+}
+
+/** The service still holds the status: exactly as set, or as Mattermost's expiry corrupted it (rule 14a). */
+export function stillHeld(own: Ownership): boolean {
+  return own === 'ours' || own === 'repair'
 }
 
 /**

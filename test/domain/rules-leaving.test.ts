@@ -202,3 +202,44 @@ t.test('rule 14 with a manual status: the leftover custom status of the ended bl
   t.same(d.customStatus, { action: 'clear' })
   t.same(d.statusWrites, [])
 })
+
+// Rule 14a: Mattermost remembered `dnd` as the previous status (a second DND landed over ours) and
+// its expiry "restored" DND with no end time and manual=false. A person's own DND is always manual.
+const corrupted = { status: 'dnd' as const, manual: false, dndEndTime: 0 }
+
+t.test('rule 14a: after the block, an automatic DND with no end is repaired at once: the remembered previous status goes back', async (t) => {
+  for (const [prevStatus, prevManual, expected] of [
+    ['online', false, 'online'],
+    ['away', true, 'away'],
+    ['away', false, 'online']
+  ] as const) {
+    const d = decide(input({ now: T('11:00') + 5_000, current: corrupted, remembered: owned({ prevStatus, prevManual }) }))
+    t.same(d.reasons, ['rule-14a-repaired', 'rule-13-restored'], `${prevStatus} (manual ${prevManual})`)
+    t.same(d.statusWrites, [{ status: expected }], 'no waiting for an expiry that already ran')
+    t.equal(d.remembered, null)
+  }
+})
+
+t.test('rule 14a: the same found after the grace wait, and when a next block follows (rule 14, no DND over DND)', async (t) => {
+  const late = decide(input({ now: T('11:00') + MATTERMOST_GRACE_MS, current: corrupted, remembered: owned() }))
+  t.same(late.statusWrites, [{ status: 'online' }])
+  const next = decide(input({ now: T('11:00') + 5_000, items: [item('11:00', '12:00')], current: corrupted, remembered: owned() }))
+  t.ok(next.reasons.includes('rule-14a-repaired'))
+  t.same(next.statusWrites, [{ status: 'online' }, { status: 'dnd', dndEndTime: sec(T('12:00')) }], 'previous status first, so Mattermost captures it again')
+})
+
+t.test('rule 14a: a block extended past our DND end: previous status, then DND to the new end (rule 8)', async (t) => {
+  const d = decide(input({ now: T('11:00') + 5_000, items: [item('10:00', '11:30')], current: corrupted, remembered: owned() }))
+  t.same(d.reasons.slice(0, 2), ['rule-14a-repaired', 'rule-8-extended'])
+  t.same(d.statusWrites, [{ status: 'online' }, { status: 'dnd', dndEndTime: sec(T('11:30')) }])
+})
+
+t.test('rule 14a does not touch a DND the person set (manual), nor one with an end time, nor before our end', async (t) => {
+  const own = decide(input({ now: T('11:00') + 5_000, current: { status: 'dnd', manual: true, dndEndTime: 0 }, remembered: owned() }))
+  t.same(own.statusWrites, [])
+  t.equal(own.reason, 'rule-12-status-changed')
+  const withEnd = decide(input({ now: T('11:00') + 5_000, current: { status: 'dnd', manual: false, dndEndTime: sec(T('12:00')) }, remembered: owned() }))
+  t.same(withEnd.statusWrites, [])
+  const early = decide(input({ now: T('10:30'), items: [item('10:00', '11:00')], current: corrupted, remembered: owned() }))
+  t.notOk(early.reasons.includes('rule-14a-repaired'), 'before our end time Mattermost has not expired anything')
+})
