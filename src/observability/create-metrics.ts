@@ -26,7 +26,7 @@ export function createMetrics(processName: string): Metrics {
     }),
     jobs: new Counter({
       name: 'calstatus_jobs_total',
-      help: 'Jobs processed, by queue, job name and outcome (completed, skipped, failed)',
+      help: 'Jobs processed, by queue, job name and outcome (completed, skipped, delayed, failed)',
       labelNames: ['queue', 'name', 'outcome'],
       registers: [registry]
     }),

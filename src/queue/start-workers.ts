@@ -1,7 +1,8 @@
-import { Worker, UnrecoverableError, type Job } from 'bullmq'
+import { DelayedError, Worker, UnrecoverableError, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Metrics } from '../observability/create-metrics'
+import { RetryLater } from '../shared/retry-later'
 import { QUEUE_NAMES, jobNamesOf, type JobName, type JobResult, type Processors, type QueueName } from './jobs'
 
 export interface WorkerSet {
@@ -28,7 +29,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
     const names = new Set<string>(jobNamesOf(queue))
     const worker = new Worker<unknown, JobResult, string>(
       queue,
-      async (job: Job<unknown, JobResult, string>) => {
+      async (job: Job<unknown, JobResult, string>, token?: string) => {
         if (!names.has(job.name)) {
           opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'failed' })
           // A job this queue has no processor for can never succeed: do not retry it.
@@ -43,6 +44,14 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
           opts.metrics.jobs.inc({ queue, name: job.name, outcome: result.outcome === 'skipped' ? 'skipped' : 'completed' })
           return result
         } catch (err) {
+          if (err instanceof RetryLater) {
+            // Not a failure (another job holds the user, Mattermost asked to wait): run again later
+            // without using up an attempt.
+            opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'delayed' })
+            opts.log.debug({ queue, job: job.name, jobId: job.id, afterMs: err.afterMs, reason: err.message }, 'job delayed')
+            await job.moveToDelayed(Date.now() + err.afterMs, token)
+            throw new DelayedError()
+          }
           opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'failed' })
           throw err
         } finally {

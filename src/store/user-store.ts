@@ -76,6 +76,10 @@ export interface UserStore<R = unknown, S = unknown> {
   /** Take the user's lease for `ttlMs`; null when another job holds it. */
   lease(mmUserId: string, ttlMs: number): Promise<Lease | null>
   release(lease: Lease): Promise<void>
+  /** Extend the lease to `ttlMs` from now if it is still ours; false when it was lost. */
+  renew(lease: Lease, ttlMs: number): Promise<boolean>
+  /** How long another job's lease on the user still runs (ms); 0 when none. */
+  leaseRemainingMs(mmUserId: string): Promise<number>
   /** Save a decision's remembered state if the lease is still ours and the view is not older. */
   commit(lease: Lease, update: StateUpdate<R>): Promise<CommitResult>
   /** Many lease-free commits in one round trip, each against the `rev` its decision was made on. */
@@ -208,6 +212,12 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     },
     async release(lease) {
       await scripts.run('deleteIfEquals', [leaseKey(lease.userId)], [lease.token])
+    },
+    async renew(lease, ttlMs) {
+      return Number(await scripts.run('pexpireIfEquals', [leaseKey(lease.userId)], [lease.token, String(ttlMs)])) === 1
+    },
+    async leaseRemainingMs(mmUserId) {
+      return Math.max(0, await redis.pttl(leaseKey(mmUserId)))
     },
     async commitUnchanged(updates) {
       if (updates.length === 0) return []

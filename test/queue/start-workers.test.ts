@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/create-metrics'
 import { createRedis } from '../../src/store/create-redis'
 import { startWorkers } from '../../src/queue/start-workers'
 import { QUEUE_OF, type Processors } from '../../src/queue/jobs'
+import { RetryLater } from '../../src/shared/retry-later'
 import { usePrivateRedis } from '../helpers/redis-server'
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -130,4 +131,47 @@ t.test('close is bounded: a job that never ends is left to BullMQ after the time
   t.equal(closed.forced, true, 'it gave up waiting (forced)')
   t.match(closed.cutOff, [/^sweep \S+ since /], 'names the job it cut off')
   t.equal(closed.cutOff.length, 1, 'the one job')
+})
+
+t.test('a processor that throws RetryLater: the job runs again after the delay, no attempt used, not failed', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const prefix = '{t-later}'
+  const runs: number[] = []
+  const processors: Processors = {
+    ...unusedProcessors(),
+    'sync-user': async () => {
+      runs.push(Date.now())
+      if (runs.length < 3) throw new RetryLater('another job holds the user', 300)
+      return { outcome: 'done' }
+    }
+  }
+  const connection = createRedis(redis.url, 'worker', silent)
+  const metrics = createMetrics('worker')
+  const set = startWorkers({ connection, prefix, processors, log: silent, metrics })
+  const producer = createRedis(redis.url, 'command', silent)
+  const sync = new Queue('sync', { connection: producer, prefix })
+  const eventConnection = createRedis(redis.url, 'worker', silent)
+  const events = new QueueEvents('sync', { connection: eventConnection, prefix })
+  await events.waitUntilReady()
+  t.teardown(async () => {
+    await set.close(5000)
+    await Promise.all([sync.close(), events.close()])
+    for (const c of [producer, connection, eventConnection]) c.disconnect()
+  })
+  // One attempt only: a RetryLater that used up attempts would fail the job on the second run.
+  const job = await sync.add('sync-user', { userId: 'u1', reason: 'test' }, { attempts: 1 })
+  t.same(await job.waitUntilFinished(events, 30_000), { outcome: 'done' })
+  t.equal(runs.length, 3)
+  t.ok(runs[1]! - runs[0]! >= 290 && runs[2]! - runs[1]! >= 290, 'each run waited for the delay it asked for')
+  const finished = await sync.getJob(job.id!)
+  t.equal(finished?.attemptsMade, 1, 'the delays used no attempt')
+  const counted = (await metrics.registry.getSingleMetricAsString('calstatus_jobs_total')).split('\n')
+  t.ok(
+    counted.some((l) => l.includes('outcome="delayed"') && l.endsWith(' 2')),
+    'counted as delayed twice'
+  )
+  t.notOk(
+    counted.some((l) => l.includes('outcome="failed"')),
+    'never as failed'
+  )
 })

@@ -70,6 +70,23 @@ t.test('lease and compare-and-set: a decision on an older view is dropped', asyn
   t.match(await store.get('u1'), { lastError: 'graph: 503', lastSyncAt: 9500, remembered: { block: 2 } }, 'an error never changes what is remembered')
 })
 
+t.test('renewing a lease: only while it is ours; the time left is readable by the next job', async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore(redis, '{t}')
+  t.equal(await store.leaseRemainingMs('u1'), 0, 'nobody holds it')
+  const lease = await store.lease('u1', 1000)
+  t.equal(await store.renew(lease!, 60_000), true)
+  const left = await store.leaseRemainingMs('u1')
+  t.ok(left > 50_000 && left <= 60_000, `renewed to a minute (${left} ms left)`)
+  await redis.del('{t}:lease:u1')
+  const other = await store.lease('u1', 5000)
+  t.equal(await store.renew(lease!, 60_000), false, 'lost: another job holds it now')
+  t.ok((await store.leaseRemainingMs('u1')) <= 5000, "the other job's lease is not extended")
+  await store.release(other!)
+})
+
 t.test('a job finishing after its user left changes nothing', async (t) => {
   const server = await usePrivateRedis(t)
   const redis = new Redis(server.url)
