@@ -4,7 +4,15 @@
 // the upstream did the work, or a connection reset). The second kind is what makes a blind
 // retry of PUT status dnd store prev_status = dnd, so a client must be tested against it.
 
-export type FaultKind = { status: 429; retryAfterSeconds?: number } | { status: 500 | 502 | 503 | 504 } | { reset: true }
+export type FaultKind =
+  | { status: 429; retryAfterSeconds?: number }
+  | { status: 500 | 502 | 503 | 504 }
+  | { reset: true }
+  /**
+   * The request waits this long (a stalled proxy, a locked database row), then is handled and
+   * answered as usual: a client that gave up on it meanwhile sees it land late.
+   */
+  | { holdMs: number }
 
 export type Fault = FaultKind & {
   /** the handler runs (and changes state) before the failure replaces the answer; default false */

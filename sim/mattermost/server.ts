@@ -197,7 +197,7 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   const sendError = (res: ServerResponse, err: AppError, requestId: string, headers: Record<string, string>): void =>
     sendJson(res, err.statusCode, appErrorBody(err, requestId), headers)
 
-  const sendFault = (res: ServerResponse, fault: Fault, requestId: string, headers: Record<string, string>): void => {
+  const sendFault = (res: ServerResponse, fault: Exclude<Fault, { holdMs: number }>, requestId: string, headers: Record<string, string>): void => {
     if ('reset' in fault) {
       stats.injectedFailure()
       res.socket?.destroy()
@@ -311,7 +311,12 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
       }
     }
 
-    const fault = faults.take(key)
+    let fault = faults.take(key)
+    if (fault && 'holdMs' in fault) {
+      const holdMs = fault.holdMs
+      await new Promise((resolve) => setTimeout(resolve, holdMs))
+      fault = undefined
+    }
     if (fault && fault.applied !== true) {
       sendFault(res, fault, requestId, headers)
       return

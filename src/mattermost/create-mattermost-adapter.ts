@@ -5,7 +5,8 @@ import type { MattermostConfig } from '../config'
 import { createMattermostHttp, isAmbiguous, type MattermostHttp, type MattermostHttpOptions } from './create-mattermost-http'
 import { createMattermostMetrics, type MattermostMetrics } from './mattermost-metrics'
 import { createRateCeiling } from './create-rate-ceiling'
-import { MattermostError, MattermostPermissionError } from './errors'
+import { MattermostError, MattermostOutcomeUnknownError, MattermostPermissionError } from './errors'
+import { errorMessage } from '../shared/to-error'
 
 export type MmStatusValue = 'online' | 'away' | 'offline' | 'dnd'
 
@@ -35,6 +36,11 @@ export interface DirectoryUser {
   isSystemAdmin: boolean
 }
 
+/** A write made for a user: `beforeSend` runs before each attempt (the user's lease is checked there). */
+export interface WriteOptions {
+  beforeSend?: () => Promise<void>
+}
+
 /** A write either happened, or was skipped for a reason that is not a failure. */
 export type WriteOutcome = { done: true } | { done: false; skipped: 'system-admin'; reason: string }
 
@@ -44,13 +50,13 @@ export interface MattermostAdapter {
   /** Start-up check: the bot token works; who the bot is. */
   me(): Promise<{ id: string; username: string; roles: string[]; isBot: boolean }>
   getStatuses(userIds: string[]): Promise<Map<string, MmUserStatus>>
-  setStatus(userId: string, status: MmStatusValue, dndEndTimeSeconds?: number): Promise<WriteOutcome>
+  setStatus(userId: string, status: MmStatusValue, dndEndTimeSeconds?: number, opts?: WriteOptions): Promise<WriteOutcome>
   getCustomStatus(userId: string): Promise<MmCustomStatus | null>
   /** Custom statuses of many users in one call per body-size chunk (POST /users/ids). */
   getCustomStatuses(userIds: string[]): Promise<Map<string, MmCustomStatus | null>>
-  setCustomStatus(userId: string, cs: { emoji: string; text: string; expiresAt: string }): Promise<WriteOutcome>
-  clearCustomStatus(userId: string): Promise<WriteOutcome>
-  sendDirectMessage(userId: string, message: string, props?: Record<string, unknown>): Promise<{ postId: string; channelId: string }>
+  setCustomStatus(userId: string, cs: { emoji: string; text: string; expiresAt: string }, opts?: WriteOptions): Promise<WriteOutcome>
+  clearCustomStatus(userId: string, opts?: WriteOptions): Promise<WriteOutcome>
+  sendDirectMessage(userId: string, message: string, props?: Record<string, unknown>, opts?: WriteOptions): Promise<{ postId: string; channelId: string }>
   /** Active, non-bot users, one page (at most 200) at a time. */
   listUsers(): AsyncGenerator<DirectoryUser[]>
   getUserByEmail(email: string): Promise<DirectoryUser | null>
@@ -59,6 +65,8 @@ export interface MattermostAdapter {
 /** The server's request body limit is 300,000 bytes; stay clear of it (docs/mattermost.md). */
 export const STATUS_IDS_BODY_LIMIT = 250_000
 export const USERS_PER_PAGE = 200
+/** When a DND's answer was lost: read the status back after these pauses before giving up on it. */
+const DND_READ_BACK_PAUSES_MS = [0, 1000, 3000]
 
 interface RawUser {
   id: string
@@ -133,6 +141,8 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       maxAttempts: 4,
       maxThrottledAttempts: 8,
       backoffBaseMs: 500,
+      // Sleeping longer than this holds a user's lease for nothing: the job is delayed instead.
+      maxWaitMs: 120_000,
       ...httpOpts
     }
   )
@@ -193,6 +203,16 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
   const getStatus = async (userId: string): Promise<MmUserStatus> =>
     (await http.call<MmUserStatus>({ method: 'GET', url: `${c4.getUserRoute(userId)}/status`, route: 'GET /users/{id}/status' })).body
 
+  /** Whether a DND whose answer was lost shows up, read a few times over a few seconds. */
+  const dndLanded = async (userId: string, expectedEnd: number): Promise<boolean> => {
+    for (const pauseMs of DND_READ_BACK_PAUSES_MS) {
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      const now = await getStatus(userId).catch(() => null)
+      if (now?.status === 'dnd' && (now.dnd_end_time ?? 0) === expectedEnd) return true
+    }
+    return false
+  }
+
   const adapter: MattermostAdapter = {
     http,
     metrics,
@@ -206,21 +226,19 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       }
       return out
     },
-    async setStatus(userId, status, dndEndTimeSeconds) {
+    async setStatus(userId, status, dndEndTimeSeconds, opts) {
       const route = 'PUT /users/{id}/status'
       const body = { user_id: userId, status, ...(status === 'dnd' && dndEndTimeSeconds ? { dnd_end_time: Math.floor(dndEndTimeSeconds) } : {}) }
-      const put = (): Promise<unknown> => http.call({ method: 'PUT', url: `${c4.getUserRoute(userId)}/status`, route, body, idempotent: status !== 'dnd' })
       return write(userId, route, async () => {
         try {
-          await put()
+          await http.call({ method: 'PUT', url: `${c4.getUserRoute(userId)}/status`, route, body, idempotent: status !== 'dnd', beforeSend: opts?.beforeSend })
         } catch (err) {
-          if (!isAmbiguous(err)) throw err
-          // The DND may have landed: setting it again would make Mattermost remember `dnd` as
-          // the status to restore. Look before trying again.
-          const now = await getStatus(userId)
+          if (status !== 'dnd' || !isAmbiguous(err)) throw err
+          // The DND may have landed, or may still land: sending it again would make Mattermost
+          // remember `dnd` as the status to restore (docs/mattermost.md#setting-a-status). Look.
           const expectedEnd = body.dnd_end_time ? body.dnd_end_time - (body.dnd_end_time % 60) : 0
-          if (now.status === 'dnd' && (now.dnd_end_time ?? 0) === expectedEnd) return
-          await put()
+          if (await dndLanded(userId, expectedEnd)) return
+          throw new MattermostOutcomeUnknownError(route, errorMessage(err))
         }
       })
     },
@@ -236,23 +254,24 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       }
       return out
     },
-    async setCustomStatus(userId, cs) {
+    async setCustomStatus(userId, cs, opts) {
       const route = 'PUT /users/{id}/status/custom'
       return write(userId, route, () =>
         http.call({
           method: 'PUT',
           url: `${c4.getUserRoute(userId)}/status/custom`,
           route,
+          beforeSend: opts?.beforeSend,
           // `date_and_time` with the block's end: clients hide it on time even if we are down.
           body: { emoji: cs.emoji, text: [...cs.text].slice(0, 100).join(''), duration: 'date_and_time', expires_at: cs.expiresAt }
         })
       )
     },
-    async clearCustomStatus(userId) {
+    async clearCustomStatus(userId, opts) {
       const route = 'DELETE /users/{id}/status/custom'
-      return write(userId, route, () => http.call({ method: 'DELETE', url: `${c4.getUserRoute(userId)}/status/custom`, route }))
+      return write(userId, route, () => http.call({ method: 'DELETE', url: `${c4.getUserRoute(userId)}/status/custom`, route, beforeSend: opts?.beforeSend }))
     },
-    async sendDirectMessage(userId, message, props) {
+    async sendDirectMessage(userId, message, props, opts) {
       const bot = botId ?? (await me()).id
       let channelId = await deps.redis.hget(dmKey, `${bot}:${userId}`)
       if (!channelId) {
@@ -270,7 +289,8 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
         url: c4.getPostsRoute(),
         route: 'POST /posts',
         body: { channel_id: channelId, message, ...(props ? { props } : {}) },
-        idempotent: false
+        idempotent: false,
+        beforeSend: opts?.beforeSend
       })
       return { postId: post.body.id, channelId }
     },

@@ -1,6 +1,6 @@
 import { Client4 } from '@mattermost/client'
 import type { Logger } from 'pino'
-import { MattermostAuthError, MattermostError } from './errors'
+import { MattermostAuthError, MattermostBusyError, MattermostError } from './errors'
 import { backoffMs } from '../shared/backoff'
 import { parseJsonBody } from '../shared/parse-json-body'
 import { errorMessage, toError } from '../shared/to-error'
@@ -25,6 +25,12 @@ export interface MattermostRequest {
   idempotent?: boolean
   /** Statuses the caller handles itself instead of an error (e.g. 404 for a lookup). */
   accept?: number[]
+  /**
+   * Called right before each attempt is sent, after every wait: a write made for a user checks
+   * that it still holds the user's lease here, and throws if not (docs/architecture.md, "One
+   * user, one writer").
+   */
+  beforeSend?: () => Promise<void>
 }
 
 export interface MattermostResponse<T = unknown> {
@@ -44,6 +50,11 @@ export interface MattermostHttpOptions {
   /** Attempts for 429s (each waits for Retry-After / X-Ratelimit-Reset). */
   maxThrottledAttempts: number
   backoffBaseMs: number
+  /**
+   * The longest a call sleeps in the process, for a ceiling slot or a 429's Retry-After; a
+   * longer wait throws MattermostBusyError and the job is delayed in the queue instead.
+   */
+  maxWaitMs: number
 }
 
 /** An error whose request may or may not have been applied by the server. */
@@ -75,9 +86,16 @@ export function createMattermostHttp(
     let throttled = 0
     for (;;) {
       if (deps.ceiling) {
-        const waited = await deps.ceiling.acquire()
-        deps.metrics.ceilingWait.observe(waited / 1000)
+        const slot = await deps.ceiling.acquire(opts.maxWaitMs)
+        if ('busyForMs' in slot)
+          throw new MattermostBusyError(
+            req.route,
+            slot.busyForMs,
+            `the cluster's ceiling (MM_MAX_REQUESTS_PER_SECOND) is booked for the next ${Math.ceil(slot.busyForMs / 1000)} s`
+          )
+        deps.metrics.ceilingWait.observe(slot.waitedMs / 1000)
       }
+      await req.beforeSend?.()
       attempts += 1
       let res: Response
       try {
@@ -105,6 +123,7 @@ export function createMattermostHttp(
           // Retry-After and X-Ratelimit-Reset are seconds (docs/mattermost.md#rate-limiting).
           const after = header(res, 'retry-after') ?? header(res, 'x-ratelimit-reset')
           const waitMs = after !== undefined ? after * 1000 + Math.random() * 100 : backoff(throttled)
+          if (waitMs > opts.maxWaitMs) throw new MattermostBusyError(req.route, waitMs, `429, asked to wait ${Math.ceil(waitMs / 1000)} s`)
           deps.log.debug({ route: req.route, waitMs }, 'mattermost 429: waiting')
           await sleep(waitMs)
           attempts -= 1 // a 429 was not applied: it does not use up an error attempt

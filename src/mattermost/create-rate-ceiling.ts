@@ -11,8 +11,11 @@ import { redisScripts } from '../store/redis-scripts'
  * (src/store/lua/reserve-slot.lua).
  */
 export interface RateCeiling {
-  /** Resolves when this call may go; the value is how long it waited, in ms. */
-  acquire(): Promise<number>
+  /**
+   * Resolves when this call may go, with how long it waited. With `maxWaitMs`, at once and with
+   * no slot taken when the next free slot is further away than that, with how far it is.
+   */
+  acquire(maxWaitMs?: number): Promise<{ waitedMs: number } | { busyForMs: number }>
 }
 
 export function createRateCeiling(redis: Redis, opts: { key: string; perSecond: number }): RateCeiling {
@@ -22,11 +25,13 @@ export function createRateCeiling(redis: Redis, opts: { key: string; perSecond: 
   const intervalMicros = Math.floor(1_000_000 / (opts.perSecond * 0.9))
   const scripts = redisScripts(redis)
   return {
-    async acquire() {
-      const waitMicros = Number(await scripts.run('reserveSlot', [opts.key], [String(intervalMicros)]))
+    async acquire(maxWaitMs) {
+      const limit = maxWaitMs === undefined ? '-1' : String(Math.floor(maxWaitMs * 1000))
+      const waitMicros = Number(await scripts.run('reserveSlot', [opts.key], [String(intervalMicros), limit]))
+      if (waitMicros < 0) return { busyForMs: -waitMicros / 1000 }
       const waitMs = waitMicros / 1000
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
-      return waitMs
+      return { waitedMs: waitMs }
     }
   }
 }

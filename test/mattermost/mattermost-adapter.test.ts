@@ -4,7 +4,13 @@ import { Registry } from 'prom-client'
 import { Writable } from 'node:stream'
 import { startMattermostSim, type MattermostSim } from '../../sim/mattermost/server'
 import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
-import { MattermostAuthError, MattermostError, MattermostPermissionError } from '../../src/mattermost/errors'
+import {
+  MattermostAuthError,
+  MattermostBusyError,
+  MattermostError,
+  MattermostOutcomeUnknownError,
+  MattermostPermissionError
+} from '../../src/mattermost/errors'
 import { createLogger } from '../../src/observability/create-logger'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { assertBuilt, ROOT } from '../helpers/processes'
@@ -13,7 +19,10 @@ import path from 'node:path'
 
 const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
 
-async function setup(t: Test, opts: { botRoles?: string; adminUsers?: string[]; perSecond?: number; token?: string } = {}) {
+async function setup(
+  t: Test,
+  opts: { botRoles?: string; adminUsers?: string[]; perSecond?: number; token?: string; timeoutMs?: number; maxWaitMs?: number } = {}
+) {
   const server = await usePrivateRedis(t)
   const redis = new Redis(server.url)
   const sim = await startMattermostSim({ botRoles: opts.botRoles ?? 'system_user system_user_manager', contract: 'record', dndExpiryPeriodMs: 0 })
@@ -25,7 +34,7 @@ async function setup(t: Test, opts: { botRoles?: string; adminUsers?: string[]; 
   const mm = createMattermostAdapter(
     { url: sim.url, botToken: opts.token ?? sim.botToken, commandToken: null, adminUsers: opts.adminUsers ?? [], maxRequestsPerSecond: opts.perSecond ?? 1000 },
     { log: silent, registry, redis, keyPrefix: `{t${Math.random().toString(36).slice(2, 8)}}` },
-    { backoffBaseMs: 20 }
+    { backoffBaseMs: 20, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.maxWaitMs ? { maxWaitMs: opts.maxWaitMs } : {}) }
   )
   return { sim, mm, registry, redis }
 }
@@ -102,12 +111,42 @@ t.test('DND is never set twice: after an ambiguous failure the adapter looks bef
   const dndWrites = sim.history.statuses.filter((c) => c.userId === u.id && c.to === 'dnd')
   t.equal(dndWrites.length, 1, 'one DND write, not two')
 
-  // And when the failed request was not applied, it is sent again.
+  // When it does not show up, it is not sent again: it may still land (the caller holds the user).
   const v = sim.driver.addUser({ username: 'vic', email: 'vic@example.com' })
   sim.driver.presence(v.id, 'active')
   sim.driver.injectFaults(1, { status: 502, route: 'PUT /api/v4/users/{user_id}/status' })
-  t.same(await mm.setStatus(v.id, 'dnd', end), { done: true })
-  t.match(sim.driver.status(v.id), { status: 'dnd', prev_status: 'online' })
+  const err = await mm.setStatus(v.id, 'dnd', end).catch((e: unknown) => e)
+  t.type(err, MattermostOutcomeUnknownError)
+  t.match(sim.driver.status(v.id), { status: 'online' })
+  t.equal(sim.history.statuses.filter((c) => c.userId === v.id && c.to === 'dnd').length, 0, 'not sent a second time')
+})
+
+t.test('a DND write held by the server past the timeout, then applied: read back until it shows, never sent twice', async (t) => {
+  const { sim, mm } = await setup(t, { timeoutMs: 300 })
+  const u = sim.driver.addUser({ username: 'hal', email: 'hal@example.com' })
+  sim.driver.presence(u.id, 'active')
+  sim.driver.injectFaults(1, { holdMs: 1500, route: 'PUT /api/v4/users/{user_id}/status' })
+  const end = Math.floor(Date.now() / 1000) + 1800
+  t.same(await mm.setStatus(u.id, 'dnd', end), { done: true }, 'it landed while the adapter was reading back')
+  t.match(sim.driver.status(u.id), { status: 'dnd', prev_status: 'online' })
+  t.equal(sim.history.statuses.filter((c) => c.userId === u.id && c.to === 'dnd').length, 1)
+})
+
+t.test('a write checks its caller still may write right before it is sent; a refusal sends nothing', async (t) => {
+  const { sim, mm } = await setup(t)
+  const u = sim.driver.addUser({ username: 'ida', email: 'ida@example.com' })
+  sim.driver.presence(u.id, 'active')
+  const refused = new Error('lease lost')
+  const err = await mm.setStatus(u.id, 'dnd', Math.floor(Date.now() / 1000) + 600, { beforeSend: () => Promise.reject(refused) }).catch((e: unknown) => e)
+  t.equal(err, refused)
+  t.equal(sim.history.statuses.filter((c) => c.userId === u.id && c.to === 'dnd').length, 0)
+  let checks = 0
+  await mm.setCustomStatus(
+    u.id,
+    { emoji: 'calendar', text: 'x', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    { beforeSend: async () => void checks++ }
+  )
+  t.equal(checks, 1)
 })
 
 t.test('custom status: set with date_and_time, validation errors surfaced, clear, bulk read', async (t) => {
@@ -269,4 +308,28 @@ t.test('the ceiling holds across two worker processes, measured at the server', 
   // counted against the wall clock here: timers under load bunch them; bench/freshness.ts
   // measures the busiest second at the server.)
   t.ok(Date.now() - t0 >= 4500, `100 calls at 20/s took about 5 s (${Date.now() - t0} ms)`)
+})
+
+t.test('a wait longer than a process should sleep is not slept: MattermostBusyError says how long (the job is delayed instead)', async (t) => {
+  const { sim, mm } = await setup(t, { maxWaitMs: 2000 })
+  const u = sim.driver.addUser({ username: 'joe', email: 'joe@example.com' })
+  sim.driver.injectFaults(1, { status: 429, retryAfterSeconds: 86_400, route: 'PUT /api/v4/users/{user_id}/status' })
+  const started = Date.now()
+  const err = await mm.setStatus(u.id, 'away').catch((e: unknown) => e)
+  t.type(err, MattermostBusyError)
+  t.ok((err as MattermostBusyError).afterMs >= 86_400_000, 'a day, as Mattermost asked')
+  t.ok(Date.now() - started < 60_000, 'and not slept in the process')
+  // A short one is still waited for in the process.
+  sim.driver.injectFaults(1, { status: 429, retryAfterSeconds: 1, route: 'PUT /api/v4/users/{user_id}/status' })
+  t.same(await mm.setStatus(u.id, 'away'), { done: true })
+})
+
+t.test('the cluster ceiling booked further ahead than the longest wait: no slot taken, MattermostBusyError', async (t) => {
+  const { sim, mm } = await setup(t, { perSecond: 1, maxWaitMs: 2500 })
+  const u = sim.driver.addUser({ username: 'kim', email: 'kim@example.com' })
+  // At 1/s (0.9/s with the margin) the fourth call in a row would wait more than 2.5 s.
+  const results = await Promise.allSettled(Array.from({ length: 5 }, () => mm.setStatus(u.id, 'away')))
+  const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof MattermostBusyError)
+  t.equal(results.filter((r) => r.status === 'fulfilled').length, 3, 'the slots within 2.5 s were used')
+  t.equal(busy.length, 2, 'the others were told to come back later')
 })

@@ -4,7 +4,10 @@ import type { ScheduleResult, ScheduleWindow } from '../../graph/fetch-schedules
 import type { MattermostAdapter } from '../../mattermost/create-mattermost-adapter'
 import type { DefaultsStore } from '../../store/defaults-store'
 import { inPool } from '../../shared/in-pool'
+import { RetryLater } from '../../shared/retry-later'
 import { errorMessage } from '../../shared/to-error'
+import { MattermostOutcomeUnknownError } from '../../mattermost/errors'
+import { holdLease, LeaseLostError, type HeldLease } from './hold-lease'
 import type { SyncedUser, SyncedUserStore } from '../services'
 import { applyDecision, SkipUser } from './apply-decision'
 import { decideFor, type MattermostView } from './decide-for'
@@ -39,7 +42,11 @@ export interface SyncSummary {
 
 export interface SyncOptions {
   reason: string
-  /** A user another job holds: throw UserBusyError (a sync-user retries) or skip (a sweep shard). */
+  /**
+   * true (a sync-user, a wake-up): take the users' leases before asking Graph, and throw
+   * UserBusyError when another job holds one (the job runs again when that lease is over).
+   * false (a sweep shard): a user another job holds is skipped.
+   */
   failIfBusy: boolean
 }
 
@@ -49,16 +56,26 @@ export type SyncUsers = (mmUserIds: string[], opts: SyncOptions) => Promise<Sync
 const WINDOW_BEFORE_MS = 60_000
 const WINDOW_AFTER_MS = 25 * 3600_000
 /**
- * A user's lease: long enough for a few Mattermost writes under the ceiling, short enough that
- * a worker killed mid-sync (SIGKILL: no release) holds its users back for well under a minute.
+ * A user's lease: renewed while its sync runs (hold-lease.ts), so it only needs to outlive a
+ * stalled process's last renewal; short, so a worker killed mid-sync (SIGKILL: no release) holds
+ * its users back for well under a minute.
  */
 export const LEASE_MS = 30_000
+/**
+ * How long a user stays held after a DND write whose outcome is unknown: the write may still
+ * land, and a second DND landing after it would make Mattermost restore `dnd` (docs/architecture.md,
+ * "One user, one writer"). The sync runs again once it is over.
+ */
+export const OUTCOME_UNKNOWN_HOLD_MS = 60_000
 const CONCURRENCY = 16
 
-/** Another job holds the user: the caller retries (a sync-user must not lose its newer view). */
-export class UserBusyError extends Error {
-  constructor(readonly mmUserId: string) {
-    super(`user ${mmUserId} is being synced by another job`)
+/** Another job holds the user: run again once its lease is over (a sync-user must not lose its newer view). */
+export class UserBusyError extends RetryLater {
+  constructor(
+    readonly mmUserId: string,
+    afterMs: number
+  ) {
+    super(`user ${mmUserId} is being synced by another job`, afterMs)
     this.name = 'UserBusyError'
   }
 }
@@ -117,6 +134,27 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
   const quietPath = createQuietPath(deps, now)
   const leasedPath = createLeasedPath(deps, now)
 
+  /**
+   * A sync of a few named users (a notification, a wake-up): their leases first, before Graph is
+   * asked, so a busy user costs no Graph call and the job runs again when the holder is done.
+   */
+  const syncHeld = async (mmUserIds: string[], summary: SyncSummary): Promise<void> => {
+    const held = new Map<string, HeldLease>()
+    try {
+      for (const id of mmUserIds) {
+        const lease = await deps.users.lease(id, LEASE_MS)
+        if (!lease) throw new UserBusyError(id, (await deps.users.leaseRemainingMs(id)) + 250 + Math.random() * 500)
+        held.set(id, holdLease(deps.users, lease, LEASE_MS))
+      }
+      const scheduled = await readSchedules(mmUserIds, summary)
+      if (scheduled.length === 0) return
+      const view = await readMattermost(scheduled, summary)
+      await inPool(scheduled, CONCURRENCY, (s) => leasedPath(s, view, summary, held.get(s.user.mmUserId)))
+    } finally {
+      await Promise.all([...held.values()].map((h) => h.release().catch((err: unknown) => deps.log.warn({ err }, 'could not release a lease'))))
+    }
+  }
+
   return async function syncUsers(mmUserIds, opts) {
     const summary: SyncSummary = {
       users: mmUserIds.length,
@@ -128,11 +166,15 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
       skipped: 0,
       errors: 0
     }
+    if (opts.failIfBusy) {
+      await syncHeld(mmUserIds, summary)
+      return summary
+    }
     const scheduled = await readSchedules(mmUserIds, summary)
     if (scheduled.length === 0) return summary
     const view = await readMattermost(scheduled, summary)
     const leased = await quietPath(scheduled, view, summary)
-    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, opts, summary))
+    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, summary))
     return summary
   }
 }
@@ -202,7 +244,37 @@ async function moveWakeUps(deps: SyncUsersDeps, committed: Array<{ mmUserId: str
 function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
   const recordError = (mmUserId: string, error: string): Promise<void> => deps.users.recordError(mmUserId, error, now())
 
-  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, lease: { userId: string; token: string }) => {
+  /** Applies the decision; false when nothing more is to be done for this user. */
+  const apply = async (
+    fresh: SyncedUser,
+    decision: Decision,
+    summary: SyncSummary,
+    held: HeldLease
+  ): Promise<Awaited<ReturnType<typeof applyDecision>> | null> => {
+    try {
+      return await applyDecision(deps.mattermost, fresh, decision, summary, { beforeSend: held.check })
+    } catch (err) {
+      // Not this user's failure: the job runs again later, or another job holds the user now.
+      if (err instanceof RetryLater || err instanceof LeaseLostError) throw err
+      if (err instanceof SkipUser) {
+        summary.skipped += 1
+        await recordError(fresh.mmUserId, `skipped: ${err.message}`)
+        return null
+      }
+      // A failed write is never remembered as done: the next evaluation tries again.
+      summary.errors += 1
+      deps.log.warn({ user: fresh.mmUserId, err }, 'write failed')
+      await recordError(fresh.mmUserId, `mattermost: ${errorMessage(err)}`)
+      if (err instanceof MattermostOutcomeUnknownError) {
+        // The DND may still land: nobody writes for this user until it would have, then look again.
+        await held.holdFor(OUTCOME_UNKNOWN_HOLD_MS)
+        throw new RetryLater(`a DND for ${fresh.mmUserId} may still land`, OUTCOME_UNKNOWN_HOLD_MS + 1000)
+      }
+      return null
+    }
+  }
+
+  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, held: HeldLease) => {
     // Under the lease, before any write: a newer view already applied wins, and this decision
     // is dropped, never applied (docs/architecture.md, "One user, one writer").
     const fresh = await deps.users.get(user.mmUserId)
@@ -217,48 +289,54 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       summary.errors += 1
       return recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
     }
-    let applied: Awaited<ReturnType<typeof applyDecision>>
-    try {
-      applied = await applyDecision(deps.mattermost, fresh, decision, summary)
-    } catch (err) {
-      if (err instanceof SkipUser) {
-        summary.skipped += 1
-        return recordError(user.mmUserId, `skipped: ${err.message}`)
-      }
-      // A failed write is never remembered as done: the next evaluation tries again.
-      summary.errors += 1
-      deps.log.warn({ user: user.mmUserId, err }, 'write failed')
-      return recordError(user.mmUserId, `mattermost: ${errorMessage(err)}`)
-    }
+    const applied = await apply(fresh, decision, summary, held)
+    if (applied === null) return
     if (applied.error) summary.errors += 1
-    const outcome = await deps.users.commit(lease, { viewAt: result.fetchedAt, remembered: applied.remembered, lastSyncAt: now(), lastError: applied.error })
+    const outcome = await deps.users.commit(held.lease, {
+      viewAt: result.fetchedAt,
+      remembered: applied.remembered,
+      lastSyncAt: now(),
+      lastError: applied.error
+    })
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
     // The message goes out once the state that says "sent for this block" is saved.
-    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message, summary)
+    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message, summary, held)
     await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
   }
 
-  const sendMessage = async (mmUserId: string, message: string, summary: SyncSummary): Promise<void> => {
+  const sendMessage = async (mmUserId: string, message: string, summary: SyncSummary, held: HeldLease): Promise<void> => {
     try {
-      await deps.mattermost.sendDirectMessage(mmUserId, message)
+      await deps.mattermost.sendDirectMessage(mmUserId, message, undefined, { beforeSend: held.check })
       summary.messages += 1
     } catch (err) {
       deps.log.warn({ user: mmUserId, err }, 'message not sent')
     }
   }
 
-  return async (scheduled: Scheduled, view: MattermostView, opts: SyncOptions, summary: SyncSummary): Promise<void> => {
-    const lease = await deps.users.lease(scheduled.user.mmUserId, LEASE_MS)
-    if (!lease) {
-      if (opts.failIfBusy) throw new UserBusyError(scheduled.user.mmUserId)
-      summary.skipped += 1
-      return
+  /**
+   * With `preHeld`, the caller took the lease (and releases it); otherwise it is taken here, and a
+   * user another job holds is skipped (a sweep: that job has a view at least as new).
+   */
+  return async (scheduled: Scheduled, view: MattermostView, summary: SyncSummary, preHeld?: HeldLease): Promise<void> => {
+    let held = preHeld
+    if (!held) {
+      const lease = await deps.users.lease(scheduled.user.mmUserId, LEASE_MS)
+      if (!lease) {
+        summary.skipped += 1
+        return
+      }
+      held = holdLease(deps.users, lease, LEASE_MS)
     }
     try {
-      await decideAndApply(scheduled, view, summary, lease)
+      await decideAndApply(scheduled, view, summary, held)
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) throw err
+      // Another job took the user over (this process stalled past the lease): it decides now.
+      summary.skipped += 1
+      deps.log.warn({ user: scheduled.user.mmUserId }, 'lease lost before a write: left to the job that holds the user')
     } finally {
-      await deps.users.release(lease)
+      if (!preHeld) await held.release()
     }
   }
 }

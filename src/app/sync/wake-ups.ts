@@ -12,7 +12,7 @@ export interface WakeUps {
   schedule(mmUserId: string, at: number | null): Promise<void>
   /** Of these, the users whose pending wake-up is not at `at`: one round trip for a shard. */
   moved<E extends { mmUserId: string; at: number | null }>(entries: E[]): Promise<E[]>
-  /** Whether a wake-up for `at` is still the user's pending one. */
+  /** Whether a wake-up for `at` is still the user's pending one (or the user has none marked). */
   isCurrent(mmUserId: string, at: number): Promise<boolean>
   /** Forget the user's wake-up (the user left). */
   cancel(mmUserId: string): Promise<void>
@@ -39,8 +39,10 @@ export function createWakeUps({ markers, jobs, now = Date.now }: WakeUpDeps): Wa
       if (at === null) return cancel(mmUserId)
       const previous = await markers.get(mmUserId)
       if (previous === at) return
-      await markers.set(mmUserId, at, Math.max(60_000, at - now() + MARKER_GRACE_MS))
+      // The job before its marker: a marker names a job that exists. A job whose marker could
+      // not be written still runs (isCurrent takes no marker as current).
       await jobs.addWakeUp(mmUserId, at)
+      await markers.set(mmUserId, at, Math.max(60_000, at - now() + MARKER_GRACE_MS))
       if (previous !== null) await jobs.removeWakeUp(mmUserId, previous)
     },
     async moved(entries) {
@@ -48,7 +50,8 @@ export function createWakeUps({ markers, jobs, now = Date.now }: WakeUpDeps): Wa
       return entries.filter((e, i) => (pending[i] ?? null) !== e.at)
     },
     async isCurrent(mmUserId, at) {
-      return (await markers.get(mmUserId)) === at
+      const marker = await markers.get(mmUserId)
+      return marker === at || marker === null
     },
     cancel
   }

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { createWakeUpStore } from '../../../src/store/wake-up-store'
 import { createJobQueue, wakeUpJobId } from '../../../src/queue/create-job-queue'
 import { createWakeUps } from '../../../src/app/sync/wake-ups'
-import { createSyncUsers } from '../../../src/app/sync/sync-users'
+import { createSyncUsers, OUTCOME_UNKNOWN_HOLD_MS, UserBusyError } from '../../../src/app/sync/sync-users'
+import { RetryLater } from '../../../src/shared/retry-later'
 import type { RawScheduleItem, ScheduleResult, ScheduleWindow } from '../../../src/graph/fetch-schedules'
 import { graphTime, useSyncParts } from '../../helpers/sync-parts'
 import { silentLogger as silent } from '../../helpers/web-app'
@@ -16,11 +17,13 @@ async function setup(t: Test) {
   const queue = queues.sync
   const calendar = new Map<string, RawScheduleItem[]>()
   let fetchedAtShift = 0
+  let fetches = 0
   // Runs once while a fetch is "on the wire", after its answer was taken: another job's turn.
   let duringFetch: (() => Promise<void>) | null = null
   // Runs once after a quiet commit, before its wake-ups are moved: another job's turn.
   let duringWakeUpCheck: (() => Promise<void>) | null = null
   const fetchSchedules = async (emails: string[], _w: ScheduleWindow) => {
+    fetches += 1
     const results = new Map<string, ScheduleResult>()
     for (const e of emails)
       results.set(e.toLowerCase(), { kind: 'schedule', items: calendar.get(e.toLowerCase()) ?? [], fetchedAt: Date.now() + fetchedAtShift })
@@ -65,6 +68,7 @@ async function setup(t: Test) {
     sync,
     alice,
     setShift: (ms: number) => (fetchedAtShift = ms),
+    fetches: () => fetches,
     whileFetching: (f: () => Promise<void>) => (duringFetch = f),
     beforeWakeUps: (f: () => Promise<void>) => (duringWakeUpCheck = f)
   }
@@ -262,4 +266,52 @@ t.test("the admin's defaults apply to everyone at the next sync; a person's own 
   calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
   await sync([alice.id], { reason: 'test', failIfBusy: true })
   t.equal(sim.driver.status(alice.id).status, 'dnd', "alice's own mapping beats the admin's")
+})
+
+t.test('a sync-user whose user another job holds: told to come back when that lease ends, without asking Graph', async (t) => {
+  const { users, calendar, sync, alice, fetches } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  const other = await users.lease(alice.id, 20_000)
+  const err = await sync([alice.id], { reason: 'notification', failIfBusy: true }).catch((e: unknown) => e)
+  t.type(err, UserBusyError)
+  t.type(err, RetryLater, 'the job is delayed, not failed')
+  const afterMs = (err as UserBusyError).afterMs
+  t.ok(afterMs > 15_000 && afterMs < 21_000, `comes back when the lease is over (${Math.round(afterMs)} ms)`)
+  t.equal(fetches(), 0, 'Graph was not asked')
+  await users.release(other!)
+})
+
+t.test('a lease lost before a write (the process stalled, another job took the user): nothing is written', async (t) => {
+  const { sim, users, redis, calendar, sync, alice, whileFetching } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  let taker: Awaited<ReturnType<typeof users.lease>> = null
+  whileFetching(async () => {
+    await redis.del(`{p}:lease:${alice.id}`) // the lease ran out while this job stalled
+    taker = await users.lease(alice.id, 20_000)
+  })
+  const summary = await sync([alice.id], { reason: 'notification', failIfBusy: true })
+  t.match(summary, { mattermostWrites: 0, changes: 0, skipped: 1 })
+  t.equal(sim.history.statuses.filter((c) => c.userId === alice.id && c.to === 'dnd').length, 0, 'no DND from the job that lost its lease')
+  t.ok(taker, 'the other job got the user')
+  t.ok((await users.leaseRemainingMs(alice.id)) > 10_000, "and this job did not release the other job's lease")
+  t.equal((await users.get(alice.id))?.remembered, null)
+})
+
+t.test('a DND whose outcome is unknown: never sent again; the user stays held, and the job comes back after that', async (t) => {
+  const { sim, users, redis, calendar, sync, alice } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  // A 502 from a proxy: Mattermost did not apply it, but nothing says so.
+  sim.driver.injectFaults(1, { status: 502, route: 'PUT /api/v4/users/{user_id}/status' })
+  const err = await sync([alice.id], { reason: 'wake-up', failIfBusy: true }).catch((e: unknown) => e)
+  t.type(err, RetryLater)
+  t.ok((err as RetryLater).afterMs > OUTCOME_UNKNOWN_HOLD_MS, 'after the hold')
+  t.equal(sim.history.statuses.filter((c) => c.userId === alice.id && c.to === 'dnd').length, 0, 'not sent a second time')
+  t.ok((await users.leaseRemainingMs(alice.id)) > OUTCOME_UNKNOWN_HOLD_MS - 10_000, 'the user is still held')
+  const sweep = await sync([alice.id], { reason: 'sweep', failIfBusy: false })
+  t.match(sweep, { mattermostWrites: 0, skipped: 1 }, 'a sweep leaves them alone meanwhile')
+  t.match((await users.get(alice.id))?.lastError, /may still land/)
+
+  await redis.del(`{p}:lease:${alice.id}`) // the hold is over
+  t.match(await sync([alice.id], { reason: 'wake-up', failIfBusy: true }), { changes: 1 })
+  t.match(sim.driver.status(alice.id), { status: 'dnd', prev_status: 'online' })
 })
