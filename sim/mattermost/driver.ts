@@ -50,6 +50,8 @@ export interface MattermostSimDriver {
   setRateLimit(settings: Partial<RateLimitSettings> | false): void
   /** Fail the next `count` matching requests. */
   injectFaults(count: number, fault: Fault): void
+  /** Injected faults not yet consumed by a request. */
+  pendingFaults(): number
   clearFaults(): void
   /** Added to every API request before it is handled. */
   setLatency(ms: number): void
@@ -125,6 +127,7 @@ export function createDriver(sim: SimModel, integrations: Integrations, controls
       controls.setRateLimit(settings === false ? null : { perSec: settings.perSec ?? 10, maxBurst: settings.maxBurst ?? 100 })
     },
     injectFaults: (count, fault) => controls.faults.add(count, fault),
+    pendingFaults: () => controls.faults.pending(),
     clearFaults: () => controls.faults.clear(),
     setLatency: (ms) => controls.setLatency(ms),
 

@@ -9,6 +9,7 @@ import { createServices } from '../../src/main/create-services'
 import { createUseCases } from '../../src/app/create-use-cases'
 import { SYNC_SOON_LIMIT } from '../../src/app/sync/sync-soon'
 import { startSimulators } from '../../sim/index'
+import { createWakeUpStore } from '../../src/store/wake-up-store'
 import { usePrivateRedis } from '../helpers/redis-server'
 
 // The worker's use cases as the worker builds them (one services object on a private Redis,
@@ -35,7 +36,7 @@ async function setup(t: Test) {
     syncs: (await queues.sync.getJobs(['delayed', 'waiting'])).filter((j) => j.name === 'sync-user').map((j) => (j.data as { userId: string }).userId),
     sweeps: (await queues.sweep.getJobs(['waiting', 'delayed'])).filter((j) => j.name === 'sweep').length
   })
-  return { sims, useCases, pending, queues }
+  return { sims, useCases, pending, queues, state }
 }
 
 t.test(`newcomers at enrolment: up to ${SYNC_SOON_LIMIT} get a sync each, more get one sweep`, async (t) => {
@@ -60,6 +61,9 @@ t.test('without PUBLIC_URL the subscriptions job is an expected skip, not a fail
 })
 
 t.test('a wake-up that is no longer the current one skips', async (t) => {
-  const { useCases } = await setup(t)
-  t.same(await useCases.wakeUp('u'.repeat(26), Date.now()), { outcome: 'skipped', reason: 'superseded by a later wake-up' })
+  const { useCases, state } = await setup(t)
+  const user = 'u'.repeat(26)
+  const now = Date.now()
+  await createWakeUpStore(state, '{uc}').set(user, now + 60_000, 120_000) // a later wake-up replaced it
+  t.same(await useCases.wakeUp(user, now), { outcome: 'skipped', reason: 'superseded by a later wake-up' })
 })
