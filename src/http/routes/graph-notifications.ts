@@ -33,7 +33,7 @@ interface Item {
 
 const MAX_BODY = 1024 * 1024
 /**
- * Graph's validation tokens are short opaque strings (well under 200 characters); 1,024 leaves
+ * Graph's validation tokens are short opaque strings (about a hundred characters); 1,024 leaves
  * ample room, and anything longer is not Graph (docs/graph.md#validation-handshake).
  */
 const MAX_VALIDATION_TOKEN = 1024
