@@ -1,6 +1,6 @@
 // Child process of bench/notification-ingest.ts (the leading "_" keeps the bench runner from
 // running it as a benchmark): one HTTP target per process, so autocannon's own CPU is not on
-// the target's event loop. Started with fork(); reports `{ url }` over IPC once listening and
+// the target's event loop. Started with fork(); reports `{ url, metricsUrl }` over IPC once listening and
 // stops on the message 'stop' (or when the parent goes away).
 //   argv[2] = 'calstatus': the real web process (startWeb: real queues, real notification
 //             intake, Redis from REDIS_URL, logging at LOG_LEVEL to stdout), as `web:` runs it.
@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config'
 import { createLogger } from '../src/observability/create-logger'
 import { startWeb } from '../src/main/start-web'
 
-async function start(mode: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function start(mode: string): Promise<{ url: string; metricsUrl: string | null; stop(): Promise<void> }> {
   if (mode === 'calstatus') {
     const { config } = loadConfig(process.env)
     const log = createLogger({ level: config.logLevel, name: 'web' })
@@ -27,7 +27,7 @@ async function start(mode: string): Promise<{ url: string; stop(): Promise<void>
     })
     app.get('/count', async () => ({ items }))
     const url = await app.listen({ port: 0, host: '127.0.0.1' })
-    return { url, stop: () => app.close() }
+    return { url, metricsUrl: null, stop: () => app.close() }
   }
   throw new Error(`unknown target ${mode}: calstatus or bare`)
 }
@@ -52,7 +52,7 @@ start(process.argv[2] ?? '').then(
     })
     process.on('disconnect', stop)
     process.on('SIGTERM', stop)
-    send({ url: target.url })
+    send({ url: target.url, metricsUrl: target.metricsUrl })
   },
   (err: unknown) => {
     process.stderr.write(`ingest target failed to start: ${(err as Error).stack ?? String(err)}\n`)

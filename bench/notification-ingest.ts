@@ -97,11 +97,11 @@ async function startTarget(name: string, mode: 'calstatus' | 'bare', env: Record
   children.track(child)
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += String(d)))
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, metricsUrl } = await new Promise<{ url: string; metricsUrl: string | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s: ${stderr}`)), 20_000)
     child.once('message', (m) => {
       clearTimeout(timer)
-      resolve((m as { url: string }).url)
+      resolve(m as { url: string; metricsUrl: string | null })
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
@@ -110,7 +110,8 @@ async function startTarget(name: string, mode: 'calstatus' | 'bare', env: Record
   })
   const items = async (): Promise<number> => {
     if (mode === 'bare') return ((await (await fetch(`${url}/count`)).json()) as { items: number }).items
-    const text = await (await fetch(`${url}/metrics`)).text()
+    if (!metricsUrl) throw new Error(`${name} serves no metrics: WEB_METRICS_PORT is not set`)
+    const text = await (await fetch(metricsUrl)).text()
     const m = /^calstatus_graph_notifications_total\{route="notifications",outcome="accepted"[^}]*\} (\d+)/m.exec(text)
     const refused = /^calstatus_graph_notifications_total\{route="notifications",outcome="(?:unknown_subscription|bad_client_state)"[^}]*\} [1-9]/m.exec(text)
     if (refused) throw new Error(`${name} refused items: ${refused[0]}`)
@@ -253,7 +254,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     const itemsPerBody = items / bodies.length
     const bytesPerBody = bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length
 
-    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: PREFIX, HOST: '127.0.0.1', PORT: '0' }
+    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: PREFIX, HOST: '127.0.0.1', PORT: '0', WEB_METRICS_PORT: '0' }
     targets.push(await startTarget('bare', 'bare', {}))
     targets.push(await startTarget('calstatus', 'calstatus', { ...env, LOG_LEVEL: 'info' }))
     targets.push(await startTarget('calstatus-warn', 'calstatus', { ...env, LOG_LEVEL: 'warn' }))

@@ -71,7 +71,7 @@ function intro(loadConfig) {
     '  ```',
     '',
     '- **Variables that come together**: *required* names the others of a set; set all of them or none.',
-    '- **Warnings**: values that work but deserve attention (see `PUBLIC_URL` and `ADMIN_PASSWORD`) are',
+    '- **Warnings**: values that work but deserve attention (see `PUBLIC_URL`) are',
     '  logged once at start-up, and the service runs.',
     '- **Secrets are never logged**: the configuration logged at start-up shows `[redacted]` in their place,',
     '  and in place of a password inside `REDIS_URL`.',

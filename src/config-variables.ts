@@ -106,9 +106,20 @@ function text(): Kind<string> {
   return { accepts: 'text', parse: (value) => value }
 }
 
-/** Free text kept exactly as written: only an empty value counts as unset. */
-function verbatimText(): Kind<string> {
-  return { accepts: 'text, kept as written (spaces included)', verbatim: true, parse: (value) => value }
+/**
+ * A password kept exactly as written, at least `min` characters (Unicode code points) and not
+ * only whitespace: /admin is only as safe as this password.
+ */
+function password(min: number): Kind<string> {
+  return {
+    accepts: `text, kept as written (spaces included), at least ${min} characters, not only whitespace`,
+    verbatim: true,
+    parse: (value, reject) => {
+      if (value.trim() === '') return reject('must not be blank (it is only whitespace)')
+      const length = [...value].length
+      return length >= min ? value : reject(`must be at least ${min} characters long, got ${length}`)
+    }
+  }
 }
 
 /** A token pasted from a UI: whitespace inside is a copy-paste accident, not part of it. */
@@ -189,8 +200,8 @@ function mattermostUsernames(): Kind<string[]> {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export const SYNC_USERS_MODES = ['all', 'opt-in'] as const
-/** Shorter admin passwords work, with a warning at start-up. */
-export const ADVISED_PASSWORD_LENGTH = 12
+/** The shortest ADMIN_PASSWORD accepted. */
+export const MIN_PASSWORD_LENGTH = 12
 
 // ---- The groups, in the order the docs show them -------------------------------------------
 
@@ -311,10 +322,10 @@ const SPECS = {
   },
   ADMIN_PASSWORD: {
     group: 'admin',
-    kind: verbatimText(),
+    kind: password(MIN_PASSWORD_LENGTH),
     required: { with: 'admin' },
     secret: { field: 'admin.password' },
-    description: `basic-auth password for /admin; one shorter than ${ADVISED_PASSWORD_LENGTH} characters works, with a warning at start-up`
+    description: 'basic-auth password for /admin; a shorter or blank one stops the process at start-up with a configuration error'
   },
 
   SWEEP_INTERVAL_SECONDS: { group: 'operations', kind: wholeNumber(10, 86_400), default: '300', description: 'safety-net sweep period' },
@@ -324,6 +335,11 @@ const SPECS = {
     kind: keyPrefix(),
     default: '{calstatus}',
     description: 'BullMQ key prefix; the braces make one hash tag so Redis Cluster works'
+  },
+  WEB_METRICS_PORT: {
+    group: 'operations',
+    kind: wholeNumber(0, 65_535),
+    description: 'port on which a web process serves /metrics, apart from the public `PORT`; without it the web serves no /metrics'
   },
   WORKER_METRICS_PORT: { group: 'operations', kind: wholeNumber(0, 65_535), description: 'port on which a worker process serves /metrics' },
   SHUTDOWN_TIMEOUT_SECONDS: {

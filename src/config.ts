@@ -3,7 +3,7 @@
 // (docs/configuration.md): outside tools start the service with them.
 // Each variable is read through its entry in ./config-variables.ts (default, range, allowed
 // values, secret); what stays here is the shape of Config and the rules between variables.
-import { ADVISED_PASSWORD_LENGTH, CONFIG_VARIABLES, VARIABLES, type ConfigVariable, type LOG_LEVELS, type SYNC_USERS_MODES } from './config-variables'
+import { CONFIG_VARIABLES, VARIABLES, type ConfigVariable, type LOG_LEVELS, type SYNC_USERS_MODES } from './config-variables'
 
 export { CONFIG_VARIABLES }
 
@@ -42,6 +42,7 @@ export interface Config {
   syncUsers: SyncUsers
   logLevel: LogLevel
   queuePrefix: string
+  webMetricsPort: number | null
   workerMetricsPort: number | null
   shutdownTimeoutSeconds: number
 }
@@ -127,7 +128,7 @@ function mattermost(env: Env): MattermostConfig | null {
   }
 }
 
-function admin(env: Env, warnings: string[]): Config['admin'] {
+function admin(env: Env): Config['admin'] {
   const { ADMIN_USERNAME, ADMIN_PASSWORD } = VARIABLES
   // Both are checked for presence before either value, so the error names the one missing.
   const username = raw(env, ADMIN_USERNAME)
@@ -135,11 +136,7 @@ function admin(env: Env, warnings: string[]): Config['admin'] {
   if (username === undefined && password === undefined) return null
   if (username === undefined) throw new ConfigError(ADMIN_USERNAME.name, `is required when ${ADMIN_PASSWORD.name} is set`)
   if (password === undefined) throw new ConfigError(ADMIN_PASSWORD.name, `is required when ${ADMIN_USERNAME.name} is set`)
-  const login = { username: parse(ADMIN_USERNAME, username), password: parse(ADMIN_PASSWORD, password) }
-  if (login.password.length < ADVISED_PASSWORD_LENGTH) {
-    warnings.push(`${ADMIN_PASSWORD.name} is shorter than ${ADVISED_PASSWORD_LENGTH} characters; /admin is only as safe as this password`)
-  }
-  return login
+  return { username: parse(ADMIN_USERNAME, username), password: parse(ADMIN_PASSWORD, password) }
 }
 
 /** MS_* and MM_* come together: one without the other has nothing to sync from or to. */
@@ -175,11 +172,12 @@ export function loadConfig(env: Env): LoadedConfig {
     publicUrl,
     microsoft: ms,
     mattermost: mm,
-    admin: admin(env, warnings),
+    admin: admin(env),
     sweepIntervalSeconds: withDefault(env, VARIABLES.SWEEP_INTERVAL_SECONDS),
     syncUsers: withDefault(env, VARIABLES.SYNC_USERS),
     logLevel: withDefault(env, VARIABLES.LOG_LEVEL),
     queuePrefix,
+    webMetricsPort: optional(env, VARIABLES.WEB_METRICS_PORT) ?? null,
     workerMetricsPort: optional(env, VARIABLES.WORKER_METRICS_PORT) ?? null,
     shutdownTimeoutSeconds: withDefault(env, VARIABLES.SHUTDOWN_TIMEOUT_SECONDS)
   }

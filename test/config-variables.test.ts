@@ -16,6 +16,7 @@ const EXAMPLES: Record<string, string> = {
   ADMIN_MM_USERS: 'alice,bob',
   ADMIN_USERNAME: 'ops',
   ADMIN_PASSWORD: 'admin password value',
+  WEB_METRICS_PORT: '9101',
   WORKER_METRICS_PORT: '9100'
 }
 const FULL: Env = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default ?? EXAMPLES[v.name]]))

@@ -33,6 +33,7 @@ t.test('defaults: every variable of the table with no environment at all', async
     syncUsers: 'all',
     logLevel: 'info',
     queuePrefix: '{calstatus}',
+    webMetricsPort: null,
     workerMetricsPort: null,
     shutdownTimeoutSeconds: 25
   })
@@ -60,6 +61,7 @@ t.test('a full configuration is read as given', async (t) => {
     MM_MAX_REQUESTS_PER_SECOND: '50',
     LOG_LEVEL: 'DEBUG',
     QUEUE_PREFIX: '{cs-prod}',
+    WEB_METRICS_PORT: '9101',
     WORKER_METRICS_PORT: '9100',
     SHUTDOWN_TIMEOUT_SECONDS: '10'
   })
@@ -88,6 +90,7 @@ t.test('a full configuration is read as given', async (t) => {
   t.equal(config.syncUsers, 'opt-in')
   t.equal(config.logLevel, 'debug')
   t.equal(config.queuePrefix, '{cs-prod}')
+  t.equal(config.webMetricsPort, 9101)
   t.equal(config.workerMetricsPort, 9100)
   t.equal(config.shutdownTimeoutSeconds, 10)
 })
@@ -150,6 +153,9 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['ADMIN_USERNAME without password', { ADMIN_USERNAME: 'ops' }, 'ADMIN_PASSWORD', /is required when ADMIN_USERNAME/],
   ['ADMIN_PASSWORD without username', { ADMIN_PASSWORD: 'a long admin password' }, 'ADMIN_USERNAME', /is required when ADMIN_PASSWORD/],
   ['ADMIN_USERNAME with a colon', { ADMIN_USERNAME: 'a:b', ADMIN_PASSWORD: 'a long admin password' }, 'ADMIN_USERNAME', /must not contain ":"/],
+  ['ADMIN_PASSWORD shorter than 12', { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'short pass1' }, 'ADMIN_PASSWORD', /at least 12 characters long, got 11/],
+  ['ADMIN_PASSWORD only whitespace', { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: ' '.repeat(20) }, 'ADMIN_PASSWORD', /must not be blank/],
+  ['ADMIN_PASSWORD of 11 characters, one of them outside the BMP', { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'password12😀' }, 'ADMIN_PASSWORD', /got 11/],
   ['ADMIN_MM_USERS not usernames', { ...FULL, ADMIN_MM_USERS: 'alice, Bob Smith' }, 'ADMIN_MM_USERS', /"bob smith" is not one/],
   ['SWEEP_INTERVAL_SECONDS too small', { SWEEP_INTERVAL_SECONDS: '5' }, 'SWEEP_INTERVAL_SECONDS', /from 10 to 86400/],
   ['SWEEP_INTERVAL_SECONDS fraction', { SWEEP_INTERVAL_SECONDS: '1.5' }, 'SWEEP_INTERVAL_SECONDS', /whole number/],
@@ -157,6 +163,7 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['MM_MAX_REQUESTS_PER_SECOND zero', { ...FULL, MM_MAX_REQUESTS_PER_SECOND: '0' }, 'MM_MAX_REQUESTS_PER_SECOND', /from 1 to 10000/],
   ['LOG_LEVEL unknown', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of fatal, error, warn, info, debug, trace, silent/],
   ['QUEUE_PREFIX with a colon', { QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX', /whitespace or ":"/],
+  ['WEB_METRICS_PORT not a number', { WEB_METRICS_PORT: 'x' }, 'WEB_METRICS_PORT', /whole number/],
   ['WORKER_METRICS_PORT not a number', { WORKER_METRICS_PORT: 'x' }, 'WORKER_METRICS_PORT', /whole number/],
   ['SHUTDOWN_TIMEOUT_SECONDS zero', { SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS', /from 1 to 600/]
 ]
@@ -171,13 +178,18 @@ for (const [name, env, variable, expected] of errors) {
   })
 }
 
-t.test('warnings: http PUBLIC_URL, no PUBLIC_URL, short admin password', async (t) => {
+t.test('warnings: http PUBLIC_URL, no PUBLIC_URL', async (t) => {
   t.match(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).warnings, [/PUBLIC_URL is http:\/\//])
   t.equal(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).config.publicUrl, 'http://localhost:3000')
   const noPublic = { ...FULL }
   delete (noPublic as Record<string, string | undefined>)['PUBLIC_URL']
   t.match(loadConfig(noPublic).warnings, [/PUBLIC_URL is not set/])
-  t.match(loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'short' }).warnings, [/shorter than 12/])
+  t.same(
+    loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: '  twelve chars' }).warnings,
+    [],
+    'a password of 12 or more characters, spaces kept, is no warning'
+  )
+  t.equal(loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: '  twelve chars' }).config.admin?.password, '  twelve chars')
 })
 
 t.test('describeConfig hides every secret and keeps the rest', async (t) => {

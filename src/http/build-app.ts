@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health'
 import { adminRoutes } from './routes/admin'
 import { graphNotificationRoutes } from './routes/graph-notifications'
 import type { NotificationIntake } from '../app/notification-intake'
+import type { LoginAttemptStore } from '../store/login-attempt-store'
 
 export interface AppDeps {
   config: Config
@@ -17,12 +18,44 @@ export interface AppDeps {
   queues: Queues
   checkRedis: () => Promise<void>
   notifications: NotificationIntake
+  loginAttempts: LoginAttemptStore
+  /** Tests shorten them; production uses HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>
 }
+
+/** How long a client may take (docs/architecture.md#http-surface), in ms. */
+export interface HttpTimeouts {
+  /** the whole request, headers and body: a slow sender (slowloris) is cut off with 408 */
+  request: number
+  /** a socket with nothing moving, either way (a client that does not read its answer) */
+  idle: number
+  /** an idle keep-alive connection between requests */
+  keepAlive: number
+  /** how often Node checks the request timeout of open connections */
+  checkEvery: number
+}
+
+// Graph needs an answer within 3 s and sends small bodies at once: 30 s is generous for
+// anyone honest. Keep-alive stays Fastify's 72 s, longer than common load balancers' 60 s idle
+// timeout (a server closing first makes them answer 502); the idle limit lies past it.
+export const HTTP_TIMEOUTS: HttpTimeouts = { request: 30_000, idle: 75_000, keepAlive: 72_000, checkEvery: 5_000 }
+
+/** On every reply, errors and 404s included. */
+const SECURITY_HEADERS = {
+  // A body is what its content-type says: the validation handshake echoes caller text.
+  'x-content-type-options': 'nosniff',
+  // The admin pages act on queues: nobody may frame them.
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer'
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The web process's Fastify app. The one composition point for routes; no listening here. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const timeouts = { ...HTTP_TIMEOUTS, ...deps.timeouts }
   const app = Fastify({
     // pino's Logger is what Fastify uses; only the generic parameter differs. tsc needs the
     // assertion (the app's type would carry pino's Logger) though the rule thinks otherwise.
@@ -41,11 +74,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // requests are counted in /metrics and the refused ones logged below.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    requestTimeout: timeouts.request,
+    connectionTimeout: timeouts.idle,
+    keepAliveTimeout: timeouts.keepAlive,
+    // Node's own default checks the request timeout only every 30 s.
+    http: { requestTimeout: timeouts.request, headersTimeout: timeouts.request, connectionsCheckingInterval: timeouts.checkEvery }
   })
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    reply.headers(SECURITY_HEADERS)
   })
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 400)
@@ -60,8 +99,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   installErrorHandling(app)
-  await app.register(healthRoutes, { checkRedis: deps.checkRedis, registry: deps.metrics.registry })
-  await app.register(graphNotificationRoutes, { ...deps.notifications, registry: deps.metrics.registry })
-  await app.register(adminRoutes, { prefix: '/admin', credentials: deps.config.admin, queues: Object.values(deps.queues) })
+  await app.register(healthRoutes, { checkRedis: deps.checkRedis })
+  // Notifications name the tenant by GUID; MS_TENANT_ID may be a domain, which cannot be compared.
+  const tenant = deps.config.microsoft?.tenantId
+  const tenantId = tenant !== undefined && GUID.test(tenant) ? tenant.toLowerCase() : null
+  if (tenant !== undefined && tenantId === null) {
+    deps.logger.info("MS_TENANT_ID is a domain: notifications' tenantId is not checked (Graph names the tenant by GUID); set the tenant GUID to check it")
+  }
+  await app.register(graphNotificationRoutes, { ...deps.notifications, tenantId, registry: deps.metrics.registry })
+  await app.register(adminRoutes, {
+    prefix: '/admin',
+    credentials: deps.config.admin,
+    queues: Object.values(deps.queues),
+    loginAttempts: deps.loginAttempts
+  })
   return app
 }

@@ -4,15 +4,20 @@ import type { Logger } from 'pino'
 import { createNotificationIntake } from '../app/notification-intake'
 import type { Services } from '../app/services'
 import type { Config } from '../config'
-import { buildApp } from '../http/build-app'
+import { buildApp, type HttpTimeouts } from '../http/build-app'
+import { ADMIN_LOGIN_LIMIT } from '../http/routes/admin'
 import { createMetrics, type Metrics } from '../observability/create-metrics'
+import { serveMetrics } from '../observability/serve-metrics'
 import { closeQueues, createQueues, type Queues } from '../queue/create-queues'
 import { createRedis, pingRedis } from '../store/create-redis'
+import { createLoginAttemptStore } from '../store/login-attempt-store'
 import { createServices } from './create-services'
 import { within } from './startup'
 
 export interface RunningWeb {
   url: string
+  /** null without WEB_METRICS_PORT */
+  metricsUrl: string | null
   stop(): Promise<void>
 }
 
@@ -30,7 +35,8 @@ export async function buildWebApp(
   config: Config,
   log: Logger,
   metrics: Metrics,
-  connections: WebConnections
+  connections: WebConnections,
+  opts: { timeouts?: Partial<HttpTimeouts> | undefined } = {}
 ): Promise<{ app: FastifyInstance; queues: Queues; services: Services }> {
   const queues = createQueues(connections.producer, config.queuePrefix, log)
   const services = createServices(config, log, metrics.registry, { state: connections.state, queues })
@@ -40,7 +46,9 @@ export async function buildWebApp(
     metrics,
     queues,
     checkRedis: () => pingRedis(connections.probe, 1000),
-    notifications: createNotificationIntake(services)
+    notifications: createNotificationIntake(services),
+    loginAttempts: createLoginAttemptStore(connections.state, config.queuePrefix, ADMIN_LOGIN_LIMIT),
+    ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {})
   })
   return { app, queues, services }
 }
@@ -55,14 +63,21 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
     state: createRedis(config.redisUrl, 'producer', log)
   }
   if (config.mattermost?.commandToken) log.warn('MM_COMMAND_TOKEN is set, but this version has no /calstatus command yet: Mattermost would get a 404')
-  const { app, queues } = await buildWebApp(config, log, createMetrics('web'), connections)
+  const metrics = createMetrics('web')
+  const { app, queues } = await buildWebApp(config, log, metrics, connections)
   const url = await app.listen({ port: config.port, host: config.host })
   log.info({ url }, 'web listening')
+  const metricsServer =
+    config.webMetricsPort === null
+      ? null
+      : await serveMetrics({ registry: metrics.registry, port: config.webMetricsPort, host: config.host, log, processName: 'web' })
   return {
     url,
+    metricsUrl: metricsServer?.url ?? null,
     async stop() {
       // close() stops accepting connections and waits for in-flight requests.
       await within(config.shutdownTimeoutSeconds * 1000, 'closing the HTTP server', app.close())
+      await metricsServer?.close()
       await closeQueues(queues)
       for (const connection of [connections.producer, connections.probe, connections.state]) connection.disconnect()
     }

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http'
 import type { Logger } from 'pino'
 import { createUseCases } from '../app/create-use-cases'
 import type { Config } from '../config'
 import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
 import { MattermostAuthError } from '../mattermost/errors'
 import { createMetrics } from '../observability/create-metrics'
+import { serveMetrics } from '../observability/serve-metrics'
 import { createProcessors } from '../queue/create-processors'
 import { closeQueues, createQueues } from '../queue/create-queues'
 import { upsertSchedules } from '../queue/schedules'
@@ -41,40 +41,17 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics, concurrency })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
 
-  let server: Server | null = null
-  let metricsUrl: string | null = null
-  if (config.workerMetricsPort !== null) {
-    server = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        metrics.registry.metrics().then(
-          (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
-          () => res.writeHead(500).end()
-        )
-      } else if (req.method === 'GET' && req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}')
-      }
-    })
-    const listening = server
-    await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject)
-      listening.listen(config.workerMetricsPort ?? 0, config.host, resolve)
-    })
-    const address = listening.address()
-    metricsUrl = typeof address === 'object' && address ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}/metrics` : null
-    log.info({ url: metricsUrl }, 'worker metrics listening')
-  }
+  const metricsServer =
+    config.workerMetricsPort === null
+      ? null
+      : await serveMetrics({ registry: metrics.registry, port: config.workerMetricsPort, host: config.host, log, processName: 'worker' })
 
   return {
-    metricsUrl,
+    metricsUrl: metricsServer?.url ?? null,
     async stop() {
       const { forced, cutOff } = await set.close(config.shutdownTimeoutSeconds * 1000)
       if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds, jobs: cutOff }, 'active jobs did not finish in time; BullMQ will retry them')
-      if (server) {
-        server.closeAllConnections()
-        await new Promise<void>((resolve) => server?.close(() => resolve()))
-      }
+      await metricsServer?.close()
       await closeQueues(queues)
       connection.disconnect()
       producer.disconnect()

@@ -1,52 +1,22 @@
 import t, { type Test } from 'tap'
-import { Writable } from 'node:stream'
-import { buildApp } from '../../src/http/build-app'
-import { loadConfig, type Env } from '../../src/config'
-import { createLogger } from '../../src/observability/create-logger'
-import { createMetrics } from '../../src/observability/create-metrics'
-import { createRedis, pingRedis } from '../../src/store/create-redis'
-import { createQueues, closeQueues } from '../../src/queue/create-queues'
+import { connect } from 'node:net'
+import type { Env } from '../../src/config'
+import { HTTP_TIMEOUTS, type HttpTimeouts } from '../../src/http/build-app'
+import { serveMetrics } from '../../src/observability/serve-metrics'
 import { usePrivateRedis } from '../helpers/redis-server'
-import { createNotificationIntake } from '../../src/app/notification-intake'
-import { createJobQueue } from '../../src/queue/create-job-queue'
-import { createSubscriptionStore } from '../../src/store/subscription-store'
+import { silentLogger, startWebApp } from '../helpers/web-app'
 
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'correct horse battery staple' }
 const basic = (user: string, pass: string): string => 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64')
 
-async function build(t: Test, env: Env, redisUrl: string) {
-  const lines: string[] = []
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk))
-      done()
-    }
-  })
-  const log = createLogger({ level: 'info', name: 'web' }, sink)
-  const { config } = loadConfig({ ...env, REDIS_URL: redisUrl, QUEUE_PREFIX: `{test-${process.pid}}` })
-  const producer = createRedis(redisUrl, 'producer', log)
-  const probe = createRedis(redisUrl, 'probe', log)
-  const queues = createQueues(producer, config.queuePrefix, log)
-  const app = await buildApp({
-    config,
-    logger: log,
-    metrics: createMetrics('web'),
-    queues,
-    checkRedis: () => pingRedis(probe, 1000),
-    notifications: createNotificationIntake({ subscriptions: createSubscriptionStore(producer, config.queuePrefix), jobs: createJobQueue(queues) })
-  })
-  t.teardown(async () => {
-    await app.close()
-    await closeQueues(queues)
-    producer.disconnect()
-    probe.disconnect()
-  })
-  return { app, lines, queues, producer }
+/** The web app as the process builds it, its log lines kept. */
+async function build(t: Test, env: Env, redisUrl: string, opts: { timeouts?: Partial<HttpTimeouts> } = {}) {
+  return startWebApp(t, redisUrl, { env, prefix: `{test-${process.pid}}`, keepLog: true, ...opts })
 }
 
-t.test('health, readiness and metrics', async (t) => {
+t.test('health and readiness; the reason Redis is away goes to the log, not to the caller', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app } = await build(t, {}, redis.url)
+  const { app, lines } = await build(t, {}, redis.url)
 
   const health = await app.inject('/healthz')
   t.equal(health.statusCode, 200)
@@ -58,7 +28,11 @@ t.test('health, readiness and metrics', async (t) => {
   await redis.stop()
   const down = await app.inject('/readyz')
   t.equal(down.statusCode, 503, 'not ready while Redis is away')
-  t.match(down.json(), { status: 'unavailable', reason: /^redis: / })
+  t.same(down.json(), { status: 'unavailable', reason: 'redis unavailable' }, 'no Redis client text in the body')
+  t.ok(
+    lines.some((l) => l.includes('"msg":"not ready: redis unavailable"') && l.includes('"err":')),
+    'the detail is in the log'
+  )
   t.equal((await app.inject('/healthz')).statusCode, 200, 'liveness does not depend on Redis')
 
   await redis.restart()
@@ -68,12 +42,51 @@ t.test('health, readiness and metrics', async (t) => {
     ready = (await app.inject('/readyz')).statusCode
   }
   t.equal(ready, 200, 'ready again once Redis is back, without a restart')
+})
 
-  const metrics = await app.inject('/metrics')
-  t.equal(metrics.statusCode, 200)
-  t.match(metrics.headers['content-type'], /^text\/plain/)
-  t.match(metrics.body, /calstatus_process_cpu_seconds_total/, 'default metrics')
-  t.match(metrics.body, /calstatus_http_request_duration_seconds_count\{process="web",method="GET",route="\/readyz",status="503"/, "the project's own metrics")
+t.test('metrics: not on the public listener; on their own port, with the requests the app served', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, metrics } = await build(t, {}, redis.url)
+  const publicMetrics = await app.inject('/metrics')
+  t.equal(publicMetrics.statusCode, 404, 'no /metrics where anyone can reach it')
+  t.notMatch(publicMetrics.body, /calstatus_/)
+
+  const server = await serveMetrics({ registry: metrics.registry, port: 0, host: '127.0.0.1', log: silentLogger, processName: 'web' })
+  t.teardown(() => server.close())
+  t.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+  const res = await fetch(server.url)
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /^text\/plain/)
+  const body = await res.text()
+  t.match(body, /calstatus_process_cpu_seconds_total/, 'default metrics')
+  t.match(body, /calstatus_http_request_duration_seconds_count\{process="web",method="GET",route="unmatched",status="404"/, "the project's own metrics")
+  t.equal((await fetch(server.url.replace('/metrics', '/healthz'))).status, 200)
+  t.equal((await fetch(server.url.replace('/metrics', '/other'))).status, 404)
+})
+
+t.test('security headers on every reply: success, errors, 404s, admin challenges', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app } = await build(t, ADMIN, redis.url)
+  app.get('/boom', async () => {
+    throw new Error('boom')
+  })
+  const replies = await Promise.all([
+    app.inject('/healthz'),
+    app.inject('/nope'),
+    app.inject('/boom'),
+    app.inject('/admin/queues'),
+    app.inject({ method: 'POST', url: '/graph/notifications?validationToken=abc' }),
+    app.inject({ method: 'POST', url: '/graph/notifications', headers: { 'content-type': 'text/html' }, payload: '<b>x</b>' })
+  ])
+  t.same(
+    replies.map((r) => r.statusCode),
+    [200, 404, 500, 401, 200, 415]
+  )
+  for (const r of replies) {
+    t.equal(r.headers['x-content-type-options'], 'nosniff', `${r.statusCode}: nosniff`)
+    t.equal(r.headers['x-frame-options'], 'DENY', `${r.statusCode}: not framed`)
+    t.equal(r.headers['referrer-policy'], 'no-referrer')
+  }
 })
 
 t.test('request ids: a sane incoming id is kept, an odd one replaced', async (t) => {
@@ -90,6 +103,9 @@ t.test('errors: 404 with a reason, no stack traces, 4xx reasons kept', async (t)
   app.get('/boom', async () => {
     throw new Error('secret internals at /srv/app.js:12')
   })
+  app.get('/unavailable', async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:6379'), { statusCode: 503 })
+  })
   app.post('/echo', { schema: { body: { type: 'object', required: ['a'], properties: { a: { type: 'string' } } } } }, async (req) => req.body)
 
   const missing = await app.inject('/nope?x=1')
@@ -101,6 +117,12 @@ t.test('errors: 404 with a reason, no stack traces, 4xx reasons kept', async (t)
   t.same(Object.keys(boom.json()).sort(), ['error', 'message', 'requestId'])
   t.equal(boom.json().message, 'internal error')
   t.notMatch(boom.body, /secret internals|app\.js|at /)
+
+  // A 503 that is not our own HttpError (a driver's, a plugin's) gets a generic text too.
+  const unavailable = await app.inject('/unavailable')
+  t.equal(unavailable.statusCode, 503)
+  t.equal(unavailable.json().message, 'service unavailable, try again later')
+  t.notMatch(unavailable.body, /ECONNREFUSED|10\.1\.2\.3/)
 
   const invalid = await app.inject({ method: 'POST', url: '/echo', payload: { b: 1 } })
   t.equal(invalid.statusCode, 400)
@@ -163,4 +185,91 @@ t.test('admin: off (404 with a reason) when no admin credentials are configured'
     t.equal(res.statusCode, 404, url)
     t.match(res.json().message, /set ADMIN_USERNAME and ADMIN_PASSWORD/)
   }
+})
+
+t.test('admin: 10 failed logins from one address in a minute, then 429 with Retry-After, a right login too', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, producer, config } = await build(t, ADMIN, redis.url)
+  const from = (remoteAddress: string, authorization?: string) =>
+    app.inject({ url: '/admin/queues', remoteAddress, ...(authorization !== undefined ? { headers: { authorization } } : {}) })
+  const right = basic('ops', ADMIN.ADMIN_PASSWORD)
+
+  for (let i = 1; i <= 10; i++) t.equal((await from('10.0.0.1', basic('ops', `guess ${i}`))).statusCode, 401, `failure ${i}: 401`)
+  const limited = await from('10.0.0.1', basic('ops', 'guess 11'))
+  t.equal(limited.statusCode, 429, 'the 11th attempt is refused without an answer about the credentials')
+  t.match(limited.json().message, /too many failed admin logins from this address/)
+  const retryAfter = Number(limited.headers['retry-after'])
+  t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After in seconds, within the minute (${retryAfter})`)
+  t.equal(limited.headers['www-authenticate'], undefined, 'no new challenge while limited')
+
+  const rightButLimited = await from('10.0.0.1', right)
+  t.equal(rightButLimited.statusCode, 429, 'a right login is refused too while limited')
+  t.notMatch(rightButLimited.body, /bull|queue/i)
+  t.equal((await from('10.0.0.1')).statusCode, 401, 'without credentials: the challenge, as always (no guess, nothing counted)')
+  t.equal((await from('10.0.0.2', right)).statusCode, 200, 'another address is not limited')
+
+  // Concurrent guesses cannot slip past the count: of 30 at once, at most 10 get an answer.
+  const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => from('10.0.0.3', basic('ops', `burst ${i}`))))
+  t.equal(burst.filter((r) => r.statusCode === 401).length, 10, '10 answered')
+  t.equal(burst.filter((r) => r.statusCode === 429).length, 20, 'the rest refused')
+
+  // The window ends (shortened here, rather than waited for): the address may try again.
+  const key = `${config.queuePrefix}:admin-login-failures:10.0.0.1`
+  t.ok((await producer.pttl(key)) > 0, 'the count expires')
+  await producer.pexpire(key, 1)
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal((await from('10.0.0.1', right)).statusCode, 200, 'a right login once the window has passed')
+})
+
+t.test('admin: the limit is shared by every web process on the same Redis', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const first = await build(t, ADMIN, redis.url)
+  const second = await build(t, ADMIN, redis.url)
+  for (let i = 0; i < 10; i++) {
+    const app = i % 2 === 0 ? first.app : second.app
+    t.equal((await app.inject({ url: '/admin', remoteAddress: '10.9.9.9', headers: { authorization: basic('ops', `guess ${i}`) } })).statusCode, 401)
+  }
+  for (const { app } of [first, second]) {
+    const res = await app.inject({ url: '/admin', remoteAddress: '10.9.9.9', headers: { authorization: basic('ops', ADMIN.ADMIN_PASSWORD) } })
+    t.equal(res.statusCode, 429, 'limited on both')
+  }
+})
+
+t.test('admin: Redis away, the limit fails open but the credentials are still checked', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, lines } = await build(t, ADMIN, redis.url)
+  await redis.stop()
+  const wrong = await app.inject({ url: '/admin', remoteAddress: '10.0.0.1', headers: { authorization: basic('ops', 'wrong guess') } })
+  t.equal(wrong.statusCode, 401, 'wrong credentials: still 401')
+  const right = await app.inject({ url: '/admin', remoteAddress: '10.0.0.1', headers: { authorization: basic('ops', ADMIN.ADMIN_PASSWORD) } })
+  t.equal(right.statusCode, 200, 'right credentials: let in, nobody is locked out')
+  t.ok(
+    lines.some((l) => l.includes('could not count admin login attempts') && l.includes('"err":')),
+    'the skipped limit is logged'
+  )
+})
+
+t.test('timeouts: a client who sends the headers and then stalls the body is cut off', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const defaults = await build(t, {}, redis.url)
+  t.equal(defaults.app.server.requestTimeout, HTTP_TIMEOUTS.request, 'production requests have a time limit')
+  t.equal(HTTP_TIMEOUTS.request, 30_000)
+  t.ok(HTTP_TIMEOUTS.idle > HTTP_TIMEOUTS.keepAlive, 'an idle keep-alive connection is closed by keep-alive, not by the idle limit')
+
+  // A short limit, so the test need not wait 30 s; what is checked is that the socket ends.
+  const { app } = await build(t, {}, redis.url, { timeouts: { request: 500, checkEvery: 100 } })
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = new URL(address)
+  const socket = connect(Number(port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.on('data', (d) => (received += String(d)))
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+  socket.write('POST /graph/notifications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"value": [')
+  let timer: NodeJS.Timeout | undefined
+  const outcome = await Promise.race([closed.then(() => 'closed'), new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still open'), 20_000)))])
+  clearTimeout(timer)
+  t.equal(outcome, 'closed', 'the server closed the connection')
+  t.match(received, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout')
 })

@@ -110,7 +110,7 @@ interface Harness {
 let redis: PrivateRedis
 
 async function harness(t: Test, prefix: string): Promise<Harness> {
-  const { app, queues, subs, producer, metrics } = await startWebApp(t, redis.url, prefix)
+  const { app, queues, subs, producer, metrics } = await startWebApp(t, redis.url, { prefix })
   await savePool(subs, POOL)
   const post = async (url: string, contentType: string | undefined, payload: Buffer | string | undefined): Promise<InjectAnswer> => {
     const res = await app.inject({

@@ -2,12 +2,23 @@ import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
+import type { Env } from '../../src/config'
 
 const SECRET_A = 'a'.repeat(40) + 'clientStateA'
 const SECRET_B = 'b'.repeat(40) + 'clientStateB'
 
-async function setup(t: Test, redis: PrivateRedis) {
-  const { app, queues, subs, metrics } = await startWebApp(t, redis.url)
+const TENANT = '84bd8158-6d4d-4958-8b9f-9d6445542f95'
+/** Microsoft 365 and Mattermost configured, so MS_TENANT_ID is known (nothing is called). */
+const INTEGRATIONS = (tenant: string): Env => ({
+  MS_TENANT_ID: tenant,
+  MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  MS_CLIENT_SECRET: 'not-used-by-the-web',
+  MM_URL: 'http://127.0.0.1:9',
+  MM_BOT_TOKEN: 'notusedbytheweb'
+})
+
+async function setup(t: Test, redis: PrivateRedis, env: Env = {}) {
+  const { app, queues, subs, metrics, lines } = await startWebApp(t, redis.url, { env, keepLog: true })
   await subs.save({
     id: 'sub-a',
     mmUserId: 'user-a',
@@ -28,7 +39,7 @@ async function setup(t: Test, redis: PrivateRedis) {
   })
   const jobs = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
   const maintenanceJobs = async () => (await queues.maintenance.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
-  return { app, queues, jobs, maintenanceJobs, metrics }
+  return { app, queues, jobs, maintenanceJobs, metrics, lines }
 }
 
 const item = (subscriptionId: string, clientState: string | undefined, extra: Record<string, unknown> = {}) => ({
@@ -62,11 +73,72 @@ t.test('validation handshake: the decoded token back, text/plain, on both routes
         })
         t.equal(res.statusCode, 200, `${route} ${JSON.stringify(token)}`)
         t.match(res.headers['content-type'], /^text\/plain/)
+        t.equal(res.headers['x-content-type-options'], 'nosniff', 'the echoed token is never sniffed as HTML')
         t.equal(res.body, token)
       }
     }
   }
   t.same(await jobs(), [], 'a handshake enqueues nothing')
+})
+
+t.test('validation handshake: a token longer than 1,024 characters is refused with a reason', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs } = await setup(t, redis)
+  const longest = await app.inject({ method: 'POST', url: `/graph/notifications?validationToken=${'v'.repeat(1024)}` })
+  t.equal(longest.statusCode, 200, '1,024 characters pass')
+  t.equal(longest.body.length, 1024)
+  for (const route of ['/graph/notifications', '/graph/lifecycle']) {
+    const res = await app.inject({ method: 'POST', url: `${route}?validationToken=${encodeURIComponent('<script>'.repeat(200))}` })
+    t.equal(res.statusCode, 400, route)
+    t.match(res.json(), { error: 'Bad Request', message: 'validationToken is longer than 1024 characters' })
+    t.notMatch(res.body, /<script>/, 'nothing of it echoed')
+  }
+  t.same(await jobs(), [])
+})
+
+t.test('items naming another tenant are dropped and counted; ours (in any case) and those naming none pass', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs, metrics } = await setup(t, redis, INTEGRATIONS(TENANT))
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graph/notifications',
+    payload: {
+      value: [
+        item('sub-a', SECRET_A, { tenantId: 'ffffffff-6d4d-4958-8b9f-9d6445542f95' }),
+        item('sub-b', SECRET_B, { tenantId: TENANT.toUpperCase() }),
+        item('sub-a', SECRET_A, { tenantId: undefined })
+      ]
+    }
+  })
+  t.equal(res.statusCode, 202)
+  t.same((await jobs()).map((j) => j.data.userId).sort(), ['user-a', 'user-b'], 'user-a through the item without tenantId only')
+  const text = await metrics.registry.metrics()
+  t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="wrong_tenant",process="web"\} 1/)
+  t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="accepted",process="web"\} 2/)
+
+  // A whole POST from another tenant: nothing looked up, nothing queued.
+  const foreign = await app.inject({
+    method: 'POST',
+    url: '/graph/lifecycle',
+    payload: { value: [item('sub-b', SECRET_B, { tenantId: 'ffffffff-6d4d-4958-8b9f-9d6445542f95', lifecycleEvent: 'missed' })] }
+  })
+  t.equal(foreign.statusCode, 202)
+  t.equal((await jobs()).filter((j) => j.data.reason === 'lifecycle').length, 0)
+})
+
+t.test('MS_TENANT_ID as a domain: the tenantId of items cannot be compared and is not checked', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, jobs, lines } = await setup(t, redis, INTEGRATIONS('contoso.onmicrosoft.com'))
+  const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A, { tenantId: TENANT })] } })
+  t.equal(res.statusCode, 202)
+  t.same(
+    (await jobs()).map((j) => j.data.userId),
+    ['user-a']
+  )
+  t.ok(
+    lines.some((l) => l.includes("notifications' tenantId is not checked")),
+    'said at start-up'
+  )
 })
 
 t.test('valid items are enqueued, the others counted and dropped, in the same POST', async (t) => {
@@ -195,11 +267,18 @@ t.test('10,000 generated payloads: no crash, only authentic items enqueued', asy
   expectedUsers = new Set()
 })
 
-t.test('503 when the notifications cannot be persisted, so Graph retries', async (t) => {
+t.test('503 when the notifications cannot be persisted, so Graph retries; the cause only in the log', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app } = await setup(t, redis)
+  const { app, lines } = await setup(t, redis)
   await redis.stop()
   const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A)] } })
   t.equal(res.statusCode, 503)
-  t.notMatch(res.body, /\bat [\w.]+ \(/)
+  t.same(res.json(), {
+    error: 'Service Unavailable',
+    message: 'could not queue the notifications; Graph will retry',
+    requestId: res.headers['x-request-id']
+  })
+  const failed = lines.filter((l) => l.includes('"msg":"request failed"'))
+  t.equal(failed.length, 1, 'one log line')
+  t.match(failed[0], /caused by: .*(Stream isn't writeable|Connection is closed|ECONNREFUSED)/, 'with the Redis error that caused it')
 })

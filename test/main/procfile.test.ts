@@ -28,6 +28,7 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
     PORT: '0',
     HOST: '127.0.0.1',
     WORKER_METRICS_PORT: '0',
+    WEB_METRICS_PORT: '0',
     MS_TENANT_ID: '11111111-2222-3333-4444-555555555555',
     MS_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
     MS_CLIENT_SECRET: SECRET,
@@ -47,11 +48,18 @@ t.test('web and worker from the Procfile: health, readiness through a Redis outa
   })
   const base = await loggedUrl(web, 'web listening', 30_000)
   const metricsUrl = await loggedUrl(worker, 'worker metrics listening', 30_000)
+  const webMetricsUrl = await loggedUrl(web, 'web metrics listening', 30_000)
 
   await waitFor('web /healthz', 15_000, async () => ((await httpStatus(`${base}/healthz`)) === 200 ? true : undefined))
   await waitFor('worker /metrics', 15_000, async () => ((await httpStatus(metricsUrl)) === 200 ? true : undefined))
   t.equal(await httpStatus(`${base}/readyz`), 200, 'ready with Redis up')
   t.equal(await httpStatus(`${base}/admin/queues`), 401, 'admin needs credentials')
+  t.equal(await httpStatus(`${base}/metrics`), 404, 'no metrics on the public port')
+  t.not(new URL(webMetricsUrl).port, new URL(base).port, 'the web metrics have a port of their own')
+  t.match(
+    await (await fetch(webMetricsUrl)).text(),
+    /calstatus_http_request_duration_seconds_count\{process="web",method="GET",route="\/readyz",status="200"\}/
+  )
 
   const [webBefore, workerBefore] = [web.output().length, worker.output().length]
   await redis.stop()
@@ -164,6 +172,13 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     ['web', { PORT: 'eighty', MS_TENANT_ID: 'x' }, /^calstatus web: configuration error: MS_TENANT_ID must be a tenant GUID or a domain/],
     ['web', { PORT: 'eighty' }, /^calstatus web: configuration error: PORT must be a whole number from 0 to 65535, got "eighty"$/],
     ['worker', { REDIS_URL: 'localhost' }, /^calstatus worker: configuration error: REDIS_URL must be a URL/],
+    // The password itself never shows: only its length.
+    [
+      'web',
+      { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: SECRET.slice(0, 11) },
+      /^calstatus web: configuration error: ADMIN_PASSWORD must be at least 12 characters long, got 11$/
+    ],
+    ['web', { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: ' \t '.repeat(5) }, /^calstatus web: configuration error: ADMIN_PASSWORD must not be blank/],
     ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
     // The all-in-one entry is the service, never the demo: scripts/start.js chooses the demo.
     ['all', {}, /^calstatus all: configuration error: MS_TENANT_ID is required/],
@@ -181,7 +196,7 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     t.equal(lines.length, 1, 'one line')
     t.match(lines[0], expected)
     t.notMatch(p.output(), /\n\s+at |Error:/, 'no stack trace')
-    t.notMatch(p.output(), SECRET, 'no secret')
+    t.notMatch(p.output(), SECRET.slice(0, 11), 'no secret')
   }
 })
 

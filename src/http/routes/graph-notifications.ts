@@ -2,23 +2,29 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
-import { errorMessage } from '../../shared/to-error'
 
 // Graph change notifications and lifecycle events (docs/graph.md#change-notifications):
-// validation handshake, clientState checked per item in constant time, valid items enqueued
-// in one bulk add, 202 once persisted, 503 when Redis could not take them (Graph retries).
-// No Graph or Mattermost call in the request path: Graph wants an answer within 3 s.
+// validation handshake, tenant and clientState checked per item (clientState in constant time),
+// valid items enqueued in one bulk add, 202 once persisted, 503 when Redis could not take them
+// (Graph retries). No Graph or Mattermost call in the request path: Graph wants an answer
+// within 3 s.
 
 export interface NotificationDeps {
   /** The subscriptions we hold, by id: whose they are and their secret. */
   lookup(subscriptionIds: string[]): Promise<Map<string, { mmUserId: string; clientState: string }>>
   syncUsers(mmUserIds: string[], reason: string): Promise<void>
   lifecycle(events: Array<{ event: string; subscriptionId: string; mmUserId: string }>): Promise<void>
+  /**
+   * Our tenant's GUID, lower case: items naming another tenant are dropped. null: not checked
+   * (MS_TENANT_ID is a domain, and notifications name the tenant by GUID).
+   */
+  tenantId: string | null
   registry: Registry
 }
 
 interface Item {
   subscriptionId: string
+  tenantId?: string
   clientState?: string
   changeType?: string
   resource?: string
@@ -26,6 +32,11 @@ interface Item {
 }
 
 const MAX_BODY = 1024 * 1024
+/**
+ * Graph's validation tokens are short opaque strings (about a hundred characters); 1,024 leaves
+ * ample room, and anything longer is not Graph (docs/graph.md#validation-handshake).
+ */
+const MAX_VALIDATION_TOKEN = 1024
 
 const bodySchema = {
   type: 'object',
@@ -42,7 +53,8 @@ const bodySchema = {
           clientState: { type: 'string', maxLength: 512 },
           changeType: { type: 'string', maxLength: 100 },
           resource: { type: 'string', maxLength: 2000 },
-          lifecycleEvent: { type: 'string', maxLength: 100 }
+          lifecycleEvent: { type: 'string', maxLength: 100 },
+          tenantId: { type: 'string', maxLength: 100 }
         }
       }
     }
@@ -52,16 +64,18 @@ const bodySchema = {
 export async function graphNotificationRoutes(app: FastifyInstance, deps: NotificationDeps): Promise<void> {
   const items = new Counter({
     name: 'calstatus_graph_notifications_total',
-    help: 'Graph notification items received, by route and outcome (accepted, unknown_subscription, bad_client_state)',
+    help: 'Graph notification items received, by route and outcome (accepted, wrong_tenant, unknown_subscription, bad_client_state)',
     labelNames: ['route', 'outcome'],
     registers: [deps.registry]
   })
 
   // The handshake comes before any body parsing: Graph's validation POST may carry no JSON.
-  // Fastify has already URL-decoded the token; it goes back exactly, as text/plain.
+  // Fastify has already URL-decoded the token; it goes back exactly, as text/plain, never
+  // sniffed as anything else (the build-app hook sets nosniff on every reply).
   const handshake = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = (request.query as Record<string, unknown>)['validationToken']
     if (typeof token === 'string') {
+      if (token.length > MAX_VALIDATION_TOKEN) throw new HttpError(400, `validationToken is longer than ${MAX_VALIDATION_TOKEN} characters`)
       await reply.code(200).type('text/plain; charset=utf-8').send(token)
     }
   }
@@ -71,11 +85,17 @@ export async function graphNotificationRoutes(app: FastifyInstance, deps: Notifi
     if (type !== 'application/json') throw new HttpError(415, 'notifications must be application/json')
   }
 
-  /** Items whose subscription we hold and whose clientState matches; the others are counted and dropped. */
+  /** Items of our tenant (or naming none), whose subscription we hold and whose clientState matches; the others are counted and dropped. */
   const authentic = async (route: string, value: Item[]): Promise<Array<Item & { mmUserId: string }>> => {
-    const known = await deps.lookup(value.map((i) => i.subscriptionId))
+    const ours = value.filter((item) => {
+      const wrongTenant = deps.tenantId !== null && item.tenantId !== undefined && item.tenantId.toLowerCase() !== deps.tenantId
+      if (wrongTenant) items.inc({ route, outcome: 'wrong_tenant' })
+      return !wrongTenant
+    })
+    if (ours.length === 0) return []
+    const known = await deps.lookup(ours.map((i) => i.subscriptionId))
     const valid: Array<Item & { mmUserId: string }> = []
-    for (const item of value) {
+    for (const item of ours) {
       const sub = known.get(item.subscriptionId)
       if (!sub) {
         items.inc({ route, outcome: 'unknown_subscription' })
@@ -97,8 +117,8 @@ export async function graphNotificationRoutes(app: FastifyInstance, deps: Notifi
       await work()
     } catch (err) {
       // Redis unreachable (for the look-up or the enqueue): nothing was persisted, so Graph
-      // must retry (it does, for up to 4 hours).
-      throw new HttpError(503, `could not queue the notifications: ${errorMessage(err)}`)
+      // must retry (it does, for up to 4 hours). The cause goes to the log, never to the caller.
+      throw new HttpError(503, 'could not queue the notifications; Graph will retry', { cause: err })
     }
   }
 

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import type { Registry } from 'prom-client'
 import { errorMessage } from '../../shared/to-error'
 
 export interface HealthDeps {
   /** Resolves when Redis answers, rejects (quickly) otherwise. */
   checkRedis: () => Promise<void>
-  registry: Registry
 }
+
+// /metrics is not here: it has a port of its own (src/observability/serve-metrics.ts).
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
   // Liveness: the process is up and its event loop answers. Never depends on Redis, so an
@@ -14,17 +14,18 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
   // Readiness: Redis answers. 503 takes the instance out of the load balancer until it does.
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+  // Why not goes to the log (once per new reason: probes come every few seconds), not to the
+  // caller, who may be anyone on the public port.
+  let lastReason = ''
+  app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
     try {
       await deps.checkRedis()
+      lastReason = ''
       return { status: 'ready' }
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', reason: `redis: ${errorMessage(err)}` })
+      if (errorMessage(err) !== lastReason) request.log.warn({ err }, 'not ready: redis unavailable')
+      lastReason = errorMessage(err)
+      return reply.code(503).send({ status: 'unavailable', reason: 'redis unavailable' })
     }
-  })
-
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    reply.header('content-type', deps.registry.contentType)
-    return deps.registry.metrics()
   })
 }
