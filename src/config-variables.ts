@@ -334,7 +334,7 @@ const SPECS = {
     group: 'operations',
     kind: keyPrefix(),
     default: '{calstatus}',
-    description: 'BullMQ key prefix; the braces make one hash tag so Redis Cluster works'
+    description: 'prefix of every Redis key (BullMQ and state); the braces make one hash tag, which multi-key scripts rely on'
   },
   WEB_METRICS_PORT: {
     group: 'operations',
