@@ -11,6 +11,11 @@ export interface SimCounters {
   /** injected 5xx and connection resets */
   injectedFailures: number
   maxRequestsPerSecond: number
+  /**
+   * The same over any 5-second window, divided by 5: a rate that a moment of event-loop lag (in
+   * the client or in this simulator, which counts requests when it handles them) cannot inflate.
+   */
+  maxRequestsPerSecondOver5s: number
   contractViolations: number
 }
 
@@ -25,11 +30,12 @@ export interface RequestStats {
 
 export function createRequestStats(): RequestStats {
   let counters = empty()
-  /** arrival times inside the current sliding 1 s window */
+  /** arrival times inside the current sliding 1 s and 5 s windows */
   let window: number[] = []
+  let window5: number[] = []
 
   function empty(): SimCounters {
-    return { requests: {}, total: 0, throttled: 0, injectedFailures: 0, maxRequestsPerSecond: 0, contractViolations: 0 }
+    return { requests: {}, total: 0, throttled: 0, injectedFailures: 0, maxRequestsPerSecond: 0, maxRequestsPerSecondOver5s: 0, contractViolations: 0 }
   }
 
   return {
@@ -41,6 +47,11 @@ export function createRequestStats(): RequestStats {
       while (drop < window.length && (window[drop] as number) <= nowMs - 1000) drop++
       if (drop > 0) window = window.slice(drop)
       if (window.length > counters.maxRequestsPerSecond) counters.maxRequestsPerSecond = window.length
+      window5.push(nowMs)
+      let drop5 = 0
+      while (drop5 < window5.length && (window5[drop5] as number) <= nowMs - 5000) drop5++
+      if (drop5 > 0) window5 = window5.slice(drop5)
+      if (window5.length / 5 > counters.maxRequestsPerSecondOver5s) counters.maxRequestsPerSecondOver5s = window5.length / 5
     },
     throttled() {
       counters.throttled += 1
@@ -57,6 +68,7 @@ export function createRequestStats(): RequestStats {
     reset() {
       counters = empty()
       window = []
+      window5 = []
     }
   }
 }

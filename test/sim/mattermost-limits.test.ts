@@ -112,6 +112,7 @@ t.test('latency is added to every API call; counters see the peak rate in any 1 
   const c = sim.counters()
   t.equal(c.requests['GET /api/v4/users/{user_id}'], 30)
   t.equal(c.maxRequestsPerSecond, 30)
+  t.equal(c.maxRequestsPerSecondOver5s, 6, 'over 5 s: 30 requests, 6 a second')
   t.equal(c.total, 30)
 })
 
