@@ -16,6 +16,7 @@ export interface AppDeps {
   metrics: Metrics
   queues: Queues
   checkRedis: () => Promise<void>
+  missingSchedules?: () => Promise<string[]>
   notifications: NotificationIntake
 }
 
@@ -60,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   installErrorHandling(app)
-  await app.register(healthRoutes, { checkRedis: deps.checkRedis, registry: deps.metrics.registry })
+  await app.register(healthRoutes, { checkRedis: deps.checkRedis, missingSchedules: deps.missingSchedules, registry: deps.metrics.registry })
   await app.register(graphNotificationRoutes, { ...deps.notifications, registry: deps.metrics.registry })
   await app.register(adminRoutes, { prefix: '/admin', credentials: deps.config.admin, queues: Object.values(deps.queues) })
   return app

@@ -7,6 +7,8 @@ import type { Config } from '../config'
 import { buildApp } from '../http/build-app'
 import { createMetrics, type Metrics } from '../observability/create-metrics'
 import { closeQueues, createQueues, type Queues } from '../queue/create-queues'
+import { missingSchedules } from '../queue/schedules'
+import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
 import { createRedis, pingRedis } from '../store/create-redis'
 import { createServices } from './create-services'
 import { within } from './startup'
@@ -40,8 +42,10 @@ export async function buildWebApp(
     metrics,
     queues,
     checkRedis: () => pingRedis(connections.probe, 1000),
+    missingSchedules: () => within(1000, 'reading the job schedulers', missingSchedules(queues)),
     notifications: createNotificationIntake(services)
   })
+  registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
   return { app, queues, services }
 }
 

@@ -7,10 +7,12 @@ import { MattermostAuthError } from '../mattermost/errors'
 import { createMetrics } from '../observability/create-metrics'
 import { createProcessors } from '../queue/create-processors'
 import { closeQueues, createQueues } from '../queue/create-queues'
-import { upsertSchedules } from '../queue/schedules'
+import { missingSchedules, upsertSchedules, watchSchedules } from '../queue/schedules'
+import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
 import { startWorkers } from '../queue/start-workers'
-import { createRedis } from '../store/create-redis'
+import { createRedis, pingRedis } from '../store/create-redis'
 import { createServices } from './create-services'
+import { within } from './startup'
 
 export interface RunningWorker {
   metricsUrl: string | null
@@ -34,6 +36,18 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await checkMattermost(mattermost, log)
   const processors = createProcessors(createUseCases({ ...services, graph, mattermost }))
   await upsertSchedules(queues, config)
+  // Redis may lose them later (docs/architecture.md#jobs): checked periodically and on reconnect.
+  const schedules = watchSchedules({ queues, config, log, connection: producer })
+  registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
+  /** Readiness: Redis answers and holds the job schedulers; null when ready. */
+  const notReady = async (): Promise<string | null> => {
+    try {
+      await pingRedis(producer, 1000)
+      return (await within(1000, 'reading the job schedulers', missingSchedules(queues))).length > 0 ? 'schedulers missing' : null
+    } catch {
+      return 'redis unavailable'
+    }
+  }
   // A sweep shard is mostly one Graph $batch waiting on Graph: shards in flight per process
   // follow GRAPH_MAX_CONCURRENT_BATCHES, so a sweep uses the Graph concurrency the operator set
   // (fewer made a 10,000-user sweep wait on too few batches: bench/RESULTS.md, "Full sweep").
@@ -52,6 +66,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         )
       } else if (req.method === 'GET' && req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
+      } else if (req.method === 'GET' && req.url === '/readyz') {
+        void notReady().then((reason) =>
+          res
+            .writeHead(reason ? 503 : 200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(reason ? { status: 'unavailable', reason } : { status: 'ready' }))
+        )
       } else {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}')
       }
@@ -69,6 +89,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   return {
     metricsUrl,
     async stop() {
+      schedules.stop()
       const { forced, cutOff } = await set.close(config.shutdownTimeoutSeconds * 1000)
       if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds, jobs: cutOff }, 'active jobs did not finish in time; BullMQ will retry them')
       if (server) {

@@ -52,9 +52,12 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
   const webUrl = (await loggedUrl(web, 'web listening', 30_000)).replace('://0.0.0.0:', '://127.0.0.1:')
   // Graph's notifications go to the web: the workers make subscriptions with this URL.
   env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? webUrl
-  await waitFor('web ready', 20_000, async () => {
+  // Redis reachable; the job schedulers come with the first worker (until then /readyz says so).
+  await waitFor('web connected to Redis', 20_000, async () => {
     try {
-      return (await fetch(`${webUrl}/readyz`)).ok || undefined
+      const res = await fetch(`${webUrl}/readyz`)
+      const body = (await res.json()) as { reason?: string }
+      return res.ok || body.reason === 'schedulers missing' || undefined
     } catch {
       return undefined
     }

@@ -5,6 +5,8 @@ import { errorMessage } from '../../shared/to-error'
 export interface HealthDeps {
   /** Resolves when Redis answers, rejects (quickly) otherwise. */
   checkRedis: () => Promise<void>
+  /** The ids of the cluster's job schedulers Redis does not hold (src/queue/schedules.ts); none when absent. */
+  missingSchedules?: () => Promise<string[]>
   registry: Registry
 }
 
@@ -13,14 +15,21 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
   // orchestrator does not restart healthy processes while Redis is away.
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
-  // Readiness: Redis answers. 503 takes the instance out of the load balancer until it does.
+  // Readiness: Redis answers and holds the job schedulers (without them nothing is swept or
+  // enrolled: Redis lost its data, docs/architecture.md#jobs). 503 takes the instance out of the
+  // load balancer until both hold.
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     try {
       await deps.checkRedis()
-      return { status: 'ready' }
     } catch (err) {
       return reply.code(503).send({ status: 'unavailable', reason: `redis: ${errorMessage(err)}` })
     }
+    try {
+      if ((await deps.missingSchedules?.())?.length) return reply.code(503).send({ status: 'unavailable', reason: 'schedulers missing' })
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'schedulers unknown' })
+    }
+    return { status: 'ready' }
   })
 
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
