@@ -1,4 +1,5 @@
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
+import type { AppendFsync } from '../../sim/private-redis'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
 import { assertBuilt, baseEnv, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
 
@@ -24,13 +25,15 @@ export interface ServiceOptions {
   workers?: number
   env?: Record<string, string>
   sims?: StartSimulatorsOptions
+  /** Persist the private Redis with AOF and this fsync policy (restart tests). */
+  appendfsync?: AppendFsync
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
 
 export async function startService(t: { teardown(fn: () => unknown): void }, opts: ServiceOptions = {}): Promise<RunningService> {
   assertBuilt()
-  const redis = await usePrivateRedis(t)
+  const redis = await usePrivateRedis(t, opts.appendfsync ? { appendfsync: opts.appendfsync } : {})
   const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
