@@ -36,7 +36,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await checkMattermost(mattermost, log)
   const processors = createProcessors(createUseCases({ ...services, graph, mattermost }))
   await upsertSchedules(queues, config)
-  // Redis may lose them later (docs/architecture.md#jobs): checked periodically and on reconnect.
+  // Redis may lose them later (docs/architecture.md#schedulers): checked periodically and on reconnect.
   const schedules = watchSchedules({ queues, config, log, connection: producer })
   registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
   /** Readiness: Redis answers and holds the job schedulers; null when ready. */

@@ -53,7 +53,7 @@ export interface ScheduleWatch {
 /**
  * Keep the schedulers alive through Redis losing its data (a restart without persistence,
  * FLUSHALL, a failover to an empty replica): checked every `scheduleCheckMs` and whenever
- * `connection` is ready again after a reconnect (docs/architecture.md#jobs). Users, settings and
+ * `connection` is ready again after a reconnect (docs/architecture.md#schedulers). Users, settings and
  * subscriptions lived in the same Redis: the directory run that follows enrols everyone again,
  * which subscribes and syncs them.
  */

@@ -52,7 +52,9 @@ t.test('FLUSHALL: schedulers back, /readyz red then green, everyone converged an
   const [sweepQueue, maintenanceQueue] = queues as [Queue, Queue]
   const schedulersThere = async (): Promise<boolean> =>
     Boolean(
-      (await sweepQueue.getJobScheduler('sweep')) && (await maintenanceQueue.getJobScheduler('directory')) && (await maintenanceQueue.getJobScheduler('subscriptions'))
+      (await sweepQueue.getJobScheduler('sweep')) &&
+      (await maintenanceQueue.getJobScheduler('directory')) &&
+      (await maintenanceQueue.getJobScheduler('subscriptions'))
     )
   const store = createSubscriptionStore(redis, svc.prefix)
   const subscribed = async (): Promise<boolean> => {

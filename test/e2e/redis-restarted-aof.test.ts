@@ -120,7 +120,11 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
     }
     out['enrolled'] = (await redis.smembers(`${p}:enrolled`)).sort()
     out['graph-to-mm'] = await redis.hgetall(`${p}:graph-to-mm`)
-    out['schedulers'] = await Promise.all([queues[1]!.getJobScheduler('sweep'), queues[2]!.getJobScheduler('directory'), queues[2]!.getJobScheduler('subscriptions')])
+    out['schedulers'] = await Promise.all([
+      queues[1]!.getJobScheduler('sweep'),
+      queues[2]!.getJobScheduler('directory'),
+      queues[2]!.getJobScheduler('subscriptions')
+    ])
     return out
   }
   const before = await snapshot()
@@ -205,7 +209,8 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
     if (dndOverDnd.length > 0) t.fail(`${person.name}: DND over DND`)
   }
   const dmsPerChannel = new Map<string, number>()
-  for (const post of sims.mattermost.history.posts.filter((x) => x.kind === 'create')) dmsPerChannel.set(post.channelId, (dmsPerChannel.get(post.channelId) ?? 0) + 1)
+  for (const post of sims.mattermost.history.posts.filter((x) => x.kind === 'create'))
+    dmsPerChannel.set(post.channelId, (dmsPerChannel.get(post.channelId) ?? 0) + 1)
   t.equal([...dmsPerChannel.values()].filter((n) => n > 1).length, 0, `nobody got two messages (${dmsPerChannel.size} got one)`)
   t.equal(dmsPerChannel.size, LOAD + 1, 'a message for each load user and for wake')
 

@@ -16,7 +16,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
   // Readiness: Redis answers and holds the job schedulers (without them nothing is swept or
-  // enrolled: Redis lost its data, docs/architecture.md#jobs). 503 takes the instance out of the
+  // enrolled: Redis lost its data, docs/architecture.md#schedulers). 503 takes the instance out of the
   // load balancer until both hold.
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     try {
