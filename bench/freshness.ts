@@ -266,9 +266,10 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     }
     const web = startProc('web', 'web.js', env)
     procs.push(web)
-    await waitFor('web /readyz', 30_000, async () => {
+    // Listening (/healthz): /readyz stays 503 until a worker has upserted the job schedulers.
+    await waitFor('web /healthz', 30_000, async () => {
       if (web.exited()) throw new Fatal(`web exited: ${web.output()}`)
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok || undefined
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined
     })
     for (let i = 0; i < WORKERS; i++) procs.push(startProc(`worker ${i + 1}`, 'worker.js', env))
     const alive = (): void => {

@@ -172,7 +172,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info'
   }
   const web = startChild('web', 'web.js', env, logDir)
-  await waitReady(`http://127.0.0.1:${port}/readyz`, 20_000)
+  // Listening (/healthz): /readyz stays 503 until a worker has upserted the job schedulers.
+  await waitReady(`http://127.0.0.1:${port}/healthz`, 20_000)
   const worker = startChild('worker', 'worker.js', env, logDir)
   const pending: string[] = []
   const control = await startControl(sims, people, (text) => pending.push(text))

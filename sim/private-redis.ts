@@ -4,17 +4,18 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-// A private redis-server on a free port with a temporary directory, nothing kept on disk:
-// tests (one per file), benchmarks and the demo never flush or pollute a Redis they did not start.
+// A private redis-server on a free port with a temporary directory, nothing kept on disk unless
+// asked (`appendfsync`: AOF in that directory, for "Redis restarts" tests): tests (one per file),
+// benchmarks and the demo never flush or pollute a Redis they did not start.
 
 export interface PrivateRedis {
   port: number
   /** its temporary working directory */
   dir: string
   url: string
-  /** Stop the server (SIGTERM) and wait for it to exit. */
-  stop(): Promise<void>
-  /** Start it again on the same port (for "Redis comes back" tests). */
+  /** Stop the server (SIGTERM, or SIGKILL for a crash) and wait for it to exit. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>
+  /** Start it again on the same port and directory (for "Redis comes back" tests; with AOF, with its data). */
   restart(): Promise<void>
 }
 
@@ -47,11 +48,12 @@ function tail(text: string): string {
  * never by connecting to the port: a port taken by someone else would answer too, and the
  * tests would talk to a server they did not start.
  */
-function spawnRedis(port: number, dir: string, detached: boolean, timeoutMs: number): Promise<ChildProcess | 'port-taken'> {
+function spawnRedis(port: number, dir: string, detached: boolean, timeoutMs: number, appendfsync?: AppendFsync): Promise<ChildProcess | 'port-taken'> {
   return new Promise((resolve, reject) => {
+    const aof = appendfsync ? ['--appendonly', 'yes', '--appendfsync', appendfsync] : ['--appendonly', 'no']
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...aof, '--daemonize', 'no', '--loglevel', 'notice'],
       { stdio: ['ignore', 'pipe', 'pipe'], detached }
     )
     let out = ''
@@ -96,11 +98,14 @@ process.once('exit', () => {
   for (const cleanup of cleanups) cleanup()
 })
 
+export type AppendFsync = 'always' | 'everysec' | 'no'
+
 /**
  * `ownProcessGroup`: for a long-running parent (the demo) whose Ctrl-C signals the whole
  * foreground group: Redis must outlive the service processes it stops first.
+ * `appendfsync`: persist with AOF (appendonly yes) and this fsync policy; a restart loads it.
  */
-export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { ownProcessGroup?: boolean; appendfsync?: AppendFsync } = {}): Promise<PrivateRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT)
   const dir = mkdtempSync(path.join(tmpdir(), 'calstatus-redis-'))
   const detached = opts.ownProcessGroup ?? false
@@ -111,7 +116,7 @@ export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}
   let port = 0
   for (let attempt = 1; child === null; attempt++) {
     port = await freePort()
-    const started = await spawnRedis(port, dir, detached, 10_000)
+    const started = await spawnRedis(port, dir, detached, 10_000, opts.appendfsync)
     if (started !== 'port-taken') child = started
     else if (attempt >= 10) throw new Error(`redis-server: 10 free ports in a row were taken before it could bind them (last ${port})`)
   }
@@ -120,7 +125,7 @@ export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}
   // so it waits a little for the port to come back and fails clearly if it does not.
   const restart = async (): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
-      const started = await spawnRedis(port, dir, detached, 10_000)
+      const started = await spawnRedis(port, dir, detached, 10_000, opts.appendfsync)
       if (started !== 'port-taken') {
         child = started
         return
@@ -129,13 +134,13 @@ export async function startPrivateRedis(opts: { ownProcessGroup?: boolean } = {}
       await new Promise((r) => setTimeout(r, 250))
     }
   }
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     const running = child
     child = null
     if (!running || running.exitCode !== null || running.signalCode !== null) return
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve())
-      running.kill('SIGTERM')
+      running.kill(signal)
     })
   }
 

@@ -17,6 +17,7 @@ export interface AppDeps {
   metrics: Metrics
   queues: Queues
   checkRedis: () => Promise<void>
+  missingSchedules?: () => Promise<string[]>
   notifications: NotificationIntake
   loginAttempts: LoginAttemptStore
   /** Tests shorten them; production uses HTTP_TIMEOUTS. */
@@ -99,7 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   installErrorHandling(app)
-  await app.register(healthRoutes, { checkRedis: deps.checkRedis })
+  await app.register(healthRoutes, { checkRedis: deps.checkRedis, missingSchedules: deps.missingSchedules })
   // Notifications name the tenant by GUID; MS_TENANT_ID may be a domain, which cannot be compared.
   const tenant = deps.config.microsoft?.tenantId
   const tenantId = tenant !== undefined && GUID.test(tenant) ? tenant.toLowerCase() : null

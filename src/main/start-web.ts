@@ -9,6 +9,8 @@ import { ADMIN_LOGIN_LIMIT } from '../http/routes/admin'
 import { createMetrics, type Metrics } from '../observability/create-metrics'
 import { serveMetrics } from '../observability/serve-metrics'
 import { closeQueues, createQueues, type Queues } from '../queue/create-queues'
+import { missingSchedules } from '../queue/schedules'
+import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
 import { createRedis, pingRedis } from '../store/create-redis'
 import { createLoginAttemptStore } from '../store/login-attempt-store'
 import { createServices } from './create-services'
@@ -46,10 +48,12 @@ export async function buildWebApp(
     metrics,
     queues,
     checkRedis: () => pingRedis(connections.probe, 1000),
+    missingSchedules: () => within(1000, 'reading the job schedulers', missingSchedules(queues)),
     notifications: createNotificationIntake(services),
     loginAttempts: createLoginAttemptStore(connections.state, config.queuePrefix, ADMIN_LOGIN_LIMIT),
     ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {})
   })
+  registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
   return { app, queues, services }
 }
 

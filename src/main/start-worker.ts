@@ -7,10 +7,12 @@ import { createMetrics } from '../observability/create-metrics'
 import { serveMetrics } from '../observability/serve-metrics'
 import { createProcessors } from '../queue/create-processors'
 import { closeQueues, createQueues } from '../queue/create-queues'
-import { upsertSchedules } from '../queue/schedules'
+import { missingSchedules, upsertSchedules, watchSchedules } from '../queue/schedules'
+import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
 import { startWorkers } from '../queue/start-workers'
-import { createRedis } from '../store/create-redis'
+import { createRedis, pingRedis } from '../store/create-redis'
 import { createServices } from './create-services'
+import { within } from './startup'
 
 export interface RunningWorker {
   metricsUrl: string | null
@@ -34,6 +36,18 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await checkMattermost(mattermost, log)
   const processors = createProcessors(createUseCases({ ...services, graph, mattermost }))
   await upsertSchedules(queues, config)
+  // Redis may lose them later (docs/architecture.md#schedulers): checked periodically and on reconnect.
+  const schedules = watchSchedules({ queues, config, log, connection: producer })
+  registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
+  /** Readiness: Redis answers and holds the job schedulers; null when ready. */
+  const notReady = async (): Promise<string | null> => {
+    try {
+      await pingRedis(producer, 1000)
+      return (await within(1000, 'reading the job schedulers', missingSchedules(queues))).length > 0 ? 'schedulers missing' : null
+    } catch {
+      return 'redis unavailable'
+    }
+  }
   // A sweep shard is mostly one Graph $batch waiting on Graph: shards in flight per process
   // follow GRAPH_MAX_CONCURRENT_BATCHES, so a sweep uses the Graph concurrency the operator set
   // (fewer made a 10,000-user sweep wait on too few batches: bench/RESULTS.md, "Full sweep").
@@ -44,11 +58,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const metricsServer =
     config.workerMetricsPort === null
       ? null
-      : await serveMetrics({ registry: metrics.registry, port: config.workerMetricsPort, host: config.host, log, processName: 'worker' })
+      : await serveMetrics({ registry: metrics.registry, port: config.workerMetricsPort, host: config.host, log, processName: 'worker', readiness: notReady })
 
   return {
     metricsUrl: metricsServer?.url ?? null,
     async stop() {
+      schedules.stop()
       const { forced, cutOff } = await set.close(config.shutdownTimeoutSeconds * 1000)
       if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds, jobs: cutOff }, 'active jobs did not finish in time; BullMQ will retry them')
       await metricsServer?.close()

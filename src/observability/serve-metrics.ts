@@ -9,12 +9,20 @@ export interface MetricsServer {
 }
 
 /**
- * `GET /metrics` (Prometheus) and `GET /healthz` on a port of their own, apart from the public
+ * `GET /metrics` (Prometheus), `GET /healthz` and, given, `GET /readyz` on a port of their own, apart from the public
  * listener: the counters say what the service sees (docs/architecture.md#http-surface), which is
  * for operators, not for whoever can reach the public URL. Used by both processes
  * (`WEB_METRICS_PORT`, `WORKER_METRICS_PORT`).
  */
-export async function serveMetrics(opts: { registry: Registry; port: number; host: string; log: Logger; processName: string }): Promise<MetricsServer> {
+export async function serveMetrics(opts: {
+  registry: Registry
+  port: number
+  host: string
+  log: Logger
+  processName: string
+  /** `GET /readyz`: null when ready, else the reason (a worker: Redis and the job schedulers). */
+  readiness?: () => Promise<string | null>
+}): Promise<MetricsServer> {
   const { registry } = opts
   const server = createServer((req, res) => {
     res.setHeader('x-content-type-options', 'nosniff')
@@ -29,6 +37,14 @@ export async function serveMetrics(opts: { registry: Registry; port: number; hos
       )
     } else if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
+    } else if (req.method === 'GET' && path === '/readyz' && opts.readiness) {
+      void opts
+        .readiness()
+        .then((reason) =>
+          res
+            .writeHead(reason ? 503 : 200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(reason ? { status: 'unavailable', reason } : { status: 'ready' }))
+        )
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}')
     }

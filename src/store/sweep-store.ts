@@ -14,6 +14,8 @@ export interface SweepStore<S> {
   saveSummary(summary: S): Promise<void>
   /** Newest first. */
   lastSummaries(count: number): Promise<S[]>
+  /** The summary of the last completed sweep, or null when Redis holds none. */
+  lastCompleted(): Promise<S | null>
 }
 
 const KEEP_SUMMARIES = 50
@@ -57,6 +59,10 @@ export function createSweepStore<S>(redis: Redis, prefix: string): SweepStore<S>
     },
     async lastSummaries(count) {
       return (await redis.lrange(summariesKey, 0, count - 1)).map((s) => JSON.parse(s) as S)
+    },
+    async lastCompleted() {
+      const last = await redis.lindex(summariesKey, 0)
+      return last === null ? null : (JSON.parse(last) as S)
     }
   }
 }

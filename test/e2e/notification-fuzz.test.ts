@@ -81,9 +81,7 @@ t.test(`${CHANGES} notifications for ${PEOPLE} people: everyone ends in the stat
   t.comment(`(for information) ${CHANGES} changes made in ${((Date.now() - T0) / 1000).toFixed(0)} s`)
 
   const expected = (p: { graphUserId: string }, at: number): 'dnd' | 'online' =>
-    g.listEvents(p.graphUserId).some((e) => !e.isCancelled && NEEDS_DND.has(e.showAs as ShowAs) && e.start <= at && e.end > at)
-      ? 'dnd'
-      : 'online'
+    g.listEvents(p.graphUserId).some((e) => !e.isCancelled && NEEDS_DND.has(e.showAs as ShowAs) && e.start <= at && e.end > at) ? 'dnd' : 'online'
   const wrong = () => people.filter((p) => sims.mattermost.driver.status(p.mmUserId).status !== expected(p, Date.now()))
   await waitFor('everyone in the status their calendar says', checkAt - Date.now() - 10 * S, async () => (wrong().length === 0 ? true : undefined)).catch(
     () => undefined

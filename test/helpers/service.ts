@@ -1,4 +1,5 @@
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
+import type { AppendFsync } from '../../sim/private-redis'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
 import { assertBuilt, baseEnv, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
 
@@ -24,13 +25,15 @@ export interface ServiceOptions {
   workers?: number
   env?: Record<string, string>
   sims?: StartSimulatorsOptions
+  /** Persist the private Redis with AOF and this fsync policy (restart tests). */
+  appendfsync?: AppendFsync
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
 
 export async function startService(t: { teardown(fn: () => unknown): void }, opts: ServiceOptions = {}): Promise<RunningService> {
   assertBuilt()
-  const redis = await usePrivateRedis(t)
+  const redis = await usePrivateRedis(t, opts.appendfsync ? { appendfsync: opts.appendfsync } : {})
   const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
@@ -52,9 +55,12 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
   const webUrl = (await loggedUrl(web, 'web listening', 30_000)).replace('://0.0.0.0:', '://127.0.0.1:')
   // Graph's notifications go to the web: the workers make subscriptions with this URL.
   env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? webUrl
-  await waitFor('web ready', 20_000, async () => {
+  // Redis reachable; the job schedulers come with the first worker (until then /readyz says so).
+  await waitFor('web connected to Redis', 20_000, async () => {
     try {
-      return (await fetch(`${webUrl}/readyz`)).ok || undefined
+      const res = await fetch(`${webUrl}/readyz`)
+      const body = (await res.json()) as { reason?: string }
+      return res.ok || body.reason === 'schedulers missing' || undefined
     } catch {
       return undefined
     }
