@@ -15,6 +15,8 @@ const SCRIPTS = {
   deleteIfEquals: { file: 'delete-if-equals.lua', keys: 1 },
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
+  problemNoticed: { file: 'problem-noticed.lua', keys: 1 },
+  problemRaise: { file: 'problem-raise.lua', keys: 1 },
   reserveSlot: { file: 'reserve-slot.lua', keys: 1 }
 } as const
 
