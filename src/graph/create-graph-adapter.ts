@@ -24,6 +24,8 @@ export interface GraphAdapterOptions {
   maxItemAttempts?: number
   /** Base of the backoff when Graph gives no Retry-After (tests shorten it). */
   backoffBaseMs?: number
+  /** How long a sign-in failure an administrator must fix is held (SIGN_IN_HOLD_MS; tests shorten it). */
+  signInHoldMs?: number
 }
 
 /** Everything the service does with Microsoft, from one configuration. */
@@ -41,7 +43,11 @@ export function createGraphAdapter(
   opts: GraphAdapterOptions = {}
 ): GraphAdapter {
   const metrics = createGraphMetrics(deps.registry)
-  const tokens = createTokenProvider(config, { log: deps.log, metrics, ...(deps.signIn ? { hooks: deps.signIn } : {}) })
+  const tokens = createTokenProvider(
+    config,
+    { log: deps.log, metrics, ...(deps.signIn ? { hooks: deps.signIn } : {}) },
+    opts.signInHoldMs !== undefined ? { holdMs: opts.signInHoldMs } : {}
+  )
   const client = createGraphClient(
     config,
     { tokens, metrics, log: deps.log, ...(deps.health ? { health: deps.health } : {}) },

@@ -124,7 +124,19 @@ export function createGraphClient(
   },
   opts: GraphClientOptions
 ): GraphClient {
-  const auth = new AuthenticationHandler({ getAccessToken: () => deps.tokens.getToken() })
+  // graph-client turns an error of the token provider into a GraphError that keeps only its name
+  // and message; the sign-in error itself is kept here so that callers see it (they stop at it).
+  let signInFailure: GraphAuthError | null = null
+  const auth = new AuthenticationHandler({
+    getAccessToken: async () => {
+      try {
+        return await deps.tokens.getToken()
+      } catch (err) {
+        if (err instanceof GraphAuthError) signInFailure = err
+        throw err
+      }
+    }
+  })
   const retry = new RetryHandler(new RetryHandlerOptions(3, opts.maxRetries))
   const health = deps.health
   const attempt = new AttemptHandler(opts, deps.metrics, (up) => {
@@ -167,6 +179,7 @@ export function createGraphClient(
     } catch (err) {
       if (err instanceof GraphAuthError) throw err
       const e = err as { name?: string; message?: string; code?: string }
+      if (e.code === 'GraphAuthError' && signInFailure) throw signInFailure
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /aborted|timeout/i.test(e.message ?? '')
       throw new GraphRequestError(0, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${opts.timeoutMs} ms` : (e.message ?? 'request failed'))
     }
