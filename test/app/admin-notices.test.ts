@@ -125,7 +125,11 @@ t.test('outage watch: raised only after every call failed for the threshold, cle
   await waitFor('the outage raised', 5000, async () => ((await a.notices.current()).length === 1 ? true : undefined))
   t.equal(sent.length, 1, 'one notice')
   t.match(sent[0], /since 2026-03-02T10:00:45\.000Z/, 'since the first failure after the last success')
-  for (let i = 0; i < 5; i++) await step(3_000, [[wa, false], [wb, false]])
+  for (let i = 0; i < 5; i++)
+    await step(3_000, [
+      [wa, false],
+      [wb, false]
+    ])
   t.equal(sent.length, 1, 'still one')
   await step(1_000, [[wa, true]])
   await waitFor('the recovery', 5000, async () => (sent.length === 2 ? true : undefined))
