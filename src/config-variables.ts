@@ -329,6 +329,12 @@ const SPECS = {
   },
 
   SWEEP_INTERVAL_SECONDS: { group: 'operations', kind: wholeNumber(10, 86_400), default: '300', description: 'safety-net sweep period' },
+  OUTAGE_NOTICE_SECONDS: {
+    group: 'operations',
+    kind: wholeNumber(5, 86_400),
+    default: '300',
+    description: 'how long every call to Microsoft Graph (or to Mattermost) must have failed before ADMIN_MM_USERS are told of an outage'
+  },
   LOG_LEVEL: { group: 'operations', kind: oneOf(LOG_LEVELS), default: 'info', description: 'pino log level' },
   QUEUE_PREFIX: {
     group: 'operations',

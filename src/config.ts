@@ -39,6 +39,8 @@ export interface Config {
   mattermost: MattermostConfig | null
   admin: { username: string; password: string } | null
   sweepIntervalSeconds: number
+  /** sustained failure of Graph or Mattermost before admins are told (docs/architecture.md#failure-notices) */
+  outageNoticeSeconds: number
   syncUsers: SyncUsers
   logLevel: LogLevel
   queuePrefix: string
@@ -174,6 +176,7 @@ export function loadConfig(env: Env): LoadedConfig {
     mattermost: mm,
     admin: admin(env),
     sweepIntervalSeconds: withDefault(env, VARIABLES.SWEEP_INTERVAL_SECONDS),
+    outageNoticeSeconds: withDefault(env, VARIABLES.OUTAGE_NOTICE_SECONDS),
     syncUsers: withDefault(env, VARIABLES.SYNC_USERS),
     logLevel: withDefault(env, VARIABLES.LOG_LEVEL),
     queuePrefix,

@@ -30,6 +30,7 @@ t.test('defaults: every variable of the table with no environment at all', async
     mattermost: null,
     admin: null,
     sweepIntervalSeconds: 300,
+    outageNoticeSeconds: 300,
     syncUsers: 'all',
     logLevel: 'info',
     queuePrefix: '{calstatus}',

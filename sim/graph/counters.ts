@@ -22,6 +22,8 @@ export interface GraphSimCounters {
   maxConcurrentPerMailbox: number
   /** 401s for a missing, unknown, expired or revoked token. */
   tokenRejections: number
+  /** Requests answered with the injected outage's 5xx (driver.setOutage). */
+  outageAnswers: number
   subscriptionsCreated: number
   validationRequests: number
   validationFailures: number
@@ -63,6 +65,7 @@ function fresh(): GraphSimCounters {
     earlyRetries: 0,
     maxConcurrentPerMailbox: 0,
     tokenRejections: 0,
+    outageAnswers: 0,
     subscriptionsCreated: 0,
     validationRequests: 0,
     validationFailures: 0,

@@ -26,6 +26,11 @@ export interface GraphSimDriver {
   setThrottle(patch: Partial<ThrottleSettings>): ThrottleSettings
   setLatency(patch: Partial<Latency>): Latency
   setDelivery(patch: Partial<DeliverySwitches>): DeliverySwitches
+  /**
+   * Graph is down: every /v1.0 request is answered `status` (default 503 ServiceUnavailable,
+   * with `Retry-After` when given) until `setOutage(null)`. Notification delivery goes on.
+   */
+  setOutage(outage: Partial<Outage> | null): void
   /** POSTs the lifecycle event to the subscription's lifecycleNotificationUrl (none: nothing sent). */
   sendLifecycle(subscriptionId: string, event: LifecycleEvent): Promise<DeliveryRecord | undefined>
   /** live subscriptions of every app */
@@ -39,6 +44,11 @@ export interface GraphSimDriver {
   waitForNotifications(n: number, timeoutMs?: number): Promise<NotificationItem[]>
   /** Nothing buffered, delayed or in flight. */
   deliveryIdle(timeoutMs?: number): Promise<void>
+}
+
+export interface Outage {
+  status: number
+  retryAfterSeconds?: number
 }
 
 export function createChangeHandler(deps: {
@@ -81,6 +91,7 @@ export function createDriver(deps: {
   tenantId: string
   now: () => number
   records: DeliveryRecord[]
+  outage: { current: Outage | null }
 }): GraphSimDriver {
   const { tenant, subscriptions, delivery } = deps
 
@@ -127,6 +138,15 @@ export function createDriver(deps: {
       return { ...deps.latency }
     },
     setDelivery: (patch) => delivery.set(patch),
+    setOutage(outage) {
+      if (outage === null) {
+        deps.outage.current = null
+        return
+      }
+      const status = outage.status ?? 503
+      if (!Number.isInteger(status) || status < 500 || status > 599) throw new Error(`an outage answers 5xx, got ${status}`)
+      deps.outage.current = { status, ...(outage.retryAfterSeconds !== undefined ? { retryAfterSeconds: outage.retryAfterSeconds } : {}) }
+    },
     sendLifecycle,
     subscriptions: () => subscriptions.all().map((s) => ({ ...s })),
     subscription(id) {

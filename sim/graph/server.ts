@@ -7,7 +7,7 @@ import { createApi, type Latency } from './api'
 import { handleBatch, JSON_CONTENT_TYPE } from './batch'
 import { createStats, type GraphSimCounters } from './counters'
 import { createDelivery, DEFAULT_SLOW_POLICY, type DeliveryRecord, type SlowPolicy } from './delivery'
-import { createChangeHandler, createDriver, type GraphSimDriver } from './driver'
+import { createChangeHandler, createDriver, type GraphSimDriver, type Outage } from './driver'
 import { graphError, withInnerError, type ApiResponse } from './graph-error'
 import { guid } from './ids'
 import { createOutbound } from './outbound'
@@ -127,6 +127,7 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
   const latency: Latency = { perRequestMs: 0, perScheduleMs: 0, ...opts.latency }
   const throttle = createThrottle({ settings: { ...DEFAULT_THROTTLE, ...opts.throttle }, random, stats })
   const history: GraphSimHistory = { deliveries: [], validations: [], changes: [] }
+  const outage: { current: Outage | null } = { current: null }
   const outbound = createOutbound(tls.ca)
   let url = ''
 
@@ -229,6 +230,16 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
     const relative = rawUrl.slice(5) || '/'
     stats.route(api.routeKey(method, relative), false)
 
+    const down = outage.current
+    if (down) {
+      await readBody(req)
+      stats.c.outageAnswers += 1
+      const headers: Record<string, string> = down.retryAfterSeconds !== undefined ? { 'Retry-After': String(down.retryAfterSeconds) } : {}
+      return finish(
+        graphError(down.status, down.status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'The service is temporarily unavailable.', headers)
+      )
+    }
+
     const check = opts.tokens.check(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined)
     if (!check.ok) {
       await readBody(req)
@@ -290,7 +301,7 @@ export async function startGraphSim(opts: GraphSimOptions): Promise<GraphSim> {
   })
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  const driver = createDriver({ tenant, subscriptions, delivery, throttle, latency, tenantId, now, records: history.deliveries })
+  const driver = createDriver({ tenant, subscriptions, delivery, throttle, latency, tenantId, now, records: history.deliveries, outage })
 
   let stopped: Promise<void> | undefined
   return {

@@ -80,7 +80,15 @@ export function createUseCases(s: SyncServices): UseCases {
       if (!(await wakeUps.isCurrent(mmUserId, at))) return { outcome: 'skipped', reason: 'superseded by a later wake-up' }
       return syncUser(mmUserId, 'wake-up')
     },
-    sweep: createSweep({ users: s.users, sweeps: s.sweeps, jobs: s.jobs, syncUsers, log: s.log, registry: s.registry }),
+    sweep: createSweep({
+      users: s.users,
+      sweeps: s.sweeps,
+      jobs: s.jobs,
+      syncUsers,
+      signIn: () => s.graph.tokens.getToken(),
+      log: s.log,
+      registry: s.registry
+    }),
     enrol,
     subscriptions: async (work) => (upkeep ? upkeep(work) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' })
   }

@@ -10,6 +10,7 @@ import type { SubscriptionStore } from '../store/subscription-store'
 import type { SweepStore } from '../store/sweep-store'
 import type { UserRecord, UserStore } from '../store/user-store'
 import type { WakeUpStore } from '../store/wake-up-store'
+import type { AdminNotices } from './admin-notices'
 import type { JobQueue } from './job-queue'
 import type { SweepSummary } from './sync/sweep'
 
@@ -33,6 +34,8 @@ export interface Services {
   sweeps: SweepStore<SweepSummary>
   locks: ClusterLock
   jobs: JobQueue
+  /** problems admins must hear of: kept in Redis, a gauge, DMs to ADMIN_MM_USERS */
+  notices: AdminNotices
   /** null when Microsoft 365 is not configured */
   graph: GraphAdapter | null
   /** null when Mattermost is not configured */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { Gauge, type Registry } from 'prom-client'
+import { isSignInFailure } from '../graph/errors'
 import { SubscriptionGoneError, type Subscription, type SubscriptionsApi } from '../graph/subscriptions'
 import { inPool } from '../shared/in-pool'
 import { errorMessage } from '../shared/to-error'
@@ -73,7 +74,11 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
   // Renew once less than half the lifetime is left: well before expiry, and since creations
   // are spread over runs, renewals spread out the same way.
   const renewWindowMs = (opts.lifetimeMinutes * 60_000) / 2
-  const fail = (run: Run, what: string, err: unknown): void => void run.failures.push(`${what}: ${errorMessage(err)}`)
+  const fail = (run: Run, what: string, err: unknown): void => {
+    // No subscription can be made or renewed without a token: end the run, not one failure each.
+    if (isSignInFailure(err)) throw err
+    run.failures.push(`${what}: ${errorMessage(err)}`)
+  }
 
   const create = async (mmUserId: string, run: Run): Promise<boolean> => {
     const user = await deps.users.get(mmUserId)

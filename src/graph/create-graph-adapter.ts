@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { MicrosoftConfig } from '../config'
-import { createTokenProvider, type TokenProvider } from './create-token-provider'
+import { createTokenProvider, type SignInHooks, type TokenProvider } from './create-token-provider'
 import { createGraphClient, type GraphClient } from './create-graph-client'
 import { createGraphMetrics, type GraphMetrics } from './graph-metrics'
 import { fetchSchedules, type ScheduleResult, type ScheduleWindow } from './fetch-schedules'
@@ -24,17 +24,35 @@ export interface GraphAdapterOptions {
   maxItemAttempts?: number
   /** Base of the backoff when Graph gives no Retry-After (tests shorten it). */
   backoffBaseMs?: number
+  /** How long a sign-in failure an administrator must fix is held (SIGN_IN_HOLD_MS; tests shorten it). */
+  signInHoldMs?: number
 }
 
 /** Everything the service does with Microsoft, from one configuration. */
 export function createGraphAdapter(
   config: MicrosoftConfig,
-  deps: { log: Logger; registry: Registry; publicUrl: string | null },
+  deps: {
+    log: Logger
+    registry: Registry
+    publicUrl: string | null
+    /** sign-ins that worked or need an administrator (admin notices) */
+    signIn?: SignInHooks
+    /** whether Graph answers, after every attempt (outage notices) */
+    health?: (up: boolean) => void
+  },
   opts: GraphAdapterOptions = {}
 ): GraphAdapter {
   const metrics = createGraphMetrics(deps.registry)
-  const tokens = createTokenProvider(config, { log: deps.log, metrics })
-  const client = createGraphClient(config, { tokens, metrics, log: deps.log }, { timeoutMs: config.timeoutSeconds * 1000, maxRetries: 3 })
+  const tokens = createTokenProvider(
+    config,
+    { log: deps.log, metrics, ...(deps.signIn ? { hooks: deps.signIn } : {}) },
+    opts.signInHoldMs !== undefined ? { holdMs: opts.signInHoldMs } : {}
+  )
+  const client = createGraphClient(
+    config,
+    { tokens, metrics, log: deps.log, ...(deps.health ? { health: deps.health } : {}) },
+    { timeoutMs: config.timeoutSeconds * 1000, maxRetries: 3 }
+  )
   const batchOpts = {
     maxConcurrentBatches: config.maxConcurrentBatches,
     maxAttempts: opts.maxItemAttempts ?? 8,

@@ -81,7 +81,8 @@ class AttemptHandler implements Middleware {
   private next: Middleware | undefined
   constructor(
     private readonly opts: GraphClientOptions,
-    private readonly metrics: GraphMetrics
+    private readonly metrics: GraphMetrics,
+    private readonly health: (up: boolean) => void
   ) {}
   setNext(next: Middleware): void {
     this.next = next
@@ -97,10 +98,13 @@ class AttemptHandler implements Middleware {
       await this.next?.execute(context)
     } catch (err) {
       this.metrics.requests.inc({ kind, outcome: 'error' })
+      this.health(false)
       throw err
     }
     const status = context.response?.status ?? 0
     this.metrics.requests.inc({ kind, outcome: statusClass(status) })
+    // Any answer but a 5xx (a 429 too) means Graph is there.
+    this.health(status > 0 && status < 500)
     if (status === 429) this.metrics.throttled.inc({ kind })
     if ([429, 503, 504].includes(status)) {
       const after = retryAfterSeconds(Object.fromEntries(context.response?.headers.entries() ?? []))
@@ -111,12 +115,37 @@ class AttemptHandler implements Middleware {
 
 export function createGraphClient(
   config: MicrosoftConfig,
-  deps: { tokens: TokenProvider; metrics: GraphMetrics; log: Logger },
+  deps: {
+    tokens: TokenProvider
+    metrics: GraphMetrics
+    log: Logger
+    /** Told after every attempt whether Graph answered (anything but a 5xx) or not (src/app/outage-watch.ts). */
+    health?: (up: boolean) => void
+  },
   opts: GraphClientOptions
 ): GraphClient {
-  const auth = new AuthenticationHandler({ getAccessToken: () => deps.tokens.getToken() })
+  // graph-client turns an error of the token provider into a GraphError that keeps only its name
+  // and message; the sign-in error itself is kept here so that callers see it (they stop at it).
+  let signInFailure: GraphAuthError | null = null
+  const auth = new AuthenticationHandler({
+    getAccessToken: async () => {
+      try {
+        return await deps.tokens.getToken()
+      } catch (err) {
+        if (err instanceof GraphAuthError) signInFailure = err
+        throw err
+      }
+    }
+  })
   const retry = new RetryHandler(new RetryHandlerOptions(3, opts.maxRetries))
-  const attempt = new AttemptHandler(opts, deps.metrics)
+  const health = deps.health
+  const attempt = new AttemptHandler(opts, deps.metrics, (up) => {
+    try {
+      health?.(up)
+    } catch (err) {
+      deps.log.warn({ err }, 'Graph health hook failed')
+    }
+  })
   const http = new HTTPMessageHandler()
   auth.setNext(retry)
   retry.setNext(attempt)
@@ -150,6 +179,7 @@ export function createGraphClient(
     } catch (err) {
       if (err instanceof GraphAuthError) throw err
       const e = err as { name?: string; message?: string; code?: string }
+      if (e.code === 'GraphAuthError' && signInFailure) throw signInFailure
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /aborted|timeout/i.test(e.message ?? '')
       throw new GraphRequestError(0, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${opts.timeoutMs} ms` : (e.message ?? 'request failed'))
     }

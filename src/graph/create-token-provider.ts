@@ -26,7 +26,27 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   'sts.windows.net'
 ])
 
-export function createTokenProvider(config: MicrosoftConfig, deps: { log: Logger; metrics: GraphMetrics }): TokenProvider {
+/** What the token provider tells about sign-ins (src/main/create-services.ts turns it into admin notices). */
+export interface SignInHooks {
+  /** A token was fetched from the identity host (not served from the cache). */
+  signedIn?(): void
+  /** A sign-in failed in a way only an administrator can fix (`retryable` false). */
+  signInFailed?(err: GraphAuthError): void
+}
+
+/**
+ * After a sign-in failure that needs an administrator, every request for a token fails at once
+ * with the same error for this long, without asking the identity host: msal-node remembers only
+ * 429 and 5xx answers, and a site's many jobs must not each try the wrong secret again
+ * (docs/graph.md#sign-in-failures).
+ */
+export const SIGN_IN_HOLD_MS = 30_000
+
+export function createTokenProvider(
+  config: MicrosoftConfig,
+  deps: { log: Logger; metrics: GraphMetrics; hooks?: SignInHooks },
+  opts: { holdMs?: number } = {}
+): TokenProvider {
   const authorityUrl = new URL(config.authorityHost)
   const known = MICROSOFT_AUTHORITY_HOSTS.has(authorityUrl.hostname.toLowerCase()) ? [] : [authorityUrl.host]
   const app = new ConfidentialClientApplication({
@@ -51,27 +71,50 @@ export function createTokenProvider(config: MicrosoftConfig, deps: { log: Logger
   let inflight: Promise<string> | null = null
   let refreshing: Promise<string> | null = null
   let refreshStartedAt = 0
+  const holdMs = opts.holdMs ?? SIGN_IN_HOLD_MS
+  let held: { error: GraphAuthError; until: number } | null = null
+
+  const hook = (fn: () => void): void => {
+    try {
+      fn()
+    } catch (err) {
+      deps.log.warn({ err }, 'sign-in hook failed')
+    }
+  }
 
   const acquire = async (forceRefresh: boolean): Promise<string> => {
+    let failure: GraphAuthError
     try {
       const result = await app.acquireTokenByClientCredential({ scopes, skipCache: forceRefresh })
       if (!result?.accessToken) throw new GraphAuthError('unavailable', 'no access token in the answer')
       deps.metrics.tokenRequests.inc({ outcome: result.fromCache ? 'cached' : 'fetched' })
+      held = null
+      if (!result.fromCache) hook(() => deps.hooks?.signedIn?.())
       return result.accessToken
     } catch (err) {
-      if (err instanceof GraphAuthError) throw err
-      const e = err as { errorCode?: string; errorMessage?: string; message?: string; subError?: string }
-      const text = [e.errorCode, e.subError, e.errorMessage, e.message].filter(Boolean).join(' ')
-      const problem = classifyAuthFailure(text)
-      deps.metrics.tokenRequests.inc({ outcome: 'error' })
-      // Keep the AADSTS code for support; drop the rest (trace ids, timestamps).
-      const code = /AADSTS\d+/.exec(text)?.[0] ?? e.errorCode ?? ''
-      throw new GraphAuthError(problem, code)
+      if (err instanceof GraphAuthError) failure = err
+      else {
+        const e = err as { errorCode?: string; errorMessage?: string; message?: string; subError?: string }
+        const text = [e.errorCode, e.subError, e.errorMessage, e.message].filter(Boolean).join(' ')
+        deps.metrics.tokenRequests.inc({ outcome: 'error' })
+        // Keep the AADSTS code for support; drop the rest (trace ids, timestamps).
+        const code = /AADSTS\d+/.exec(text)?.[0] ?? e.errorCode ?? ''
+        failure = new GraphAuthError(classifyAuthFailure(text), code)
+      }
     }
+    if (!failure.retryable) {
+      held = { error: failure, until: Date.now() + holdMs }
+      hook(() => deps.hooks?.signInFailed?.(failure))
+    }
+    throw failure
   }
 
   return {
     async getToken(opts) {
+      if (held && Date.now() < held.until) {
+        deps.metrics.tokenRequests.inc({ outcome: 'held' })
+        throw held.error
+      }
       const forceRefresh = opts?.forceRefresh ?? false
       if (forceRefresh) {
         if (refreshing) return refreshing

@@ -32,6 +32,15 @@ export class GraphAuthError extends Error {
   }
 }
 
+/**
+ * Any sign-in failure ends the Graph work of a job at once: a job makes at most one sign-in
+ * attempt, and one that cannot succeed without an administrator (`retryable` false) is not
+ * retried at all (docs/graph.md#sign-in-failures).
+ */
+export function isSignInFailure(err: unknown): err is GraphAuthError {
+  return err instanceof GraphAuthError
+}
+
 /** A Graph request that failed for good (after the retries the client does itself). */
 export class GraphRequestError extends Error {
   constructor(

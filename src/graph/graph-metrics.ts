@@ -30,7 +30,7 @@ export function createGraphMetrics(registry: Registry): GraphMetrics {
     }),
     tokenRequests: new Counter({
       name: 'calstatus_graph_token_requests_total',
-      help: 'Token acquisitions: fetched from the identity host, served from the cache, or failed',
+      help: 'Token acquisitions: fetched from the identity host, served from the cache, failed, or held (refused without asking after a sign-in failure an administrator must fix)',
       labelNames: ['outcome'],
       registers: [registry]
     })

@@ -1,4 +1,4 @@
-import { GraphRequestError } from './errors'
+import { GraphRequestError, isSignInFailure } from './errors'
 import { MAX_BATCH_REQUESTS, retryAfterSeconds, type BatchItemResponse, type BatchRequest, type GraphClient } from './create-graph-client'
 import type { GraphMetrics } from './graph-metrics'
 import { backoffMs } from '../shared/backoff'
@@ -8,7 +8,9 @@ import { backoffMs } from '../shared/backoff'
  * `maxConcurrentBatches` at a time, and retries throttled or failed items on their own:
  * never before the Retry-After the item was given (docs/graph.md#throttling: throttled requests
  * still count), with exponential backoff and jitter when there is none, while the items that
- * succeeded are kept. The answer for each unit is left to `onResponse`.
+ * succeeded are kept. The answer for each unit is left to `onResponse`. A sign-in failure ends
+ * the whole run at once with that error: no other unit could get a token either, and retrying
+ * would only ask the identity host again (docs/graph.md#sign-in-failures).
  */
 
 export interface BatchUnit {
@@ -56,6 +58,8 @@ export async function runBatches<U extends BatchUnit>(
   const base = opts.backoffBaseMs ?? 1000
   let pending: Pending<U>[] = units.map((unit) => ({ unit, attempts: 0, notBefore: 0 }))
   const inflight = new Set<Promise<void>>()
+  // Set by a send (a closure): an object, so the loop below does not narrow it to null.
+  const stop: { fatal: Error | null } = { fatal: null }
 
   /**
    * Delays for the items of one answer. Items that waited on the same Retry-After (or the same
@@ -93,6 +97,10 @@ export async function runBatches<U extends BatchUnit>(
     try {
       answers = await client.batch(group.map((p) => p.unit).map(opts.toRequest), opts.kind)
     } catch (err) {
+      if (isSignInFailure(err)) {
+        stop.fatal ??= err
+        return
+      }
       // The whole batch failed (after the client's own retries): every item waits and retries.
       const e = err as Error
       const after = err instanceof GraphRequestError ? err.retryAfterSeconds : undefined
@@ -112,6 +120,10 @@ export async function runBatches<U extends BatchUnit>(
   }
 
   while (pending.length > 0 || inflight.size > 0) {
+    if (stop.fatal) {
+      await Promise.allSettled(inflight)
+      throw stop.fatal
+    }
     const now = Date.now()
     if (inflight.size < opts.maxConcurrentBatches) {
       // One pass: the first 20 ready items go, the rest stay (in order); and the earliest
@@ -139,6 +151,7 @@ export async function runBatches<U extends BatchUnit>(
     }
     await Promise.race(inflight)
   }
+  if (stop.fatal) throw stop.fatal
   return stats
 }
 

@@ -1,16 +1,19 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { createAdminNotices, type AdminNotices, type ProblemKind } from '../app/admin-notices'
+import { createOutageWatch } from '../app/outage-watch'
 import type { Services } from '../app/services'
 import type { SweepSummary } from '../app/sync/sweep'
 import type { Config } from '../config'
 import type { RememberedState, SettingsOverrides } from '../domain'
 import { createGraphAdapter } from '../graph/create-graph-adapter'
-import { createMattermostAdapter } from '../mattermost/create-mattermost-adapter'
+import { createMattermostAdapter, type MattermostAdapter } from '../mattermost/create-mattermost-adapter'
 import { createJobQueue } from '../queue/create-job-queue'
 import type { Queues } from '../queue/create-queues'
 import { createClusterLock } from '../store/cluster-lock'
 import { createDefaultsStore } from '../store/defaults-store'
+import { createProblemStore, type ProblemStore } from '../store/problem-store'
 import { createSubscriptionStore } from '../store/subscription-store'
 import { createSweepStore } from '../store/sweep-store'
 import { createUserStore } from '../store/user-store'
@@ -30,6 +33,20 @@ export interface ServiceConnections {
 export function createServices(config: Config, log: Logger, registry: Registry, connections: ServiceConnections): Services {
   const { state, queues } = connections
   const prefix = config.queuePrefix
+  const problems = createProblemStore(state, prefix)
+  let mattermost: MattermostAdapter | null = null
+  const notices = createAdminNotices({ problems, messenger: () => mattermost, log, registry })
+  const hooks = adminNoticeHooks(config, log, problems, notices)
+  mattermost = config.mattermost
+    ? createMattermostAdapter(config.mattermost, {
+        log,
+        registry,
+        redis: state,
+        keyPrefix: prefix,
+        permission: hooks.mattermostPermission,
+        health: hooks.mattermostHealth
+      })
+    : null
   return {
     config,
     log,
@@ -41,7 +58,42 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     sweeps: createSweepStore<SweepSummary>(state, prefix),
     locks: createClusterLock(state, prefix),
     jobs: createJobQueue(queues),
-    graph: config.microsoft ? createGraphAdapter(config.microsoft, { log, registry, publicUrl: config.publicUrl }) : null,
-    mattermost: config.mattermost ? createMattermostAdapter(config.mattermost, { log, registry, redis: state, keyPrefix: prefix }) : null
+    notices,
+    graph: config.microsoft
+      ? createGraphAdapter(config.microsoft, { log, registry, publicUrl: config.publicUrl, signIn: hooks.graphSignIn, health: hooks.graphHealth })
+      : null,
+    mattermost
+  }
+}
+
+/** Where the adapters' reports become admin notices (docs/architecture.md#failure-notices). */
+function adminNoticeHooks(config: Config, log: Logger, problems: ProblemStore, notices: AdminNotices) {
+  const quietly = (kind: ProblemKind, work: Promise<void>): void => {
+    work.catch((err: unknown) => log.warn({ err, problem: kind }, 'could not record a problem'))
+  }
+  const outage = (kind: ProblemKind, what: string, where: string) =>
+    createOutageWatch(
+      { notices, problems, log },
+      {
+        kind,
+        thresholdMs: config.outageNoticeSeconds * 1000,
+        describe: (since) =>
+          `Every call to ${what} has failed (no answer, or a 5xx) since ${new Date(since).toISOString()}: statuses are not kept in step with calendars meanwhile. Jobs keep retrying; nothing is lost. If ${what}'s own service status shows no incident, check this server's network path to ${where}.`
+      }
+    )
+  const graph = outage('graph-outage', 'Microsoft Graph', 'MS_GRAPH_URL')
+  const mm = outage('mattermost-outage', 'Mattermost', 'MM_URL')
+  return {
+    graphSignIn: {
+      signedIn: () => quietly('graph-sign-in', notices.clear('graph-sign-in')),
+      signInFailed: (err: Error) =>
+        quietly('graph-sign-in', notices.raise('graph-sign-in', `${err.message}. Statuses are not kept in step with calendars until this is fixed.`))
+    },
+    graphHealth: (up: boolean) => graph.report(up),
+    mattermostHealth: (up: boolean) => mm.report(up),
+    mattermostPermission: {
+      missing: (message: string) => notices.raise('mattermost-permission', message),
+      ok: () => quietly('mattermost-permission', notices.clear('mattermost-permission'))
+    }
   }
 }

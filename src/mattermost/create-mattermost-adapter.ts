@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { MattermostConfig } from '../config'
-import { createMattermostHttp, isAmbiguous, type MattermostHttp, type MattermostHttpOptions } from './create-mattermost-http'
+import { createMattermostHttp, isAmbiguous, type MattermostHttp, type MattermostHttpOptions, type MattermostRequest } from './create-mattermost-http'
 import { createMattermostMetrics, type MattermostMetrics } from './mattermost-metrics'
 import { createRateCeiling } from './create-rate-ceiling'
 import { MattermostError, MattermostOutcomeUnknownError, MattermostPermissionError } from './errors'
@@ -60,6 +60,8 @@ export interface MattermostAdapter {
   /** Active, non-bot users, one page (at most 200) at a time. */
   listUsers(): AsyncGenerator<DirectoryUser[]>
   getUserByEmail(email: string): Promise<DirectoryUser | null>
+  /** A DM to each of ADMIN_MM_USERS; how many got it and how many could not be reached. */
+  messageAdmins(message: string): Promise<{ sent: number; failed: number }>
 }
 
 /** The server's request body limit is 300,000 bytes; stay clear of it (docs/mattermost.md). */
@@ -125,26 +127,64 @@ export function chunkIdsByBodySize(ids: string[], limitBytes: number): string[][
 export interface MattermostAdapterDeps {
   log: Logger
   registry: Registry
-  /** Shared state: the cluster-wide ceiling, the DM channel cache, the once-only admin notice. */
+  /** Shared state: the cluster-wide ceiling, the DM channel cache. */
   redis: Redis
   keyPrefix: string
+  /** Told when a write is refused for want of edit_other_users, and when one to another user works. */
+  permission?: { missing(message: string): Promise<void>; ok(): void }
+  /** Told after every call whether Mattermost answered (outage notices, src/app/outage-watch.ts). */
+  health?: (up: boolean) => void
+}
+
+/** A call that failed because Mattermost was not there: no answer, or a 5xx after the retries. */
+function isOutage(err: unknown): boolean {
+  return err instanceof MattermostError && (err.status === 0 || err.status >= 500)
+}
+
+/** The HTTP client, telling `health` after every call whether Mattermost answered. */
+function watched(http: MattermostHttp, health: ((up: boolean) => void) | undefined, log: Logger): MattermostHttp {
+  if (!health) return http
+  const tell = (up: boolean): void => {
+    try {
+      health(up)
+    } catch (err) {
+      log.warn({ err }, 'Mattermost health hook failed')
+    }
+  }
+  return {
+    client4: http.client4,
+    async call<T>(req: MattermostRequest) {
+      try {
+        const res = await http.call<T>(req)
+        tell(true)
+        return res
+      } catch (err) {
+        tell(!isOutage(err))
+        throw err
+      }
+    }
+  }
 }
 
 export function createMattermostAdapter(config: MattermostConfig, deps: MattermostAdapterDeps, httpOpts?: Partial<MattermostHttpOptions>): MattermostAdapter {
   const metrics = createMattermostMetrics(deps.registry)
   const ceiling = createRateCeiling(deps.redis, { key: `${deps.keyPrefix}:mm:ceiling`, perSecond: config.maxRequestsPerSecond })
-  const http = createMattermostHttp(
-    config,
-    { ceiling, metrics, log: deps.log },
-    {
-      timeoutMs: 10_000,
-      maxAttempts: 4,
-      maxThrottledAttempts: 8,
-      backoffBaseMs: 500,
-      // Sleeping longer than this holds a user's lease for nothing: the job is delayed instead.
-      maxWaitMs: 120_000,
-      ...httpOpts
-    }
+  const http = watched(
+    createMattermostHttp(
+      config,
+      { ceiling, metrics, log: deps.log },
+      {
+        timeoutMs: 10_000,
+        maxAttempts: 4,
+        maxThrottledAttempts: 8,
+        backoffBaseMs: 500,
+        // Sleeping longer than this holds a user's lease for nothing: the job is delayed instead.
+        maxWaitMs: 120_000,
+        ...httpOpts
+      }
+    ),
+    deps.health,
+    deps.log
   )
   const c4 = http.client4
   const dmKey = `${deps.keyPrefix}:mm:dm-channels`
@@ -160,7 +200,7 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
   /**
    * A 403 on a write to another user: a system admin the bot may not edit without
    * manage_system is skipped, not failed; anything else means the bot lacks edit_other_users,
-   * which admins hear about once (per Redis, so once per cluster) and every caller sees.
+   * which admins hear about (an admin notice, src/app/admin-notices.ts) and every caller sees.
    */
   const onForbidden = async (userId: string, route: string): Promise<WriteOutcome> => {
     const target = await http.call<RawUser>({ method: 'GET', url: c4.getUserRoute(userId), route: 'GET /users/{id}' })
@@ -168,14 +208,15 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
       return { done: false, skipped: 'system-admin', reason: 'a system admin; the bot needs manage_system to change their status' }
     }
     const error = new MattermostPermissionError(route)
-    await noticeAdminsOnce('edit-other-users', `calstatus cannot change statuses: ${error.message}`)
+    await deps.permission
+      ?.missing(`calstatus cannot change statuses: ${error.message}`)
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not raise the permission notice'))
     throw error
   }
 
-  const noticeAdminsOnce = async (what: string, message: string): Promise<void> => {
-    const first = await deps.redis.set(`${deps.keyPrefix}:mm:notice:${what}`, String(Date.now()), 'EX', 24 * 3600, 'NX')
-    if (first !== 'OK') return
-    deps.log.error(message)
+  const messageAdmins: MattermostAdapter['messageAdmins'] = async (message) => {
+    let sent = 0
+    let failed = 0
     for (const username of config.adminUsers) {
       try {
         const user = await http.call<RawUser>({
@@ -184,15 +225,19 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
           route: 'GET /users/username/{username}'
         })
         await adapter.sendDirectMessage(user.body.id, message)
+        sent += 1
       } catch (err) {
+        failed += 1
         deps.log.warn({ username, err }, 'could not send the admin notice')
       }
     }
+    return { sent, failed }
   }
 
   const write = async (userId: string, route: string, req: () => Promise<unknown>): Promise<WriteOutcome> => {
     try {
       await req()
+      deps.permission?.ok()
       return { done: true }
     } catch (err) {
       if (err instanceof MattermostError && err.status === 403) return onForbidden(userId, route)
@@ -315,7 +360,8 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
         accept: [404]
       })
       return res.status === 404 ? null : toDirectoryUser(res.body)
-    }
+    },
+    messageAdmins
   }
   return adapter
 }

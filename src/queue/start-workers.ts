@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Metrics } from '../observability/create-metrics'
 import { RetryLater } from '../shared/retry-later'
+import { errorMessage } from '../shared/to-error'
 import { QUEUE_NAMES, jobNamesOf, type JobName, type JobResult, type Processors, type QueueName } from './jobs'
 
 export interface WorkerSet {
@@ -53,6 +54,9 @@ export function startWorkers(opts: StartWorkersOptions): WorkerSet {
             throw new DelayedError()
           }
           opts.metrics.jobs.inc({ queue, name: job.name, outcome: 'failed' })
+          // An error that says retrying cannot help (a sign-in only an administrator can fix)
+          // fails the job at once instead of using up its attempts (docs/graph.md#sign-in-failures).
+          if ((err as { retryable?: unknown } | null)?.retryable === false) throw new UnrecoverableError(errorMessage(err))
           throw err
         } finally {
           stop()

@@ -16,6 +16,8 @@ const SCRIPTS = {
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },
+  problemNoticed: { file: 'problem-noticed.lua', keys: 1 },
+  problemRaise: { file: 'problem-raise.lua', keys: 1 },
   reserveSlot: { file: 'reserve-slot.lua', keys: 1 }
 } as const
 

@@ -135,6 +135,37 @@ t.test('sign-in problems become clear errors', async (t) => {
   }
 })
 
+t.test('a sign-in failure ends a run at its first attempt; the identity host is not asked again for a while', async (t) => {
+  const { sims } = await setup(t)
+  const now = Date.now()
+  const emails = addPeople(sims, 1000, now)
+  const { config } = loadConfig({ ...sims.env, MS_CLIENT_SECRET: 'wrong-secret' })
+  const told: string[] = []
+  const graph = createGraphAdapter(
+    config.microsoft!,
+    { log, registry: new Registry(), publicUrl: null, signIn: { signedIn: () => told.push('ok'), signInFailed: (e) => told.push(e.problem) } },
+    { backoffBaseMs: 50, signInHoldMs: 1500 }
+  )
+  const first = await graph.fetchSchedules(emails, windowFrom(now)).then(
+    () => null,
+    (e: unknown) => e
+  )
+  t.type(first, GraphAuthError, 'the run ends with the sign-in error, not with 1,000 failed schedules')
+  t.equal((first as GraphAuthError).retryable, false)
+  await t.rejects(graph.resolveUsers(emails.slice(0, 100)), GraphAuthError, 'a look-up too')
+  t.same(sims.identity.counters().tokenRequests.byError, { AADSTS7000215: 1 }, 'one sign-in attempt for 3 runs of many batches')
+  t.equal(sims.graph.counters().batches, 0, 'Graph was never called')
+  t.same(told, ['bad-secret'], 'told once')
+
+  // Entra accepts the configured secret now (as after an admin fixed it); after the hold, it works.
+  sims.identity.driver.setSecret(sims.clientId, 'wrong-secret')
+  await t.rejects(graph.fetchSchedules(emails.slice(0, 10), windowFrom(now)), GraphAuthError, 'still held')
+  await new Promise((resolve) => setTimeout(resolve, 1600))
+  const { results } = await graph.fetchSchedules(emails, windowFrom(now))
+  checkAllScheduled(t, emails, results)
+  t.same(told, ['bad-secret', 'ok'], 'and told that sign-in works again')
+})
+
 t.test('resolveUsers: ids for e-mails in batches of 20, not-found handled', async (t) => {
   const { sims, graph } = await setup(t)
   const emails = addPeople(sims, 45, Date.now())

@@ -3,7 +3,9 @@ import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
 import { Writable } from 'node:stream'
 import { startMattermostSim, type MattermostSim } from '../../sim/mattermost/server'
-import { createMattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
+import { createAdminNotices } from '../../src/app/admin-notices'
+import { createMattermostAdapter, type MattermostAdapter } from '../../src/mattermost/create-mattermost-adapter'
+import { createProblemStore } from '../../src/store/problem-store'
 import {
   MattermostAuthError,
   MattermostBusyError,
@@ -31,12 +33,24 @@ async function setup(
     await sim.stop()
   })
   const registry = new Registry()
-  const mm = createMattermostAdapter(
+  const keyPrefix = `{t${Math.random().toString(36).slice(2, 8)}}`
+  // The admin notices as the services object wires them (src/main/create-services.ts).
+  let mm: MattermostAdapter | null = null
+  const notices = createAdminNotices({ problems: createProblemStore(redis, keyPrefix), messenger: () => mm, log: silent, registry })
+  const health: boolean[] = []
+  mm = createMattermostAdapter(
     { url: sim.url, botToken: opts.token ?? sim.botToken, commandToken: null, adminUsers: opts.adminUsers ?? [], maxRequestsPerSecond: opts.perSecond ?? 1000 },
-    { log: silent, registry, redis, keyPrefix: `{t${Math.random().toString(36).slice(2, 8)}}` },
+    {
+      log: silent,
+      registry,
+      redis,
+      keyPrefix,
+      permission: { missing: (m) => notices.raise('mattermost-permission', m), ok: () => void notices.clear('mattermost-permission') },
+      health: (up) => health.push(up)
+    },
     { backoffBaseMs: 20, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.maxWaitMs ? { maxWaitMs: opts.maxWaitMs } : {}) }
   )
-  return { sim, mm, registry, redis }
+  return { sim, mm, registry, redis, notices, health }
 }
 
 function noContractViolations(t: Test, sim: MattermostSim): void {
@@ -239,6 +253,20 @@ t.test('permissions: admins skipped without manage_system; a bot without edit_ot
   t.ok(dm, 'the admin got a DM')
   t.equal(weak.sim.driver.posts(dm).length, 1, 'once, not per failure')
   t.match(weak.sim.driver.posts(dm)[0]?.message, /edit_other_users/)
+  t.match(await weak.notices.current(), [{ kind: 'mattermost-permission' }], 'listed as a current problem')
+})
+
+t.test('health: every call tells whether Mattermost answered; a 4xx is an answer, a 5xx after the retries is not', async (t) => {
+  const { sim, mm, health } = await setup(t)
+  const u = sim.driver.addUser({ username: 'ida', email: 'ida@example.com' })
+  await mm.getStatuses([u.id])
+  t.same(health, [true])
+  sim.driver.injectFaults(4, { status: 503, route: 'POST /api/v4/users/status/ids' })
+  await t.rejects(mm.getStatuses([u.id]), MattermostError)
+  t.same(health, [true, false], 'one report per call, after its retries')
+  t.equal(await mm.getUserByEmail('nobody@example.com'), null)
+  await t.rejects(mm.getCustomStatus('no-such-user-id-000000000'), MattermostError)
+  t.same(health, [true, false, true, true], 'a 404 is Mattermost answering')
 })
 
 t.test('directory: active non-bot users page by page; e-mail look-up URL-encoded', async (t) => {

@@ -33,6 +33,11 @@ export interface SweepDeps {
   sweeps: SweepStore<SweepSummary>
   jobs: Pick<JobQueue, 'sweepShards'>
   syncUsers: SyncUsers
+  /**
+   * Sign in to Microsoft (a cached token costs nothing): a sweep that cannot, fails with the
+   * sign-in's error before it adds any shard, instead of every shard failing on its own.
+   */
+  signIn?: () => Promise<unknown>
   log: Logger
   registry: Registry
   now?: () => number
@@ -80,6 +85,7 @@ export function createSweep(deps: SweepDeps): Sweep {
       const shards: string[][] = []
       for (let i = 0; i < ids.length; i += SHARD_SIZE) shards.push(ids.slice(i, i + SHARD_SIZE))
       if (shards.length === 0) return { outcome: 'skipped', reason: 'no enrolled users' }
+      await deps.signIn?.()
       // A retried start (its job failed after this) keeps what finished shards already counted.
       await deps.sweeps.begin(sweepId, shards.length, now())
       await deps.jobs.sweepShards(sweepId, shards)
