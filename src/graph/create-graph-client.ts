@@ -57,6 +57,12 @@ export interface GraphClient {
 
 export const MAX_BATCH_REQUESTS = 20
 
+/**
+ * The longest Retry-After a run sleeps through in the process; a longer one stops the run with
+ * GraphBusyError, and the job is delayed in the queue for that long (docs/graph.md#throttling).
+ */
+export const MAX_IN_PROCESS_WAIT_MS = 120_000
+
 /** Retry-After in seconds from a header map (any casing); undefined when absent or unreadable. */
 export function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
   if (!headers) return undefined
@@ -137,7 +143,11 @@ export function createGraphClient(
       }
     }
   })
-  const retry = new RetryHandler(new RetryHandlerOptions(3, opts.maxRetries))
+  // The handler caps its sleep at 180 s and would retry before a longer Retry-After; a wait
+  // over 2 minutes is not slept at all: the error reaches run-batches, which delays the job.
+  const withinWait = (_delay: number, _attempt: number, _req: unknown, _opts: unknown, res: Response): boolean =>
+    (retryAfterSeconds(Object.fromEntries(res.headers.entries())) ?? 0) * 1000 <= MAX_IN_PROCESS_WAIT_MS
+  const retry = new RetryHandler(new RetryHandlerOptions(3, opts.maxRetries, withinWait))
   const health = deps.health
   const attempt = new AttemptHandler(opts, deps.metrics, (up) => {
     try {

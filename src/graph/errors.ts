@@ -1,3 +1,4 @@
+import { RetryLater } from '../shared/retry-later'
 // The project's own Graph errors: callers and logs see what went wrong in our words, the
 // vendor's code kept for support. See docs/graph.md#errors-worth-a-specific-reaction.
 
@@ -64,4 +65,15 @@ export function classifyAuthFailure(text: string): GraphAuthProblem {
   if (/AADSTS90002\b|AADSTS900023|tenant .*not found|endpoints_resolution_error|openid_config_error/i.test(text)) return 'tenant-not-found'
   if (/invalid_client/i.test(text)) return 'bad-client'
   return 'unavailable'
+}
+
+/**
+ * Graph asked to wait (Retry-After) longer than a process should sleep: the job runs again after
+ * that long, from BullMQ's delayed set (docs/graph.md#throttling).
+ */
+export class GraphBusyError extends RetryLater {
+  constructor(kind: string, afterMs: number) {
+    super(`Graph throttled ${kind} and asked to wait ${Math.ceil(afterMs / 1000)} s; trying again then`, afterMs)
+    this.name = 'GraphBusyError'
+  }
 }

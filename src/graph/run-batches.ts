@@ -1,5 +1,12 @@
-import { GraphRequestError, isSignInFailure } from './errors'
-import { MAX_BATCH_REQUESTS, retryAfterSeconds, type BatchItemResponse, type BatchRequest, type GraphClient } from './create-graph-client'
+import { GraphBusyError, GraphRequestError, isSignInFailure } from './errors'
+import {
+  MAX_BATCH_REQUESTS,
+  MAX_IN_PROCESS_WAIT_MS,
+  retryAfterSeconds,
+  type BatchItemResponse,
+  type BatchRequest,
+  type GraphClient
+} from './create-graph-client'
 import type { GraphMetrics } from './graph-metrics'
 import { backoffMs } from '../shared/backoff'
 
@@ -78,6 +85,10 @@ export async function runBatches<U extends BatchUnit>(
   }
 
   const later = (p: Pending<U>, afterSeconds: number | undefined, reason: string, delayOf: ReturnType<typeof delays>): void => {
+    if (afterSeconds !== undefined && afterSeconds * 1000 > MAX_IN_PROCESS_WAIT_MS) {
+      stop.fatal ??= new GraphBusyError(opts.kind, afterSeconds * 1000)
+      return
+    }
     p.attempts += 1
     if (p.attempts >= opts.maxAttempts) {
       opts.onGiveUp(p.unit, `${reason} (gave up after ${p.attempts} attempts)`)

@@ -4,7 +4,8 @@ import pino from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config'
 import { createGraphAdapter, type GraphAdapter } from '../../src/graph/create-graph-adapter'
-import { GraphAuthError, GraphRequestError } from '../../src/graph/errors'
+import { GraphAuthError, GraphBusyError, GraphRequestError } from '../../src/graph/errors'
+import { RetryLater } from '../../src/shared/retry-later'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
 
 // The Graph adapter against the identity and Graph simulators over HTTPS with the real token flow
@@ -68,6 +69,26 @@ t.test('1,000 users with 20% of inner requests throttled: everyone gets a schedu
   t.equal(sims.identity.counters().tokenRequests.ok, 1, 'one token for the whole run')
   const metrics = await registry.getSingleMetricAsString('calstatus_graph_throttled_total')
   t.match(metrics, /calstatus_graph_throttled_total\{[^}]*\} [1-9]/, 'throttles counted in the metrics')
+})
+
+t.test('Graph asks to wait a day: the run stops with GraphBusyError (the job is delayed), nothing sleeps in the process', async (t) => {
+  const { sims, graph } = await setup(t, { graph: { throttle: { retryAfterSeconds: 86_400 } } })
+  const now = Date.now()
+  const emails = addPeople(sims, 40, now)
+  sims.graph.driver.setThrottleShare(1)
+  const started = Date.now()
+  const err = await graph.fetchSchedules(emails, windowFrom(now)).catch((e: unknown) => e)
+  t.type(err, GraphBusyError)
+  t.type(err, RetryLater, 'a RetryLater: the worker moves the job to the delayed set')
+  t.ok((err as GraphBusyError).afterMs >= 86_400_000, 'for as long as Graph asked')
+  t.ok(Date.now() - started < 60_000, 'without sleeping on it')
+
+  // The same for a whole request (graph-client's RetryHandler would sleep 180 s and retry early).
+  sims.graph.driver.setThrottleShare(0)
+  sims.graph.driver.setOutage({ status: 503, retryAfterSeconds: 86_400 })
+  const whole = await graph.fetchSchedules(emails, windowFrom(now)).catch((e: unknown) => e)
+  t.type(whole, GraphBusyError)
+  t.ok(Date.now() - started < 60_000, 'not slept either')
 })
 
 t.test('a normal sweep: ceil(N/400) requests, shuffled answers matched by id, 4-per-mailbox never hit', async (t) => {
