@@ -84,7 +84,13 @@ export function createSweep(deps: SweepDeps): Sweep {
       const ids = await deps.users.enrolledIds()
       const shards: string[][] = []
       for (let i = 0; i < ids.length; i += SHARD_SIZE) shards.push(ids.slice(i, i + SHARD_SIZE))
-      if (shards.length === 0) return { outcome: 'skipped', reason: 'no enrolled users' }
+      if (shards.length === 0) {
+        // An empty sweep is still a sweep that ran: its summary keeps the sweep-age metric low,
+        // which alerts only when sweeps stop (README, "Metrics").
+        await deps.sweeps.begin(sweepId, 0, now())
+        await finish(sweepId)
+        return { outcome: 'skipped', reason: 'no enrolled users' }
+      }
       await deps.signIn?.()
       // A retried start (its job failed after this) keeps what finished shards already counted.
       await deps.sweeps.begin(sweepId, shards.length, now())

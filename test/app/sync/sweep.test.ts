@@ -75,6 +75,7 @@ t.test('a sweep: shards with deterministic ids, every user evaluated, one summar
 
   for (const id of ids) await users.remove(id)
   t.match(await sweep.start('sweep-2'), { outcome: 'skipped', reason: 'no enrolled users' })
+  t.match((await sweeps.lastSummaries(10))[0], { sweepId: 'sweep-2', users: 0, shards: 0 }, 'an empty sweep still leaves its summary (the sweep age stays low)')
 })
 
 t.test('several shards: the summary adds them up once each, even when one is run twice', async (t) => {
