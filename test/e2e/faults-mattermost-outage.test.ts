@@ -3,6 +3,9 @@ import { startService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
 import { byService, MINUTE, S } from '../helpers/statuses'
 
+// Longer than the suite's 300 s per file (.taprc): real meetings run their course here.
+t.setTimeout(600_000)
+
 // The fault suite, Mattermost under pressure: 2,000 people whose meetings start at the same
 // minute, Mattermost's own rate limiter on and lower than the service's ceiling (so it answers 429
 // with its X-Ratelimit-* and Retry-After headers), then Mattermost unreachable for a minute

@@ -4,6 +4,9 @@ import { startService, type RunningService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
 import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
 
+// Longer than the suite's 300 s per file (.taprc): real meetings run their course here.
+t.setTimeout(600_000)
+
 // The fault suite, status writes: a write held by Mattermost past the client's timeout, a worker
 // killed while it writes, the whole service stopped through a meeting's end. Real web and worker
 // processes, the simulators, a private Redis. Each checks the person's status at the end and

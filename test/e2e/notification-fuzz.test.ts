@@ -3,6 +3,9 @@ import { startService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
 import { byService, MINUTE, S } from '../helpers/statuses'
 
+// Longer than the suite's 300 s per file (.taprc): real meetings run their course here.
+t.setTimeout(600_000)
+
 // 10,000 random calendar changes for 100 people in about a minute, each one a Graph change
 // notification to the real web process (adds, moves, cancellations, availability changes), while
 // meetings start and end, sweeps run and two workers share the work. Afterwards everyone's
