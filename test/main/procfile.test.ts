@@ -164,6 +164,12 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     ['web', { PORT: 'eighty', MS_TENANT_ID: 'x' }, /^calstatus web: configuration error: MS_TENANT_ID must be a tenant GUID or a domain/],
     ['web', { PORT: 'eighty' }, /^calstatus web: configuration error: PORT must be a whole number from 0 to 65535, got "eighty"$/],
     ['worker', { REDIS_URL: 'localhost' }, /^calstatus worker: configuration error: REDIS_URL must be a URL/],
+    // The value is quoted, without its password.
+    [
+      'worker',
+      { REDIS_URL: `http://ops:${SECRET}@redis.internal` },
+      /^calstatus worker: configuration error: REDIS_URL must be a redis or rediss URL, got "http:\/\/ops:\[redacted\]@redis\.internal"$/
+    ],
     ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
     // The all-in-one entry is the service, never the demo: scripts/start.js chooses the demo.
     ['all', {}, /^calstatus all: configuration error: MS_TENANT_ID is required/],
