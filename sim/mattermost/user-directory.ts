@@ -1,3 +1,4 @@
+import { recordSecret } from '../shared/secrets-ledger'
 import { isValidId, newId } from './ids'
 import { isSystemAdminRoles, rolesGrant, type Permission, type RoleTable } from './roles'
 
@@ -208,7 +209,9 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
       const u = must(userId)
       // Session and access tokens are ids too (26 characters).
       const token = newId()
-      tokens.set(token, { token, userId, kind: kind ?? (u.is_bot ? 'bot' : 'session') })
+      const tokenKind = kind ?? (u.is_bot ? 'bot' : 'session')
+      tokens.set(token, { token, userId, kind: tokenKind })
+      recordSecret(`mattermost ${tokenKind} token`, token)
       return token
     },
     revokeToken(token) {

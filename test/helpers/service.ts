@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
 import { assertBuilt, baseEnv, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
@@ -12,6 +13,8 @@ export interface RunningService {
   web: RunningProcess
   workers: RunningProcess[]
   webUrl: string
+  /** The REDIS_URL the processes use (with the password, when one was asked for). */
+  redisUrl: string
   env: Record<string, string>
   prefix: string
   /** Start one more worker process with the same environment. */
@@ -24,6 +27,8 @@ export interface ServiceOptions {
   workers?: number
   env?: Record<string, string>
   sims?: StartSimulatorsOptions
+  /** Redis asks for this password (requirepass), and REDIS_URL carries it. */
+  redisPassword?: string
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
@@ -31,13 +36,20 @@ export interface ServiceOptions {
 export async function startService(t: { teardown(fn: () => unknown): void }, opts: ServiceOptions = {}): Promise<RunningService> {
   assertBuilt()
   const redis = await usePrivateRedis(t)
+  let redisUrl = redis.url
+  if (opts.redisPassword) {
+    const admin = new Redis(redis.url)
+    await admin.config('SET', 'requirepass', opts.redisPassword)
+    admin.disconnect()
+    redisUrl = redis.url.replace('redis://', `redis://default:${encodeURIComponent(opts.redisPassword)}@`)
+  }
   const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
   const prefix = '{e2e}'
   const env = baseEnv({
     ...sims.env,
-    REDIS_URL: redis.url,
+    REDIS_URL: redisUrl,
     HOST: '127.0.0.1',
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
@@ -73,6 +85,7 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     web,
     workers,
     webUrl,
+    redisUrl,
     env,
     prefix,
     addWorker,

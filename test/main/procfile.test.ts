@@ -183,7 +183,7 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     const p = startCommand(procfileCommands()[name] ?? `node dist/src/main/${name}.js`, baseEnv(vars))
     const exit = await p.exited
     const lines = p.output().trim().split('\n')
-    t.equal(exit.code, 1, `${name} ${JSON.stringify(vars)} exits 1`)
+    t.equal(exit.code, 1, `${name} with ${Object.keys(vars).join(', ') || 'nothing'} set exits 1`)
     t.equal(lines.length, 1, 'one line')
     t.match(lines[0], expected)
     t.notMatch(p.output(), /\n\s+at |Error:/, 'no stack trace')
