@@ -21,6 +21,11 @@ export interface SimPerson {
   email: string
   displayName?: string
   timeZone?: string
+  /**
+   * How they sign in to Mattermost: 'office365' (Entra ID single sign-on, the default: the
+   * e-mail comes from Microsoft 365) or '' for e-mail and password.
+   */
+  authService?: string
 }
 
 export interface Simulators {
@@ -92,6 +97,7 @@ export async function startSimulators(opts: StartSimulatorsOptions = {}): Promis
         email: p.email,
         first_name: first ?? '',
         last_name: rest.join(' '),
+        authService: p.authService ?? 'office365',
         ...(p.timeZone ? { timezone: { useAutomaticTimezone: 'true', automaticTimezone: p.timeZone, manualTimezone: '' } } : {})
       })
       return { mmUserId: m.id, graphUserId: g.id }

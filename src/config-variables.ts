@@ -101,6 +101,22 @@ function oneOf<T extends string>(values: readonly T[], meanings?: Readonly<Recor
   }
 }
 
+const TRUE_WORDS = ['true', 'yes', '1']
+const FALSE_WORDS = ['false', 'no', '0']
+
+/** A switch: true/yes/1 or false/no/0, in any case. */
+function flag(): Kind<boolean> {
+  return {
+    accepts: `${code('true')} or ${code('false')}`,
+    parse: (value, reject) => {
+      const lower = value.toLowerCase()
+      if (TRUE_WORDS.includes(lower)) return true
+      if (FALSE_WORDS.includes(lower)) return false
+      return reject(`must be true or false, got "${value}"`)
+    }
+  }
+}
+
 /** Free text, trimmed. */
 function text(): Kind<string> {
   return { accepts: 'text', parse: (value) => value }
@@ -244,6 +260,13 @@ const SPECS = {
     default: 'all',
     description: 'whose statuses follow their calendars'
   },
+  SYNC_UNVERIFIED_EMAILS: {
+    group: 'service',
+    kind: flag(),
+    default: 'false',
+    description:
+      "also sync users who sign in with e-mail and password, whose address Mattermost does not show the bot as verified: one who changes it to a colleague's would mirror that colleague's calendar (docs/mattermost.md#who-is-enrolled)"
+  },
 
   MS_TENANT_ID: {
     group: 'microsoft',
@@ -296,7 +319,13 @@ const SPECS = {
     group: 'mattermost',
     kind: baseUrl(['http', 'https']),
     required: { with: 'integrations', expected: 'the Mattermost site URL, e.g. https://chat.example.com' },
-    description: 'Mattermost site URL'
+    description: `Mattermost site URL; ${code('http://')} only for localhost (the bot token would travel unencrypted) unless MM_ALLOW_INSECURE_HTTP is set`
+  },
+  MM_ALLOW_INSECURE_HTTP: {
+    group: 'mattermost',
+    kind: flag(),
+    default: 'false',
+    description: `allow an ${code('http://')} MM_URL on another host than localhost (a network you trust end to end), with a warning at start-up`
   },
   MM_BOT_TOKEN: {
     group: 'mattermost',

@@ -4,6 +4,7 @@
 // Each variable is read through its entry in ./config-variables.ts (default, range, allowed
 // values, secret); what stays here is the shape of Config and the rules between variables.
 import { CONFIG_VARIABLES, VARIABLES, type ConfigVariable, type LOG_LEVELS, type SYNC_USERS_MODES } from './config-variables'
+import { redactUrlCredentials } from './shared/redact-url-credentials'
 
 export { CONFIG_VARIABLES }
 
@@ -42,6 +43,8 @@ export interface Config {
   /** sustained failure of Graph or Mattermost before admins are told (docs/architecture.md#failure-notices) */
   outageNoticeSeconds: number
   syncUsers: SyncUsers
+  /** Enrol e-mail-login users too, whose address Mattermost does not show as verified (docs/mattermost.md#who-is-enrolled). */
+  syncUnverifiedEmails: boolean
   logLevel: LogLevel
   queuePrefix: string
   webMetricsPort: number | null
@@ -55,13 +58,19 @@ export interface LoadedConfig {
   warnings: string[]
 }
 
-/** A configuration problem: one variable, what was expected. Printed as one line, no stack. */
+/**
+ * A configuration problem: one variable, what was expected. Printed as one line, no stack.
+ * A value quoted in it loses any URL credentials (REDIS_URL may carry a password).
+ */
 export class ConfigError extends Error {
+  readonly expected: string
   constructor(
     readonly variable: string,
-    readonly expected: string
+    expected: string
   ) {
-    super(`${variable} ${expected}`)
+    const shown = redactUrlCredentials(expected)
+    super(`${variable} ${shown}`)
+    this.expected = shown
     this.name = 'ConfigError'
   }
 }
@@ -115,10 +124,32 @@ function microsoft(env: Env): MicrosoftConfig | null {
   }
 }
 
-function mattermost(env: Env): MattermostConfig | null {
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * The bot token goes with every request: over http:// only to this machine, or where the
+ * operator says the network is trusted (then with a warning).
+ */
+function checkMattermostScheme(url: string, allowInsecureHttp: boolean, warnings: string[]): void {
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'http:') return
+  const host = parsed.hostname.toLowerCase()
+  if (LOOPBACK_HOSTS.has(host) || host.startsWith('127.')) return
+  const { MM_URL, MM_ALLOW_INSECURE_HTTP } = VARIABLES
+  if (!allowInsecureHttp) {
+    throw new ConfigError(
+      MM_URL.name,
+      `is http:// on ${parsed.host}: the bot token would travel unencrypted; use the site's https:// URL (or set ${MM_ALLOW_INSECURE_HTTP.name}=true on a network you trust end to end)`
+    )
+  }
+  warnings.push(`${MM_URL.name} is http:// on ${parsed.host} (${MM_ALLOW_INSECURE_HTTP.name}=true): the bot token travels unencrypted`)
+}
+
+function mattermost(env: Env, warnings: string[]): MattermostConfig | null {
   const { MM_URL, MM_BOT_TOKEN } = VARIABLES
   if (![MM_URL, MM_BOT_TOKEN].some((v) => isSet(env, v))) return null
   const url = required(env, MM_URL)
+  checkMattermostScheme(url, withDefault(env, VARIABLES.MM_ALLOW_INSECURE_HTTP), warnings)
   const botToken = required(env, MM_BOT_TOKEN)
   const adminUsers = optional(env, VARIABLES.ADMIN_MM_USERS) ?? [] // nobody to notify
   return {
@@ -161,7 +192,7 @@ export function loadConfig(env: Env): LoadedConfig {
     warnings.push('PUBLIC_URL is http://: fine for local testing, but Microsoft Graph only delivers change notifications to https URLs')
   }
   const ms = microsoft(env)
-  const mm = mattermost(env)
+  const mm = mattermost(env, warnings)
   checkIntegrations(ms, mm)
   if (ms && !publicUrl) {
     warnings.push('PUBLIC_URL is not set: no change notifications; statuses follow calendars through sweeps and boundary wake-ups only')
@@ -178,6 +209,7 @@ export function loadConfig(env: Env): LoadedConfig {
     sweepIntervalSeconds: withDefault(env, VARIABLES.SWEEP_INTERVAL_SECONDS),
     outageNoticeSeconds: withDefault(env, VARIABLES.OUTAGE_NOTICE_SECONDS),
     syncUsers: withDefault(env, VARIABLES.SYNC_USERS),
+    syncUnverifiedEmails: withDefault(env, VARIABLES.SYNC_UNVERIFIED_EMAILS),
     logLevel: withDefault(env, VARIABLES.LOG_LEVEL),
     queuePrefix,
     webMetricsPort: optional(env, VARIABLES.WEB_METRICS_PORT) ?? null,
@@ -190,7 +222,7 @@ export function loadConfig(env: Env): LoadedConfig {
 /** The configuration as it may be logged: every secret variable's field hidden, everything else visible. */
 export function describeConfig(config: Config): Record<string, unknown> {
   // REDIS_URL is not a secret, but it may carry one.
-  const described: Record<string, unknown> = { ...config, redisUrl: redactUrlPassword(config.redisUrl) }
+  const described: Record<string, unknown> = { ...config, redisUrl: redactUrlCredentials(config.redisUrl) }
   for (const v of CONFIG_VARIABLES) if (v.secret) hide(described, v.secret.field)
   return described
 }
@@ -200,10 +232,4 @@ function hide(described: Record<string, unknown>, field: string): void {
   const [section = '', key = ''] = field.split('.')
   const fields = described[section] as Record<string, unknown> | null
   if (fields && fields[key] !== null) described[section] = { ...fields, [key]: '[redacted]' }
-}
-
-function redactUrlPassword(raw: string): string {
-  const parsed = new URL(raw)
-  if (parsed.password) parsed.password = 'redacted'
-  return parsed.toString()
 }

@@ -32,6 +32,7 @@ t.test('defaults: every variable of the table with no environment at all', async
     sweepIntervalSeconds: 300,
     outageNoticeSeconds: 300,
     syncUsers: 'all',
+    syncUnverifiedEmails: false,
     logLevel: 'info',
     queuePrefix: '{calstatus}',
     webMetricsPort: null,
@@ -147,6 +148,19 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['MM_URL missing when token set', { ...MS, MM_BOT_TOKEN: 'abc' }, 'MM_URL', /is required/],
   ['MM_URL not a URL', { ...FULL, MM_URL: 'chat' }, 'MM_URL', /must be a URL/],
   ['MM_URL with credentials', { ...FULL, MM_URL: 'https://u:p@chat.example.com' }, 'MM_URL', /credentials/],
+  [
+    'MM_URL http:// on another host',
+    { ...FULL, MM_URL: 'http://chat.example.com' },
+    'MM_URL',
+    /is http:\/\/ on chat\.example\.com: .*use the site's https:\/\/ URL .*MM_ALLOW_INSECURE_HTTP=true/
+  ],
+  [
+    'MM_ALLOW_INSECURE_HTTP not a switch',
+    { ...FULL, MM_URL: 'http://chat.example.com', MM_ALLOW_INSECURE_HTTP: 'sure' },
+    'MM_ALLOW_INSECURE_HTTP',
+    /must be true or false, got "sure"/
+  ],
+  ['SYNC_UNVERIFIED_EMAILS not a switch', { SYNC_UNVERIFIED_EMAILS: 'maybe' }, 'SYNC_UNVERIFIED_EMAILS', /must be true or false/],
   ['MM_BOT_TOKEN missing', { ...MS, MM_URL: MM.MM_URL }, 'MM_BOT_TOKEN', /is required/],
   ['MM_BOT_TOKEN with a space', { ...FULL, MM_BOT_TOKEN: 'abc def' }, 'MM_BOT_TOKEN', /whitespace/],
   ['MS missing when MM set', { ...MM }, 'MS_TENANT_ID', /is required/],
@@ -179,6 +193,41 @@ for (const [name, env, variable, expected] of errors) {
   })
 }
 
+t.test('REDIS_URL credentials never appear in a configuration error', async (t) => {
+  const cases: Env[] = [
+    { REDIS_URL: 'http://ops:hunter2-redis-pw@redis.internal:6379' }, // wrong scheme
+    { REDIS_URL: 'redis://ops:hunter2-redis-pw@redis.internal:notaport' }, // not a URL at all
+    { REDIS_URL: 'redis://:hunter2-redis-pw@redis internal' },
+    { REDIS_URL: 'ftp://hunter2-redis-pw@redis.internal' } // a lone user-info part may be a token
+  ]
+  for (const env of cases) {
+    const err = errorOf(env)
+    t.equal(err.variable, 'REDIS_URL')
+    t.notMatch(err.message, 'hunter2-redis-pw', `${err.message}: no password`)
+    t.notMatch(err.expected, 'hunter2-redis-pw')
+    t.match(err.message, /\[redacted\]@redis/, 'where the password was is still visible')
+  }
+})
+
+t.test('MM_URL: https anywhere, http:// only to this machine unless MM_ALLOW_INSECURE_HTTP says otherwise', async (t) => {
+  for (const url of ['http://localhost:8065', 'http://127.0.0.1:8065', 'http://[::1]:8065', 'http://LOCALHOST']) {
+    const { config, warnings } = loadConfig({ ...FULL, MM_URL: url })
+    t.equal(config.mattermost?.url, url, `${url} is accepted`)
+    t.same(warnings, [], `${url}: no warning (the token does not leave the machine)`)
+  }
+  const allowed = loadConfig({ ...FULL, MM_URL: 'http://chat.internal:8065', MM_ALLOW_INSECURE_HTTP: 'true' })
+  t.equal(allowed.config.mattermost?.url, 'http://chat.internal:8065')
+  t.match(allowed.warnings, [/MM_URL is http:\/\/ on chat\.internal:8065 \(MM_ALLOW_INSECURE_HTTP=true\): the bot token travels unencrypted/])
+  t.same(loadConfig({ ...FULL, MM_ALLOW_INSECURE_HTTP: 'true' }).warnings, [], 'the override alone warns about nothing on https')
+  t.equal(errorOf({ ...FULL, MM_URL: 'http://chat.internal', MM_ALLOW_INSECURE_HTTP: 'false' }).variable, 'MM_URL')
+})
+
+t.test('SYNC_UNVERIFIED_EMAILS is a switch, off unless set', async (t) => {
+  t.equal(loadConfig({}).config.syncUnverifiedEmails, false)
+  for (const v of ['true', 'TRUE', 'yes', '1']) t.equal(loadConfig({ SYNC_UNVERIFIED_EMAILS: v }).config.syncUnverifiedEmails, true, v)
+  for (const v of ['false', 'No', '0']) t.equal(loadConfig({ SYNC_UNVERIFIED_EMAILS: v }).config.syncUnverifiedEmails, false, v)
+})
+
 t.test('warnings: http PUBLIC_URL, no PUBLIC_URL', async (t) => {
   t.match(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).warnings, [/PUBLIC_URL is http:\/\//])
   t.equal(loadConfig({ ...FULL, PUBLIC_URL: 'http://localhost:3000' }).config.publicUrl, 'http://localhost:3000')
@@ -203,6 +252,7 @@ t.test('describeConfig hides every secret and keeps the rest', async (t) => {
   })
   const text = JSON.stringify(describeConfig(config))
   for (const secret of ['very~secret.value', MM.MM_BOT_TOKEN, 'cmd-secret', 'admin-secret-pw', 'redis-pw']) t.notMatch(text, secret)
+  t.match(text, '"redisUrl":"redis://:[redacted]@h:6379"')
   t.match(text, MS.MS_CLIENT_ID)
   t.match(text, '"username":"ops"')
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { recordSecret } from '../shared/secrets-ledger'
 import type { IssuedToken } from '../shared/token-registry'
 import type { Stats } from './counters'
 import { badRequest, graphError, type ApiResponse } from './graph-error'
@@ -226,6 +227,7 @@ export function createSubscriptions(deps: {
         if (typeof b.clientState !== 'string' || b.clientState.length > 128)
           return badRequest("'clientState' must be a string of at most 128 characters.", 'InvalidRequest')
         clientState = b.clientState
+        recordSecret('clientState', clientState)
       }
       const conflict = (): ApiResponse =>
         graphError(

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { recordSecret } from '../shared/secrets-ledger'
 
 // The simulator's directory: tenants (id and verified domain) and app registrations (client id,
 // one secret, admin consent). Consent is kept per app, not per tenant: the service runs in one
@@ -116,6 +117,7 @@ export function createDirectory(opts: { now: () => number }): Directory {
         redirectUris: input.redirectUris ? [...input.redirectUris] : undefined
       }
       apps.set(clientId, app)
+      recordSecret('client secret', app.secret)
       return app
     },
     removeApp: (clientId) => apps.delete(clientId.toLowerCase()),

@@ -1,5 +1,6 @@
 import type { TokenRegistry } from '../shared/token-registry'
 import type { AppInput, Directory, SimApp, SimTenant, TenantInput } from './directory'
+import { recordSecret } from '../shared/secrets-ledger'
 
 // What a test (or the demo) changes while the simulator runs: apps and their secrets, admin
 // consent, token lifetime, and injected failures.
@@ -69,6 +70,7 @@ export function createDriver(s: DriverState): IdentitySimDriver {
     setSecret(clientId, secret) {
       const app = d.mustApp(clientId)
       app.secret = secret
+      recordSecret('client secret', secret)
       app.secretExpired = false
       app.secretExpiresAt = undefined
     },

@@ -1,3 +1,4 @@
+import { recordSecret } from '../shared/secrets-ledger'
 import { isValidId, newId } from './ids'
 import { isSystemAdminRoles, rolesGrant, type Permission, type RoleTable } from './roles'
 
@@ -52,6 +53,13 @@ export interface NewUser {
   deleted?: boolean
   isBot?: boolean
   botDescription?: string
+  /**
+   * How the user signs in: '' (e-mail and password, the default) or an SSO service ('ldap',
+   * 'saml', 'gitlab', 'google', 'office365', 'openid'), which then owns the e-mail.
+   */
+  authService?: string
+  /** Whether the e-mail is verified; default true (a server that does not require verification marks new users verified). */
+  emailVerified?: boolean
 }
 
 export type TokenKind = 'session' | 'personal' | 'bot'
@@ -137,14 +145,14 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
         username,
         // User.PreSave lowercases the email.
         email: (n.email ?? `${username}@${n.isBot ? 'localhost' : 'example.com'}`).toLowerCase(),
-        email_verified: true,
+        email_verified: n.emailVerified ?? true,
         nickname: n.nickname ?? '',
         first_name: n.first_name ?? '',
         last_name: n.last_name ?? '',
         position: n.position ?? '',
         roles: n.roles ?? 'system_user',
         locale: n.locale ?? 'en',
-        auth_service: '',
+        auth_service: n.authService ?? '',
         timezone: timezoneOf(n.timezone, { useAutomaticTimezone: 'true', automaticTimezone: '', manualTimezone: '' }),
         props: { ...(n.props ?? {}) },
         notify_props: { email: 'true', push: 'mention', desktop: 'mention', channel: 'true', mention_keys: '', first_name: 'false', comments: 'never' },
@@ -160,10 +168,14 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
     },
     update(id, patch) {
       const u = must(id)
+      const email = patch.email?.toLowerCase() ?? u.email
       const next: SimUser = {
         ...u,
         username: patch.username?.toLowerCase() ?? u.username,
-        email: patch.email?.toLowerCase() ?? u.email,
+        email,
+        // A changed address is unverified until its owner confirms it (the store's Update).
+        email_verified: patch.emailVerified ?? (email === u.email ? u.email_verified : false),
+        auth_service: patch.authService ?? u.auth_service,
         first_name: patch.first_name ?? u.first_name,
         last_name: patch.last_name ?? u.last_name,
         nickname: patch.nickname ?? u.nickname,
@@ -197,7 +209,9 @@ export function createUserDirectory(deps: { now: () => number; roles: RoleTable;
       const u = must(userId)
       // Session and access tokens are ids too (26 characters).
       const token = newId()
-      tokens.set(token, { token, userId, kind: kind ?? (u.is_bot ? 'bot' : 'session') })
+      const tokenKind = kind ?? (u.is_bot ? 'bot' : 'session')
+      tokens.set(token, { token, userId, kind: tokenKind })
+      recordSecret(`mattermost ${tokenKind} token`, token)
       return token
     },
     revokeToken(token) {

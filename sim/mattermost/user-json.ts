@@ -4,8 +4,10 @@ import type { SimUser } from './user-directory'
 // model.User as the API returns it. Go's omitempty drops zero values: `props` is absent when
 // the map is empty, `is_bot` is absent for people, `email_verified` absent when false.
 // Sanitizing follows User.Sanitize (own profile) and App.SanitizeProfile (anyone else): the
-// email and full name depend on the privacy settings unless the viewer has manage_system, and
-// notify_props, last_password_update and email_verified are cleared for others.
+// email and full name depend on the privacy settings unless the viewer has manage_system,
+// auth_service is shown only to the user and to viewers with manage_system, and notify_props,
+// last_password_update and email_verified are cleared for others (email_verified even for a
+// system admin: ClearNonProfileFields resets it whoever asks).
 
 export function userJson(user: SimUser, viewer: { id: string; isAdmin: boolean }, config: SimConfig): Record<string, unknown> {
   const self = viewer.id === user.id
@@ -19,7 +21,7 @@ export function userJson(user: SimUser, viewer: { id: string; isAdmin: boolean }
     delete_at: user.delete_at,
     username: user.username,
     auth_data: '',
-    auth_service: user.auth_service,
+    auth_service: full ? user.auth_service : '',
     email: showEmail ? user.email : '',
     nickname: user.nickname,
     first_name: showName ? user.first_name : '',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { recordSecret } from './secrets-ledger'
 
 /**
  * Access tokens the identity simulator issued, shared with the Graph simulator so that Graph
@@ -26,6 +27,8 @@ export interface TokenRegistry {
   expireAll(): void
   /** Tokens issued so far. */
   count(): number
+  /** Every token issued so far (the secrets a log must never show). */
+  issuedTokens(): string[]
 }
 
 export function createTokenRegistry(opts: { now?: () => number } = {}): TokenRegistry {
@@ -44,6 +47,7 @@ export function createTokenRegistry(opts: { now?: () => number } = {}): TokenReg
         expiresAt: t + ttlSeconds * 1000
       }
       tokens.set(issued.token, issued)
+      recordSecret('access token', issued.token)
       issuedCount += 1
       return issued
     },
@@ -56,6 +60,7 @@ export function createTokenRegistry(opts: { now?: () => number } = {}): TokenReg
       if (issued.expiresAt <= now()) return { ok: false, reason: 'expired' }
       return { ok: true, issued }
     },
+    issuedTokens: () => [...tokens.keys()],
     expireAll() {
       const t = now()
       for (const issued of tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, t)

@@ -52,7 +52,7 @@ export function createUseCases(s: SyncServices): UseCases {
       },
       log: s.log
     },
-    { syncUsers: s.config.syncUsers }
+    { syncUsers: s.config.syncUsers, syncUnverifiedEmails: s.config.syncUnverifiedEmails }
   )
   const upkeep = subscriptionsApi
     ? createSubscriptionUpkeep(

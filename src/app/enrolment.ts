@@ -24,6 +24,12 @@ export interface EnrolmentDeps {
 
 export interface EnrolmentOptions {
   syncUsers: SyncUsersSetting
+  /**
+   * Enrol users whose e-mail Mattermost does not vouch for (SYNC_UNVERIFIED_EMAILS). Off, a
+   * user who set a colleague's address cannot mirror the colleague's calendar, and an
+   * enrolled user whose address stops being vouched for leaves (docs/mattermost.md#who-is-enrolled).
+   */
+  syncUnverifiedEmails?: boolean
   chunkSize?: number
 }
 
@@ -41,6 +47,8 @@ export const ENROLMENT_CHUNK = 2000
 
 interface Run {
   seen: Set<string>
+  /** Users left out because Mattermost does not vouch for their e-mail. */
+  unverified: number
   newlyEnrolled: string[]
   resolved: number
   failed: number
@@ -91,6 +99,11 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
         const allowed = opts.syncUsers === 'all' ? !optedOut.has(u.id) : optedIn.has(u.id)
         // A user who moves between pages while we list would otherwise come twice.
         if (!allowed || run.seen.has(u.id)) continue
+        // Not seen: one enrolled before leaves below, like a deactivated user.
+        if (!u.emailTrusted && !opts.syncUnverifiedEmails) {
+          run.unverified += 1
+          continue
+        }
         run.seen.add(u.id)
         chunk.push(u)
       }
@@ -104,7 +117,7 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
 
   const enrolEveryone = async (): Promise<Outcome> => {
     const before = new Set(await deps.users.enrolledIds())
-    const run: Run = { seen: new Set(), newlyEnrolled: [], resolved: 0, failed: 0 }
+    const run: Run = { seen: new Set(), unverified: 0, newlyEnrolled: [], resolved: 0, failed: 0 }
     await readDirectory(run)
     // Only after the whole directory was read: a listing that failed half-way drops nobody.
     const leavers = [...before].filter((id) => !run.seen.has(id))
@@ -115,8 +128,23 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
     if (run.newlyEnrolled.length > 0) await deps.onEnrolled(run.newlyEnrolled)
     let joined = 0
     for (const id of run.seen) if (!before.has(id)) joined += 1
-    const detail = { users: run.seen.size, joined, left: leavers.length, resolved: run.resolved, newlyEnrolled: run.newlyEnrolled.length, failed: run.failed }
+    const detail = {
+      users: run.seen.size,
+      joined,
+      left: leavers.length,
+      unverified: run.unverified,
+      resolved: run.resolved,
+      newlyEnrolled: run.newlyEnrolled.length,
+      failed: run.failed
+    }
     deps.log.info(detail, 'directory synced')
+    if (run.unverified > 0) {
+      deps.log.warn(
+        { unverified: run.unverified },
+        'Mattermost users not synced: they sign in with e-mail and password, and Mattermost does not show the bot that they own their address ' +
+          '(SSO sign-ins are shown only to a bot with the system admin role); set SYNC_UNVERIFIED_EMAILS=true to sync them anyway (docs/mattermost.md#who-is-enrolled)'
+      )
+    }
     return { outcome: 'done', detail }
   }
 

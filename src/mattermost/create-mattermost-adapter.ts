@@ -34,6 +34,12 @@ export interface DirectoryUser {
   timeZone: string
   roles: string[]
   isSystemAdmin: boolean
+  /**
+   * Mattermost vouches for the e-mail: the user signs in through SSO (`auth_service`, shown
+   * only to a bot with manage_system) or the address is shown verified (`email_verified`,
+   * which Mattermost shows only to the user themself). docs/mattermost.md#who-is-enrolled
+   */
+  emailTrusted: boolean
 }
 
 /** A write made for a user: `beforeSend` runs before each attempt (the user's lease is checked there). */
@@ -79,6 +85,9 @@ interface RawUser {
   delete_at?: number
   timezone?: { useAutomaticTimezone?: string | boolean; automaticTimezone?: string; manualTimezone?: string }
   props?: Record<string, string>
+  email_verified?: boolean
+  /** '' (or 'email') for e-mail and password; otherwise the SSO service that owns the e-mail. */
+  auth_service?: string
 }
 
 function effectiveTimeZone(tz: RawUser['timezone']): string {
@@ -102,7 +111,16 @@ function customStatusOf(u: RawUser): MmCustomStatus | null {
 
 function toDirectoryUser(u: RawUser): DirectoryUser {
   const roles = (u.roles ?? '').split(/\s+/).filter(Boolean)
-  return { id: u.id, username: u.username, email: u.email, timeZone: effectiveTimeZone(u.timezone), roles, isSystemAdmin: roles.includes('system_admin') }
+  const sso = u.auth_service !== undefined && u.auth_service !== '' && u.auth_service !== 'email'
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    timeZone: effectiveTimeZone(u.timezone),
+    roles,
+    isSystemAdmin: roles.includes('system_admin'),
+    emailTrusted: sso || u.email_verified === true
+  }
 }
 
 /** Split ids into the fewest status/ids calls whose JSON body stays under the limit. */

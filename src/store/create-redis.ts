@@ -13,11 +13,25 @@ import type { Logger } from 'pino'
  */
 export type RedisPurpose = 'worker' | 'producer' | 'command' | 'probe'
 
+/**
+ * After a failover the old primary, now a replica, answers writes with READONLY while the
+ * connection stays up: reconnect, so the client reaches the new primary (DNS or a proxy behind
+ * the same URL). BullMQ's own connection also sends the refused command again (2), as it keeps
+ * retrying while Redis is away; the others fail it (1) and their callers retry as for any
+ * Redis error (a job retry, a 503 Graph retries, /readyz unready for a moment).
+ * https://github.com/redis/ioredis#reconnect-on-error
+ */
+function reconnectOnReadonly(purpose: RedisPurpose): (err: Error) => 1 | 2 | false {
+  const action = purpose === 'worker' ? 2 : 1
+  return (err) => (err.message.startsWith('READONLY') ? action : false)
+}
+
 export function createRedis(url: string, purpose: RedisPurpose, log: Logger): Redis {
   const options: RedisOptions = {
     connectionName: `calstatus-${purpose}`,
     // Reconnect for ever, at most every 2 s: Redis coming back must heal every process.
     retryStrategy: (times) => Math.min(times * 100, 2000),
+    reconnectOnError: reconnectOnReadonly(purpose),
     ...(purpose === 'worker' ? { maxRetriesPerRequest: null } : {}),
     ...(purpose === 'producer' ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : {}),
     ...(purpose === 'command' ? { maxRetriesPerRequest: 3 } : {}),

@@ -21,12 +21,17 @@ const log = pino({ level: 'silent' })
 async function setup(
   t: Test,
   syncUsers: 'all' | 'opt-in',
-  opts: { chunkSize?: number; listUsers?: (mm: ReturnType<typeof createMattermostAdapter>) => AsyncGenerator<DirectoryUser[]> } = {}
+  opts: {
+    chunkSize?: number
+    syncUnverifiedEmails?: boolean
+    botRoles?: string
+    listUsers?: (mm: ReturnType<typeof createMattermostAdapter>) => AsyncGenerator<DirectoryUser[]>
+  } = {}
 ) {
   const redisServer = await usePrivateRedis(t)
   const redis = new Redis(redisServer.url)
   t.teardown(() => redis.disconnect())
-  const sims = await startSimulators()
+  const sims = await startSimulators(opts.botRoles ? { mattermost: { botRoles: opts.botRoles } } : {})
   t.teardown(() => sims.stop())
   const { config } = loadConfig(sims.env)
   const registry = new Registry()
@@ -52,7 +57,7 @@ async function setup(
       onEnrolled: async (ids) => void enrolled.push([...ids].sort()),
       log
     },
-    { syncUsers, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) }
+    { syncUsers, syncUnverifiedEmails: opts.syncUnverifiedEmails ?? false, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) }
   )
   return { sims, redis, users, run, left, enrolled, resolveCalls }
 }
@@ -62,8 +67,8 @@ t.test('SYNC_USERS=all: active people with a mailbox, minus opt-outs; leavers dr
   const a = sims.addPerson({ username: 'anna', email: 'anna@contoso.example', timeZone: 'Europe/Berlin' })
   const b = sims.addPerson({ username: 'bert', email: 'bert@contoso.example' })
   const c = sims.addPerson({ username: 'cleo', email: 'cleo@contoso.example' })
-  // In Mattermost only: no mailbox.
-  const nomail = sims.mattermost.driver.addUser({ username: 'nomail', email: 'nomail@elsewhere.example' })
+  // In Mattermost only (signs in through LDAP): no mailbox.
+  const nomail = sims.mattermost.driver.addUser({ username: 'nomail', email: 'nomail@elsewhere.example', authService: 'ldap' })
   // A bot and a deactivated user are never enrolled.
   sims.mattermost.driver.addBot({ username: 'otherbot' })
   const gone = sims.addPerson({ username: 'gone', email: 'gone@contoso.example' })
@@ -132,13 +137,17 @@ t.test('enrolment works in chunks: each chunk is looked up on its own, one onEnr
   const { sims, users, run, enrolled, resolveCalls } = await setup(t, 'all', { chunkSize: 40 })
   const people = Array.from({ length: 100 }, (_, i) => sims.addPerson({ username: `chunk${i}`, email: `c${i}@contoso.example` }))
   const result = await run()
-  t.match(result, { outcome: 'done', detail: { users: 101, joined: 101, resolved: 101, newlyEnrolled: 100, failed: 0 } }, '100 people and the seeded admin')
+  t.match(
+    result,
+    { outcome: 'done', detail: { users: 100, joined: 100, unverified: 1, resolved: 100, newlyEnrolled: 100, failed: 0 } },
+    '100 people; the seeded admin signs in with e-mail and password: not vouched for'
+  )
   // The adapter lists 200 per page, so the whole directory is one page here: chunks are cut
   // from it, never more than one page plus a chunk at once.
   t.ok(resolveCalls.length >= 1 && resolveCalls.every((n) => n <= 200 + 40), `look-ups per call: ${resolveCalls.join(', ')}`)
   t.equal(
     resolveCalls.reduce((a, b) => a + b, 0),
-    101,
+    100,
     'everyone asked about once'
   )
   t.same(enrolled, [people.map((p) => p.mmUserId).sort()], 'one onEnrolled with all 100')
@@ -153,6 +162,8 @@ t.test('pages are chunked as they arrive; a listing that fails half-way drops no
   let failAfter = Infinity
   const { sims, users, run, left, resolveCalls } = await setup(t, 'all', {
     chunkSize: 3,
+    // The seeded admin (e-mail sign-in) counts here too.
+    syncUnverifiedEmails: true,
     // Pages of 2, as a small per_page would give; after `failAfter` pages the server goes away.
     listUsers: async function* (mm) {
       let pages = 0
@@ -181,6 +192,7 @@ t.test('one run at a time for the cluster: a second run while one holds the lock
   let listingStarted: () => void = () => undefined
   const started = new Promise<void>((resolve) => (listingStarted = resolve))
   const { sims, redis, users, run } = await setup(t, 'all', {
+    syncUnverifiedEmails: true, // the seeded admin counts too
     listUsers: async function* (mm) {
       listingStarted()
       await listingHeld
@@ -211,4 +223,47 @@ t.test("a run whose lock expired does not release its successor's lock", async (
   sims.addPerson({ username: 'anna', email: 'anna@contoso.example' })
   t.match(await run(), { outcome: 'done' })
   t.equal(await redis.get('{dir}:lock:directory'), 'another-run', "the other run's lock stays")
+})
+
+t.test('only e-mails Mattermost vouches for: SSO sign-ins are enrolled, e-mail-and-password ones only with SYNC_UNVERIFIED_EMAILS', async (t) => {
+  for (const syncUnverifiedEmails of [false, true]) {
+    const { sims, users, run } = await setup(t, 'all', { syncUnverifiedEmails })
+    const sso = sims.addPerson({ username: 'sso', email: 'sso@contoso.example', authService: 'saml' })
+    // Signed up with e-mail and password: Mattermost never shows the bot whether the address
+    // is verified, verified or not.
+    const verified = sims.addPerson({ username: 'verified', email: 'verified@contoso.example', authService: '' })
+    const unverified = sims.mattermost.driver.addUser({ username: 'taker', email: 'ceo@contoso.example', emailVerified: false })
+    sims.graph.driver.addUser({ mail: 'ceo@contoso.example', userPrincipalName: 'ceo@contoso.example' })
+    const result = await run()
+    const ids = new Set(await users.enrolledIds())
+    t.ok(ids.has(sso.mmUserId), `${syncUnverifiedEmails}: an SSO user is enrolled`)
+    t.equal(ids.has(verified.mmUserId), syncUnverifiedEmails, `${syncUnverifiedEmails}: an e-mail-and-password user only when allowed`)
+    t.equal(ids.has(unverified.id), syncUnverifiedEmails, `${syncUnverifiedEmails}: an unverified address only when allowed`)
+    // The seeded sysadmin signs in with e-mail and password too.
+    t.match(result, { detail: { unverified: syncUnverifiedEmails ? 0 : 3 } })
+    if (!syncUnverifiedEmails) t.equal(await users.get(unverified.id), null, 'nothing is kept about a user left out')
+  }
+})
+
+t.test('a bot without the system admin role does not see who signs in through SSO: nobody is vouched for', async (t) => {
+  const { sims, users, run } = await setup(t, 'all', { botRoles: 'system_user' })
+  sims.addPerson({ username: 'sso', email: 'sso@contoso.example', authService: 'office365' })
+  const result = await run()
+  t.same(await users.enrolledIds(), [])
+  t.match(result, { detail: { users: 0, unverified: 2 } }, 'the SSO user and the sysadmin are counted as not vouched for')
+})
+
+t.test('an enrolled user whose e-mail is no longer vouched for leaves, as a leaver does', async (t) => {
+  const { sims, users, run, left } = await setup(t, 'all')
+  const mallory = sims.addPerson({ username: 'mallory', email: 'mallory@contoso.example' })
+  const ceo = sims.graph.driver.addUser({ mail: 'ceo@contoso.example', userPrincipalName: 'ceo@contoso.example' })
+  await run()
+  t.same(await users.enrolledIds(), [mallory.mmUserId])
+  // Moved to e-mail-and-password sign-in, then set a colleague's address (unverified).
+  sims.mattermost.driver.updateUser(mallory.mmUserId, { authService: '', email: 'ceo@contoso.example' })
+  const result = await run()
+  t.match(result, { detail: { left: 1, unverified: 2, resolved: 0 } }, 'left, and never resolved to the colleague')
+  t.same(left, [mallory.mmUserId], 'onLeave: wake-up cancelled, subscription deleted')
+  t.equal(await users.get(mallory.mmUserId), null, 'state dropped')
+  t.not((await users.get(mallory.mmUserId))?.graphUserId, ceo.id)
 })

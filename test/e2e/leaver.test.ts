@@ -8,12 +8,16 @@ import { MINUTE, type Person, S } from '../helpers/statuses'
 // Someone who leaves (deactivated in Mattermost) is dropped by the next directory run, end to
 // end: the real web and worker processes against the simulators, with a private Redis. Their
 // pending wake-up goes, their subscription is deleted in Graph, and their state is forgotten.
+// Someone whose e-mail Mattermost no longer vouches for (docs/mattermost.md#who-is-enrolled)
+// leaves the same way.
 
 t.test('a user who leaves: wake-up cancelled, subscription deleted, state dropped', async (t) => {
   const people: Record<string, Person> = {}
+  let ceoGraphId = ''
   const svc = await startService(t, {
     before: (sims) => {
-      for (const name of ['leo', 'stay']) {
+      ceoGraphId = sims.graph.driver.addUser({ mail: 'ceo@example.com', userPrincipalName: 'ceo@example.com' }).id
+      for (const name of ['leo', 'ursa', 'stay']) {
         const ids = sims.addPerson({ username: name, email: `${name}@example.com` })
         people[name] = { name, ...ids }
         sims.mattermost.driver.presence(ids.mmUserId, 'active')
@@ -25,6 +29,7 @@ t.test('a user who leaves: wake-up cancelled, subscription deleted, state droppe
   })
   const { sims, prefix } = svc
   const leo = people['leo']!
+  const ursa = people['ursa']!
   const stay = people['stay']!
   const redis = new Redis(svc.redis.url)
   const maintenance = new Queue('maintenance', { connection: redis, prefix })
@@ -40,13 +45,15 @@ t.test('a user who leaves: wake-up cancelled, subscription deleted, state droppe
   const wakeUpJobsOf = async (p: Person) =>
     (await sync.getJobs(['delayed'])).filter((j) => j.name === 'wake-up' && (j.data as { userId?: string }).userId === p.mmUserId)
 
-  await waitFor('both subscribed and with a wake-up', 30 * S, async () => {
-    if (!subscriptionOf(leo) || !subscriptionOf(stay)) return undefined
-    return (await wakeUpJobsOf(leo)).length === 1 && (await wakeUpJobsOf(stay)).length === 1 ? true : undefined
+  await waitFor('all subscribed and with a wake-up', 30 * S, async () => {
+    for (const p of [leo, ursa, stay]) if (!subscriptionOf(p) || (await wakeUpJobsOf(p)).length !== 1) return undefined
+    return true
   })
   t.ok(await redis.exists(`${prefix}:wake-at:${leo.mmUserId}`), "leo's wake-up marker")
 
   sims.mattermost.driver.deactivateUser(leo.mmUserId)
+  // Ursa moves to e-mail-and-password sign-in and sets the CEO's address (unverified).
+  sims.mattermost.driver.updateUser(ursa.mmUserId, { authService: '', email: 'ceo@example.com' })
   // The hourly directory run, now.
   await maintenance.add('directory', { reason: 'test' })
 
@@ -56,6 +63,15 @@ t.test('a user who leaves: wake-up cancelled, subscription deleted, state droppe
   t.equal(await redis.exists(`${prefix}:wake-at:${leo.mmUserId}`), 0, 'no wake-up marker left')
   t.equal(await redis.exists(`${prefix}:user:${leo.mmUserId}`), 0, 'his state is forgotten')
   t.equal(await redis.hget(`${prefix}:sub-by-user`, leo.mmUserId), null, 'no stored subscription')
+
+  await waitFor('ursa dropped', 30 * S, async () => ((await redis.sismember(`${prefix}:enrolled`, ursa.mmUserId)) === 0 ? true : undefined))
+  await waitFor("ursa's subscription deleted in Graph", 10 * S, async () => (subscriptionOf(ursa) ? undefined : true))
+  t.same(await wakeUpJobsOf(ursa), [], 'no wake-up job left for ursa')
+  t.equal(await redis.exists(`${prefix}:user:${ursa.mmUserId}`), 0, 'her state is forgotten')
+  t.notOk(
+    sims.graph.driver.subscriptions().some((s) => s.userId === ceoGraphId),
+    "nobody subscribed to the CEO's calendar"
+  )
 
   t.ok(subscriptionOf(stay), 'the other person keeps her subscription')
   t.equal((await wakeUpJobsOf(stay)).length, 1, 'and her wake-up')

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { recordSecret, SECRETS_LEDGER_ENV } from '../../sim/shared/secrets-ledger'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
 
@@ -58,17 +59,60 @@ export function coverageEnv(env: NodeJS.ProcessEnv = process.env): Record<string
   return out
 }
 
-/** A minimal environment, so nothing of the test runner's own environment leaks in (but its coverage hook). */
+/** A minimal environment, so nothing of the test runner's own environment leaks in (but its coverage hook and the secrets ledger). */
 export function baseEnv(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...coverageEnv(), ...extra }
+  // The ledger too: the demo's own simulators record what they hand out (sim/shared/secrets-ledger.ts).
+  const ledger = process.env[SECRETS_LEDGER_ENV]
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/tmp',
+    ...coverageEnv(),
+    ...(ledger ? { [SECRETS_LEDGER_ENV]: ledger } : {}),
+    ...extra
+  }
+}
+
+/** Where `npm test` collects every started process's output for the secrets scan (scripts/test.js). */
+export const TEST_LOG_DIR_ENV = 'CALSTATUS_TEST_LOG_DIR'
+
+/** The secrets a process is started with, for the scan of everything it prints. */
+const SECRET_VARIABLES = ['MS_CLIENT_SECRET', 'MM_BOT_TOKEN', 'MM_COMMAND_TOKEN', 'ADMIN_PASSWORD']
+
+function recordSecretsOf(env: Record<string, string>): void {
+  for (const name of SECRET_VARIABLES) recordSecret(name, env[name])
+  const redisUrl = env['REDIS_URL']
+  if (redisUrl) {
+    try {
+      recordSecret('REDIS_URL password', decodeURIComponent(new URL(redisUrl).password))
+    } catch {
+      // not a URL: a configuration-error test
+    }
+  }
+}
+
+let started = 0
+
+/** A file in the run's log folder for this process's output (stdout and stderr as they come). */
+function logFileFor(command: string): string | null {
+  const dir = process.env[TEST_LOG_DIR_ENV]
+  if (!dir) return null
+  started += 1
+  const name = command.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)
+  return path.join(dir, `${process.pid}-${started}-${name}.log`)
 }
 
 /** Run a shell command line the way a Procfile runner does (`sh -c`, exec'd so signals reach node). */
 export function startCommand(command: string, env: Record<string, string>): RunningProcess {
+  recordSecretsOf(env)
+  const logFile = logFileFor(command)
   const child = spawn('/bin/sh', ['-c', `exec ${command}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
-  child.stdout?.on('data', (d) => (out += String(d)))
-  child.stderr?.on('data', (d) => (out += String(d)))
+  const take = (d: Buffer): void => {
+    out += String(d)
+    if (logFile) appendFileSync(logFile, d)
+  }
+  child.stdout?.on('data', take)
+  child.stderr?.on('data', take)
   let signalledAt = Date.now()
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - signalledAt }))

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
 import type { AppendFsync } from '../../sim/private-redis'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
@@ -13,6 +14,8 @@ export interface RunningService {
   web: RunningProcess
   workers: RunningProcess[]
   webUrl: string
+  /** The REDIS_URL the processes use (with the password, when one was asked for). */
+  redisUrl: string
   env: Record<string, string>
   prefix: string
   /** Start one more worker process with the same environment. */
@@ -27,6 +30,8 @@ export interface ServiceOptions {
   sims?: StartSimulatorsOptions
   /** Persist the private Redis with AOF and this fsync policy (restart tests). */
   appendfsync?: AppendFsync
+  /** Redis asks for this password (requirepass), and REDIS_URL carries it. */
+  redisPassword?: string
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
@@ -34,13 +39,20 @@ export interface ServiceOptions {
 export async function startService(t: { teardown(fn: () => unknown): void }, opts: ServiceOptions = {}): Promise<RunningService> {
   assertBuilt()
   const redis = await usePrivateRedis(t, opts.appendfsync ? { appendfsync: opts.appendfsync } : {})
+  let redisUrl = redis.url
+  if (opts.redisPassword) {
+    const admin = new Redis(redis.url)
+    await admin.config('SET', 'requirepass', opts.redisPassword)
+    admin.disconnect()
+    redisUrl = redis.url.replace('redis://', `redis://default:${encodeURIComponent(opts.redisPassword)}@`)
+  }
   const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
   const prefix = '{e2e}'
   const env = baseEnv({
     ...sims.env,
-    REDIS_URL: redis.url,
+    REDIS_URL: redisUrl,
     HOST: '127.0.0.1',
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
@@ -79,6 +91,7 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     web,
     workers,
     webUrl,
+    redisUrl,
     env,
     prefix,
     addWorker,

@@ -179,6 +179,12 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
       /^calstatus web: configuration error: ADMIN_PASSWORD must be at least 12 characters long, got 11$/
     ],
     ['web', { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: ' \t '.repeat(5) }, /^calstatus web: configuration error: ADMIN_PASSWORD must not be blank/],
+    // The value is quoted, without its password.
+    [
+      'worker',
+      { REDIS_URL: `http://ops:${SECRET}@redis.internal` },
+      /^calstatus worker: configuration error: REDIS_URL must be a redis or rediss URL, got "http:\/\/ops:\[redacted\]@redis\.internal"$/
+    ],
     ['worker', {}, /^calstatus worker: configuration error: MS_TENANT_ID is required/],
     // The all-in-one entry is the service, never the demo: scripts/start.js chooses the demo.
     ['all', {}, /^calstatus all: configuration error: MS_TENANT_ID is required/],
@@ -192,7 +198,7 @@ t.test('configuration errors: exit 1 with one line naming the variable, no stack
     const p = startCommand(procfileCommands()[name] ?? `node dist/src/main/${name}.js`, baseEnv(vars))
     const exit = await p.exited
     const lines = p.output().trim().split('\n')
-    t.equal(exit.code, 1, `${name} ${JSON.stringify(vars)} exits 1`)
+    t.equal(exit.code, 1, `${name} with ${Object.keys(vars).join(', ') || 'nothing'} set exits 1`)
     t.equal(lines.length, 1, 'one line')
     t.match(lines[0], expected)
     t.notMatch(p.output(), /\n\s+at |Error:/, 'no stack trace')

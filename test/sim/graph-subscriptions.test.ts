@@ -82,7 +82,7 @@ t.test('create: the handshake gets a token with spaces, +, /, = and non-ASCII, U
     expirationDateTime: inMinutes(clock.now, 4000),
     clientState: 'secret-state'
   })
-  t.equal(res.status, 201, res.text)
+  t.equal(res.status, 201, res.status === 201 ? 'created' : res.text) // the body holds the clientState: only on failure
   t.equal(ep.tokens.length, 2, 'both URLs were validated')
   t.same(
     ep.requests.map((r) => r.path),
