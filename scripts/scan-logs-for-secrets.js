@@ -23,7 +23,9 @@ function readLedger(file) {
     if (tab < 0) continue
     const kind = line.slice(0, tab)
     const value = line.slice(tab + 1)
-    if (value.length < MIN_LENGTH) tooShort.push(kind)
+    // Blank values (a test proving a blank ADMIN_PASSWORD is refused) are no secret, and spaces
+    // would match every aligned table line.
+    if (value.trim().length < MIN_LENGTH) tooShort.push(kind)
     else secrets.set(value, kind)
   }
   return { secrets, tooShort }

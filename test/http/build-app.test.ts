@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import type { Env } from '../../src/config'
 import { HTTP_TIMEOUTS, type HttpTimeouts } from '../../src/http/build-app'
 import { serveMetrics } from '../../src/observability/serve-metrics'
+import { upsertSchedules } from '../../src/queue/schedules'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { silentLogger, startWebApp } from '../helpers/web-app'
 
@@ -15,8 +16,10 @@ async function build(t: Test, env: Env, redisUrl: string, opts: { timeouts?: Par
 }
 
 t.test('health and readiness; the reason Redis is away goes to the log, not to the caller', async (t) => {
-  const redis = await usePrivateRedis(t)
-  const { app, lines } = await build(t, {}, redis.url)
+  // Persisted, so the job schedulers (readiness needs them) outlive the restart below.
+  const redis = await usePrivateRedis(t, { appendfsync: 'always' })
+  const { app, lines, queues, config } = await build(t, {}, redis.url)
+  await upsertSchedules(queues, config)
 
   const health = await app.inject('/healthz')
   t.equal(health.statusCode, 200)
