@@ -2,6 +2,7 @@ import t from 'tap'
 import { startService } from '../helpers/service'
 import { waitFor } from '../helpers/processes'
 import { byService, MINUTE, S } from '../helpers/statuses'
+import { seeded } from '../helpers/seeded-random'
 
 // Longer than the suite's 300 s per file (.taprc): real meetings run their course here.
 t.setTimeout(600_000)
@@ -19,21 +20,10 @@ type ShowAs = 'busy' | 'free' | 'tentative' | 'oof' | 'workingElsewhere'
 const SHOW_AS: ShowAs[] = ['busy', 'free', 'tentative', 'oof', 'workingElsewhere']
 const NEEDS_DND = new Set<ShowAs>(['busy', 'tentative', 'oof'])
 
-/** A deterministic generator, so a failure can be replayed with the printed seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let x = Math.imul(s ^ (s >>> 15), 1 | s)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 t.test(`${CHANGES} notifications for ${PEOPLE} people: everyone ends in the status their calendar says, never DND over DND`, async (t) => {
   const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000)
   t.comment(`seed ${seed} (FUZZ_SEED=${seed} replays it)`)
-  const random = rng(seed)
+  const random = seeded(seed)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
   const people: Array<{ mmUserId: string; graphUserId: string }> = []
   const svc = await startService(t, {

@@ -2,22 +2,12 @@ import t, { type Test } from 'tap'
 import { createTokenRegistry } from '../../sim/shared/token-registry'
 import { REALISTIC_LATENCY, startGraphSim, type GraphSim, type GraphSimOptions } from '../../sim/graph/server'
 import { simHttps, type SimHttpResponse } from '../../sim/graph/https-client'
+import { seeded } from '../helpers/seeded-random'
 
 // JSON batching as Graph does it (graph.md "JSON batching"): limits, shuffled answers, at most
 // 4 inner requests at once, the same handlers and throttling inside as outside.
 
 const T0 = Date.parse('2026-03-15T00:00:00Z')
-
-/** mulberry32: a seeded random for reproducible shuffles */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function start(t: Test, opts: Partial<GraphSimOptions> = {}): Promise<{ sim: GraphSim; token: string }> {
   const tokens = createTokenRegistry()

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createTokenRegistry } from '../../sim/shared/token-registry'
 import { startGraphSim, type GraphSim, type GraphSimOptions, type NotificationItem } from '../../sim/graph/server'
 import { simHttps } from '../../sim/graph/https-client'
+import { seeded } from '../helpers/seeded-random'
 
 // Change notifications and lifecycle events from Graph's side (graph.md "Delivery"): what is
 // sent, combined POSTs, retries, drops, duplicates, reordering, pausing, lifecycle.
@@ -40,16 +41,6 @@ async function receiver(t: Test): Promise<Receiver> {
       })
   )
   return r
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const NOW = Date.parse('2026-03-15T08:00:00Z')
