@@ -244,12 +244,14 @@ async function moveWakeUps(deps: SyncUsersDeps, committed: Array<{ mmUserId: str
 function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
   const recordError = (mmUserId: string, error: string): Promise<void> => deps.users.recordError(mmUserId, error, now())
 
-  /** Applies the decision; false when nothing more is to be done for this user. */
+  /** Applies the decision; null when it failed and nothing more is to be done for this user now. */
   const apply = async (
     fresh: SyncedUser,
     decision: Decision,
     summary: SyncSummary,
-    held: HeldLease
+    held: HeldLease,
+    /** a sync of this one user (a notification, a wake-up), which runs again after a hold */
+    single: boolean
   ): Promise<Awaited<ReturnType<typeof applyDecision>> | null> => {
     try {
       return await applyDecision(deps.mattermost, fresh, decision, summary, { beforeSend: held.check })
@@ -266,15 +268,16 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       deps.log.warn({ user: fresh.mmUserId, err }, 'write failed')
       await recordError(fresh.mmUserId, `mattermost: ${errorMessage(err)}`)
       if (err instanceof MattermostOutcomeUnknownError) {
-        // The DND may still land: nobody writes for this user until it would have, then look again.
+        // The DND may still land: nobody writes for this user until it would have, then a sync
+        // of them looks again (a sweep's shard leaves them to the next sweep).
         await held.holdFor(OUTCOME_UNKNOWN_HOLD_MS)
-        throw new RetryLater(`a DND for ${fresh.mmUserId} may still land`, OUTCOME_UNKNOWN_HOLD_MS + 1000)
+        if (single) throw new RetryLater(`a DND for ${fresh.mmUserId} may still land`, OUTCOME_UNKNOWN_HOLD_MS + 1000)
       }
       return null
     }
   }
 
-  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, held: HeldLease) => {
+  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, held: HeldLease, single: boolean) => {
     // Under the lease, before any write: a newer view already applied wins, and this decision
     // is dropped, never applied (docs/architecture.md, "One user, one writer").
     const fresh = await deps.users.get(user.mmUserId)
@@ -289,7 +292,7 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       summary.errors += 1
       return recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
     }
-    const applied = await apply(fresh, decision, summary, held)
+    const applied = await apply(fresh, decision, summary, held, single)
     if (applied === null) return
     if (applied.error) summary.errors += 1
     const outcome = await deps.users.commit(held.lease, {
@@ -329,7 +332,7 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       held = holdLease(deps.users, lease, LEASE_MS)
     }
     try {
-      await decideAndApply(scheduled, view, summary, held)
+      await decideAndApply(scheduled, view, summary, held, preHeld !== undefined)
     } catch (err) {
       if (!(err instanceof LeaseLostError)) throw err
       // Another job took the user over (this process stalled past the lease): it decides now.

@@ -315,3 +315,12 @@ t.test('a DND whose outcome is unknown: never sent again; the user stays held, a
   t.match(await sync([alice.id], { reason: 'wake-up', failIfBusy: true }), { changes: 1 })
   t.match(sim.driver.status(alice.id), { status: 'dnd', prev_status: 'online' })
 })
+
+t.test('a DND whose outcome is unknown in a sweep: the user is held, the shard goes on (the next sweep looks again)', async (t) => {
+  const { sim, users, calendar, sync, alice } = await setup(t)
+  calendar.set('alice@example.com', [{ start: graphTime(Date.now() - 60_000), end: graphTime(Date.now() + 3600_000), status: 'busy' }])
+  sim.driver.injectFaults(1, { status: 502, route: 'PUT /api/v4/users/{user_id}/status' })
+  t.match(await sync([alice.id], { reason: 'sweep', failIfBusy: false }), { errors: 1, changes: 0 }, 'no throw: the shard is not delayed for one user')
+  t.ok((await users.leaseRemainingMs(alice.id)) > OUTCOME_UNKNOWN_HOLD_MS - 10_000, 'held all the same')
+  t.equal(sim.history.statuses.filter((c) => c.userId === alice.id && c.to === 'dnd').length, 0)
+})
