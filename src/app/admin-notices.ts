@@ -7,7 +7,7 @@ import type { Problem, ProblemStore } from '../store/problem-store'
 // sent by DM to the ADMIN_MM_USERS once per kind and hour for the cluster; when it clears,
 // the admins who were told hear that too.
 
-export type ProblemKind = 'graph-sign-in' | 'graph-outage' | 'mattermost-outage' | 'mattermost-permission'
+export type ProblemKind = 'graph-sign-in' | 'graph-outage' | 'mattermost-outage' | 'mattermost-permission' | 'people-not-synced'
 
 interface KindPolicy {
   title: string
@@ -26,7 +26,8 @@ export const PROBLEM_KINDS: Record<ProblemKind, KindPolicy> = {
     afterwards:
       'Statuses could not be changed meanwhile. A Do Not Disturb calstatus had set ended on its own at the meeting end (Mattermost expires it), and the next sweep brings every status back in step with the calendars.'
   },
-  'mattermost-permission': { title: 'Mattermost permission', noticeOnRaise: true }
+  'mattermost-permission': { title: 'Mattermost permission', noticeOnRaise: true },
+  'people-not-synced': { title: 'People not synced', noticeOnRaise: true }
 }
 
 /** How the notices reach the admins: the Mattermost adapter's DMs to ADMIN_MM_USERS. */

@@ -50,6 +50,7 @@ export function createUseCases(s: SyncServices): UseCases {
         if (subscriptionsApi) await s.jobs.subscriptionWork({ reason: 'enrolment', mmUserIds: ids })
         await syncSoon(ids, 'enrolment')
       },
+      notices: s.notices,
       log: s.log
     },
     { syncUsers: s.config.syncUsers, syncUnverifiedEmails: s.config.syncUnverifiedEmails }

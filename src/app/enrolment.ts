@@ -5,6 +5,7 @@ import type { DirectoryUser, MattermostAdapter } from '../mattermost/create-matt
 import type { ClusterLock } from '../store/cluster-lock'
 import type { UserStore } from '../store/user-store'
 import type { Outcome } from './outcome'
+import type { AdminNotices } from './admin-notices'
 
 // Enrolment, the `directory` job (docs/architecture.md, "Enrolment"): who is synced, with which
 // Graph identity, and who left.
@@ -18,6 +19,8 @@ export interface EnrolmentDeps {
   onLeave(mmUserId: string): Promise<void>
   /** Users who just got a Graph identity: subscriptions for them, then a first sync. */
   onEnrolled(mmUserIds: string[]): Promise<void>
+  /** People left out for an unvouched e-mail are a problem admins can fix (docs/architecture.md#failure-notices). */
+  notices?: Pick<AdminNotices, 'raise' | 'clear'>
   log: Logger
   now?: () => number
 }
@@ -139,12 +142,13 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
     }
     deps.log.info(detail, 'directory synced')
     if (run.unverified > 0) {
-      deps.log.warn(
-        { unverified: run.unverified },
-        'Mattermost users not synced: they sign in with e-mail and password, and Mattermost does not show the bot that they own their address ' +
-          '(SSO sign-ins are shown only to a bot with the system admin role); set SYNC_UNVERIFIED_EMAILS=true to sync them anyway (docs/mattermost.md#who-is-enrolled)'
-      )
-    }
+      const text =
+        `${run.unverified} Mattermost users are not synced: they sign in with e-mail and password, and Mattermost does not show the bot that they own their address ` +
+        '(SSO sign-ins are shown only to a bot with the system admin role); set SYNC_UNVERIFIED_EMAILS=true to sync them anyway (docs/mattermost.md#who-is-enrolled)'
+      deps.log.warn({ unverified: run.unverified }, text)
+      // An admin can fix it (a setting, the bot's role): they hear of it, not only the log.
+      await deps.notices?.raise('people-not-synced', text).catch((err: unknown) => deps.log.warn({ err }, 'could not record the notice'))
+    } else await deps.notices?.clear('people-not-synced').catch((err: unknown) => deps.log.warn({ err }, 'could not clear the notice'))
     return { outcome: 'done', detail }
   }
 

@@ -10,6 +10,8 @@ import { createClusterLock } from '../../src/store/cluster-lock'
 import { createEnrolment, DIRECTORY_LOCK_MS } from '../../src/app/enrolment'
 import { startSimulators } from '../../sim/index'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { createAdminNotices } from '../../src/app/admin-notices'
+import { createProblemStore } from '../../src/store/problem-store'
 
 // Enrolment (the `directory` job) against the Mattermost and Graph simulators: who is synced,
 // with which Graph id, and who leaves. onLeave/onEnrolled are the use case's ports; here they
@@ -42,6 +44,7 @@ async function setup(
   const enrolled: string[][] = []
   const resolveCalls: number[] = []
   const locks = createClusterLock(redis, '{dir}')
+  const notices = createAdminNotices({ problems: createProblemStore(redis, '{dir}'), messenger: () => mm, log, registry })
   const run = createEnrolment(
     {
       directory: { listUsers: () => (opts.listUsers ? opts.listUsers(mm) : mm.listUsers()) },
@@ -55,11 +58,12 @@ async function setup(
       locks,
       onLeave: async (id) => void left.push(id),
       onEnrolled: async (ids) => void enrolled.push([...ids].sort()),
+      notices,
       log
     },
     { syncUsers, syncUnverifiedEmails: opts.syncUnverifiedEmails ?? false, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) }
   )
-  return { sims, redis, users, run, left, enrolled, resolveCalls }
+  return { sims, redis, users, run, left, enrolled, resolveCalls, notices }
 }
 
 t.test('SYNC_USERS=all: active people with a mailbox, minus opt-outs; leavers dropped', async (t) => {
@@ -227,7 +231,7 @@ t.test("a run whose lock expired does not release its successor's lock", async (
 
 t.test('only e-mails Mattermost vouches for: SSO sign-ins are enrolled, e-mail-and-password ones only with SYNC_UNVERIFIED_EMAILS', async (t) => {
   for (const syncUnverifiedEmails of [false, true]) {
-    const { sims, users, run } = await setup(t, 'all', { syncUnverifiedEmails })
+    const { sims, users, run, notices } = await setup(t, 'all', { syncUnverifiedEmails })
     const sso = sims.addPerson({ username: 'sso', email: 'sso@contoso.example', authService: 'saml' })
     // Signed up with e-mail and password: Mattermost never shows the bot whether the address
     // is verified, verified or not.
@@ -242,6 +246,8 @@ t.test('only e-mails Mattermost vouches for: SSO sign-ins are enrolled, e-mail-a
     // The seeded sysadmin signs in with e-mail and password too.
     t.match(result, { detail: { unverified: syncUnverifiedEmails ? 0 : 3 } })
     if (!syncUnverifiedEmails) t.equal(await users.get(unverified.id), null, 'nothing is kept about a user left out')
+    const problems = (await notices.current()).map((p) => p.kind)
+    t.equal(problems.includes('people-not-synced'), !syncUnverifiedEmails, `${syncUnverifiedEmails}: the admins are told of the people left out, with the fix`)
   }
 })
 
