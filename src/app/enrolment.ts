@@ -141,13 +141,17 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
       failed: run.failed
     }
     deps.log.info(detail, 'directory synced')
-    if (run.unverified > 0) {
-      const text =
-        `${run.unverified} Mattermost users are not synced: they sign in with e-mail and password, and Mattermost does not show the bot that they own their address ` +
-        '(SSO sign-ins are shown only to a bot with the system admin role); set SYNC_UNVERIFIED_EMAILS=true to sync them anyway (docs/mattermost.md#who-is-enrolled)'
-      deps.log.warn({ unverified: run.unverified }, text)
-      // An admin can fix it (a setting, the bot's role): they hear of it, not only the log.
-      await deps.notices?.raise('people-not-synced', text).catch((err: unknown) => deps.log.warn({ err }, 'could not record the notice'))
+    const leftOut =
+      `${run.unverified} Mattermost users are not synced: they sign in with e-mail and password, and Mattermost does not show the bot that they own their address ` +
+      '(SSO sign-ins are shown only to a bot with the system admin role); set SYNC_UNVERIFIED_EMAILS=true to sync them anyway (docs/mattermost.md#who-is-enrolled)'
+    if (run.unverified > 0) deps.log.warn({ unverified: run.unverified }, leftOut)
+    // Nobody synced at all (an upgrade with a bot that cannot see SSO sign-ins, an e-mail-login site
+    // without the setting) is a broken install an admin can fix: they hear of it, not only the log.
+    // Some people left out (the e-mail-login admin account, say) is a choice: the log says it.
+    if (run.unverified > 0 && run.seen.size === 0) {
+      await deps.notices
+        ?.raise('people-not-synced', `Nobody is synced. ${leftOut}`)
+        .catch((err: unknown) => deps.log.warn({ err }, 'could not record the notice'))
     } else await deps.notices?.clear('people-not-synced').catch((err: unknown) => deps.log.warn({ err }, 'could not clear the notice'))
     return { outcome: 'done', detail }
   }
