@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { createWakeUps } from '../../../src/app/sync/wake-ups'
 import { createJobQueue, wakeUpJobId } from '../../../src/queue/create-job-queue'
@@ -7,7 +7,8 @@ import { createWakeUpStore } from '../../../src/store/wake-up-store'
 import { usePrivateRedis } from '../../helpers/redis-server'
 import { silentLogger } from '../../helpers/web-app'
 
-t.test('a wake-up whose job could not be added leaves no marker: the next decision adds it', async (t) => {
+/** A private Redis and the queues on it, closed at teardown. */
+async function setup(t: Test) {
   const server = await usePrivateRedis(t)
   const redis = new Redis(server.url)
   const queues = createQueues(redis, '{wk}', silentLogger)
@@ -15,6 +16,11 @@ t.test('a wake-up whose job could not be added leaves no marker: the next decisi
     await closeQueues(queues)
     redis.disconnect()
   })
+  return { redis, queues }
+}
+
+t.test('a wake-up whose job could not be added leaves no marker: the next decision adds it', async (t) => {
+  const { redis, queues } = await setup(t)
   const real = createJobQueue(queues)
   let failNextAdd = true
   const jobs = {
@@ -42,13 +48,7 @@ t.test('a wake-up whose job could not be added leaves no marker: the next decisi
 })
 
 t.test('a wake-up job with no marker (it could not be written, or ran out) still runs; a replaced one does not', async (t) => {
-  const server = await usePrivateRedis(t)
-  const redis = new Redis(server.url)
-  const queues = createQueues(redis, '{wk}', silentLogger)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    redis.disconnect()
-  })
+  const { redis, queues } = await setup(t)
   const markers = createWakeUpStore(redis, '{wk}')
   const wakeUps = createWakeUps({ markers, jobs: createJobQueue(queues) })
   const at = Date.now() + 60_000
