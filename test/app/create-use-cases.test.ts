@@ -1,35 +1,24 @@
 import t, { type Test } from 'tap'
-import { Writable } from 'node:stream'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config'
-import { createLogger } from '../../src/observability/create-logger'
-import { createRedis } from '../../src/store/create-redis'
-import { closeQueues, createQueues } from '../../src/queue/create-queues'
 import { createServices } from '../../src/main/create-services'
 import { createUseCases } from '../../src/app/create-use-cases'
 import { SYNC_SOON_LIMIT } from '../../src/app/sync/sync-soon'
 import { startSimulators } from '../../sim/index'
 import { createWakeUpStore } from '../../src/store/wake-up-store'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { useServiceConnections } from '../helpers/service-connections'
+import { silentLogger as silent } from '../helpers/web-app'
 
 // The worker's use cases as the worker builds them (one services object on a private Redis,
 // the real adapters against the simulators): what enrolment starts for newcomers.
-
-const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
 
 async function setup(t: Test) {
   const server = await usePrivateRedis(t)
   const sims = await startSimulators()
   t.teardown(() => sims.stop())
   const { config } = loadConfig({ ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: '{uc}' })
-  const state = createRedis(server.url, 'command', silent)
-  const producer = createRedis(server.url, 'producer', silent)
-  const queues = createQueues(producer, config.queuePrefix, silent)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    state.disconnect()
-    producer.disconnect()
-  })
+  const { state, queues } = useServiceConnections(t, server.url, config.queuePrefix)
   const services = createServices(config, silent, new Registry(), { state, queues })
   const useCases = createUseCases({ ...services, graph: services.graph!, mattermost: services.mattermost! })
   const pending = async () => ({

@@ -1,23 +1,19 @@
 import t from 'tap'
-import { Writable } from 'node:stream'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config'
-import { createLogger } from '../../src/observability/create-logger'
-import { createRedis } from '../../src/store/create-redis'
-import { closeQueues, createQueues } from '../../src/queue/create-queues'
 import { createServices } from '../../src/main/create-services'
 import { createUseCases } from '../../src/app/create-use-cases'
 import { GraphAuthError } from '../../src/graph/errors'
 import { startSimulators } from '../../sim/index'
 import { waitFor } from '../helpers/processes'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { useServiceConnections } from '../helpers/service-connections'
+import { silentLogger as silent } from '../helpers/web-app'
 
 // A client secret that stops working while the service runs, through the worker's use cases as
 // the worker builds them (real Redis, the real adapters against the simulators): every job that
 // needs Graph ends at its first sign-in, nobody's record gets an error, the identity host is
 // asked once, the admins get one DM naming the fix, and one more when it works again.
-
-const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
 
 t.test('a secret that stops working: fail fast, one sign-in, no per-user errors, one notice, one recovery', async (t) => {
   const server = await usePrivateRedis(t)
@@ -26,14 +22,7 @@ t.test('a secret that stops working: fail fast, one sign-in, no per-user errors,
   const alice = sims.addPerson({ username: 'alice', email: 'alice@example.com' })
   const ops = sims.mattermost.driver.addUser({ username: 'ops', email: 'ops@example.com' })
   const { config } = loadConfig({ ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: '{signin}', ADMIN_MM_USERS: 'ops' })
-  const state = createRedis(server.url, 'command', silent)
-  const producer = createRedis(server.url, 'producer', silent)
-  const queues = createQueues(producer, config.queuePrefix, silent)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    state.disconnect()
-    producer.disconnect()
-  })
+  const { state, queues } = useServiceConnections(t, server.url, config.queuePrefix)
   // One services object per "process"; the second one is the service restarted after the fix.
   const start = () => {
     const registry = new Registry()

@@ -41,6 +41,18 @@ function checkNoDoubleDnd(t: Test, svc: RunningService, p: Person): void {
 const dmsTo = (svc: RunningService) =>
   svc.sims.mattermost.history.posts.filter((p) => p.kind === 'create' && p.who === `api:${svc.sims.mattermost.botUserId}`).length
 
+/** After a meeting whose DND went in once: back online after its end, one DND write, at most one DM. */
+async function checkBackAfterOneDnd(t: Test, svc: RunningService, p: Person, dndAt: number, end: number, oneWrite: string): Promise<void> {
+  const { sims } = svc
+  const back = await waitForStatus(sims, p, 'online', dndAt + 1, end - Date.now() + 3 * MINUTE)
+  t.ok(back >= end - 50, 'online after the meeting, not before')
+  t.match(sims.mattermost.driver.status(p.mmUserId), { status: 'online', dnd_end_time: 0 })
+  const ours = byService(sims)
+  t.equal(statusChanges(sims, p.mmUserId).filter((c) => c.to === 'dnd' && ours(c.who)).length, 1, oneWrite)
+  checkNoDoubleDnd(t, svc, p)
+  t.ok(dmsTo(svc) <= 1, `at most one DM (${dmsTo(svc)})`)
+}
+
 t.test(
   'a DND write held 45 s by Mattermost, then applied, while a second sync of the same user runs: one DND, back online after the meeting, at most one DM',
   async (t) => {
@@ -49,7 +61,6 @@ t.test(
     const end = start + MINUTE
     const { svc, alice } = await onePerson(t, start, end)
     const { sims } = svc
-    const ours = byService(sims)
     await waitFor('a subscription for alice', 30 * S, async () => (sims.graph.driver.subscriptions().length >= 1 ? true : undefined))
     sims.mattermost.driver.injectFaults(1, { holdMs: 45 * S, route: PUT_STATUS })
 
@@ -61,13 +72,7 @@ t.test(
 
     const dndAt = await waitForStatus(sims, alice, 'dnd', T0, 90 * S)
     t.ok(dndAt >= start + 40 * S, `the held write landed late (${Math.round((dndAt - start) / 1000)} s after the start)`)
-    const back = await waitForStatus(sims, alice, 'online', dndAt + 1, end - Date.now() + 3 * MINUTE)
-    t.ok(back >= end - 50, 'online after the meeting, not before')
-    t.match(sims.mattermost.driver.status(alice.mmUserId), { status: 'online', dnd_end_time: 0 })
-    const dndWrites = statusChanges(sims, alice.mmUserId).filter((c) => c.to === 'dnd' && ours(c.who))
-    t.equal(dndWrites.length, 1, 'one DND write reached Mattermost')
-    checkNoDoubleDnd(t, svc, alice)
-    t.ok(dmsTo(svc) <= 1, `at most one DM (${dmsTo(svc)})`)
+    await checkBackAfterOneDnd(t, svc, alice, dndAt, end, 'one DND write reached Mattermost')
   }
 )
 
@@ -77,19 +82,13 @@ t.test('the worker SIGKILLed while its DND write for a meeting start is on the w
   const end = start + MINUTE
   const { svc, alice } = await onePerson(t, start, end)
   const { sims } = svc
-  const ours = byService(sims)
   sims.mattermost.driver.injectFaults(1, { holdMs: 5 * S, route: PUT_STATUS })
   await waitFor('the DND write to be on the wire', 60 * S, async () => (sims.mattermost.driver.pendingFaults() === 0 ? true : undefined))
   await svc.workers[0]!.stop('SIGKILL')
   await svc.addWorker()
 
   const dndAt = await waitForStatus(sims, alice, 'dnd', T0, 60 * S)
-  const back = await waitForStatus(sims, alice, 'online', dndAt + 1, end - Date.now() + 3 * MINUTE)
-  t.ok(back >= end - 50, 'online after the meeting, not before')
-  t.match(sims.mattermost.driver.status(alice.mmUserId), { status: 'online', dnd_end_time: 0 })
-  t.equal(statusChanges(sims, alice.mmUserId).filter((c) => c.to === 'dnd' && ours(c.who)).length, 1, 'the new worker did not write DND again')
-  checkNoDoubleDnd(t, svc, alice)
-  t.ok(dmsTo(svc) <= 1, `at most one DM (${dmsTo(svc)})`)
+  await checkBackAfterOneDnd(t, svc, alice, dndAt, end, 'the new worker did not write DND again')
 })
 
 t.test('the service stopped through a meeting end: Mattermost restores by itself; back up, the service does not restore again', async (t) => {
