@@ -1,6 +1,6 @@
 import type { GraphAdapter } from '../graph/create-graph-adapter'
 import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
-import { createEnrolment } from './enrolment'
+import { createEnrolment, createEnrolOne } from './enrolment'
 import type { Outcome } from './outcome'
 import type { Services } from './services'
 import { createSubscriptionUpkeep, type SubscriptionWork } from './subscription-upkeep'
@@ -19,6 +19,8 @@ export interface UseCases {
   sweep: Sweep
   /** `directory`: enrolment. */
   enrol(): Promise<Outcome>
+  /** `enrol-user`: one person who just opted in. */
+  enrolOne(mmUserId: string): Promise<Outcome>
   /** `subscriptions`: upkeep, or work for a few users or subscriptions. */
   subscriptions(work: SubscriptionWork): Promise<Outcome>
 }
@@ -39,6 +41,14 @@ export function createUseCases(s: SyncServices): UseCases {
     await subscriptionsApi?.delete(sub.id).catch((err: unknown) => s.log.warn({ err }, 'could not delete a subscription'))
     await s.subscriptions.remove(sub.id)
   }
+  const onEnrolled = async (ids: string[]): Promise<void> => {
+    if (subscriptionsApi) await s.jobs.subscriptionWork({ reason: 'enrolment', mmUserIds: ids })
+    await syncSoon(ids, 'enrolment')
+  }
+  const enrolOne = createEnrolOne(
+    { directory: s.mattermost, identities: s.graph, users: s.users, onEnrolled, syncSoon: (ids) => syncSoon(ids, 'opted in'), log: s.log },
+    { syncUsers: s.config.syncUsers, syncUnverifiedEmails: s.config.syncUnverifiedEmails }
+  )
   const enrol = createEnrolment(
     {
       directory: s.mattermost,
@@ -46,10 +56,7 @@ export function createUseCases(s: SyncServices): UseCases {
       users: s.users,
       locks: s.locks,
       onLeave: leave,
-      onEnrolled: async (ids) => {
-        if (subscriptionsApi) await s.jobs.subscriptionWork({ reason: 'enrolment', mmUserIds: ids })
-        await syncSoon(ids, 'enrolment')
-      },
+      onEnrolled,
       notices: s.notices,
       log: s.log
     },
@@ -91,6 +98,7 @@ export function createUseCases(s: SyncServices): UseCases {
       registry: s.registry
     }),
     enrol,
+    enrolOne,
     subscriptions: async (work) => (upkeep ? upkeep(work) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' })
   }
 }

@@ -57,41 +57,44 @@ interface Run {
   failed: number
 }
 
+/** Save a chunk of directory users and ask Graph about those whose identity may have changed. */
+async function enrolChunk(deps: Pick<EnrolmentDeps, 'users' | 'identities'>, now: () => number, chunk: DirectoryUser[], run: Run): Promise<void> {
+  const ids = chunk.map((u) => u.id)
+  const records = await deps.users.getMany(ids)
+  await deps.users.upsertFromDirectory(
+    chunk.map((u) => ({ mmUserId: u.id, email: u.email, username: u.username, timeZone: u.timeZone, locale: u.locale, isSystemAdmin: u.isSystemAdmin }))
+  )
+  // New users, users whose e-mail changed, and unknown mailboxes once a day.
+  const resolvedAt = await deps.users.resolvedAt(ids)
+  const toResolve = chunk.filter((u) => {
+    const r = records.get(u.id)
+    if (!r || r.mailbox === 'pending' || r.email !== u.email.toLowerCase()) return true
+    return r.mailbox !== 'ok' && now() - (resolvedAt.get(u.id) ?? 0) > RECHECK_UNKNOWN_MS
+  })
+  if (toResolve.length === 0) return
+  run.resolved += toResolve.length
+  const answers = await deps.identities.resolveUsers(toResolve.map((u) => u.email))
+  const identities: Parameters<UserStore['setGraphIdentities']>[0] = []
+  for (const u of toResolve) {
+    const answer = answers.get(u.email.toLowerCase())
+    if (!answer || answer.kind === 'failed') {
+      run.failed += 1 // keep what we had; the next run asks again
+    } else if (answer.kind === 'not-found') {
+      identities.push({ mmUserId: u.id, graphUserId: null, mailbox: 'unknown' })
+    } else {
+      identities.push({ mmUserId: u.id, graphUserId: answer.id, mailbox: 'ok' })
+      if (records.get(u.id)?.graphUserId !== answer.id) run.newlyEnrolled.push(u.id)
+    }
+  }
+  await deps.users.setGraphIdentities(identities)
+}
+
+const newRun = (): Run => ({ seen: new Set(), unverified: 0, newlyEnrolled: [], resolved: 0, failed: 0 })
+
 export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): () => Promise<Outcome> {
   const now = deps.now ?? Date.now
   const chunkSize = opts.chunkSize ?? ENROLMENT_CHUNK
-
-  /** Save a chunk of directory users and ask Graph about those whose identity may have changed. */
-  const enrol = async (chunk: DirectoryUser[], run: Run): Promise<void> => {
-    const ids = chunk.map((u) => u.id)
-    const records = await deps.users.getMany(ids)
-    await deps.users.upsertFromDirectory(
-      chunk.map((u) => ({ mmUserId: u.id, email: u.email, username: u.username, timeZone: u.timeZone, isSystemAdmin: u.isSystemAdmin }))
-    )
-    // New users, users whose e-mail changed, and unknown mailboxes once a day.
-    const resolvedAt = await deps.users.resolvedAt(ids)
-    const toResolve = chunk.filter((u) => {
-      const r = records.get(u.id)
-      if (!r || r.mailbox === 'pending' || r.email !== u.email.toLowerCase()) return true
-      return r.mailbox !== 'ok' && now() - (resolvedAt.get(u.id) ?? 0) > RECHECK_UNKNOWN_MS
-    })
-    if (toResolve.length === 0) return
-    run.resolved += toResolve.length
-    const answers = await deps.identities.resolveUsers(toResolve.map((u) => u.email))
-    const identities: Parameters<UserStore['setGraphIdentities']>[0] = []
-    for (const u of toResolve) {
-      const answer = answers.get(u.email.toLowerCase())
-      if (!answer || answer.kind === 'failed') {
-        run.failed += 1 // keep what we had; the next run asks again
-      } else if (answer.kind === 'not-found') {
-        identities.push({ mmUserId: u.id, graphUserId: null, mailbox: 'unknown' })
-      } else {
-        identities.push({ mmUserId: u.id, graphUserId: answer.id, mailbox: 'ok' })
-        if (records.get(u.id)?.graphUserId !== answer.id) run.newlyEnrolled.push(u.id)
-      }
-    }
-    await deps.users.setGraphIdentities(identities)
-  }
+  const enrol = (chunk: DirectoryUser[], run: Run): Promise<void> => enrolChunk(deps, now, chunk, run)
 
   /** The whole directory, page by page, in chunks: only the users SYNC_USERS and their choices allow. */
   const readDirectory = async (run: Run): Promise<void> => {
@@ -120,7 +123,7 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
 
   const enrolEveryone = async (): Promise<Outcome> => {
     const before = new Set(await deps.users.enrolledIds())
-    const run: Run = { seen: new Set(), unverified: 0, newlyEnrolled: [], resolved: 0, failed: 0 }
+    const run = newRun()
     await readDirectory(run)
     // Only after the whole directory was read: a listing that failed half-way drops nobody.
     const leavers = [...before].filter((id) => !run.seen.has(id))
@@ -161,5 +164,32 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
   return async () => {
     const locked = await deps.locks.run('directory', DIRECTORY_LOCK_MS, enrolEveryone)
     return locked.ran ? locked.value : { outcome: 'skipped', reason: 'another directory run is in progress' }
+  }
+}
+
+export type EnrolOneDeps = Pick<EnrolmentDeps, 'identities' | 'users' | 'onEnrolled' | 'log' | 'now'> & {
+  directory: Pick<MattermostAdapter, 'getUser'>
+  /** A person enrolled before, who only needs a sync. */
+  syncSoon(mmUserIds: string[]): Promise<void>
+}
+
+/**
+ * One person, now (`/calstatus on`): the hourly directory run would find them too, but a person who
+ * just opted in expects to be synced within a minute. The same checks as the directory run.
+ */
+export function createEnrolOne(deps: EnrolOneDeps, opts: EnrolmentOptions): (mmUserId: string) => Promise<Outcome> {
+  const now = deps.now ?? Date.now
+  return async (mmUserId) => {
+    const { optedIn, optedOut } = await deps.users.choices()
+    const allowed = opts.syncUsers === 'all' ? !optedOut.has(mmUserId) : optedIn.has(mmUserId)
+    if (!allowed) return { outcome: 'skipped', reason: 'the person has not opted in' }
+    const user = await deps.directory.getUser(mmUserId)
+    if (!user) return { outcome: 'skipped', reason: 'no active Mattermost person with this id' }
+    if (!user.emailTrusted && !opts.syncUnverifiedEmails) return { outcome: 'skipped', reason: 'Mattermost does not vouch for the e-mail' }
+    const run = newRun()
+    await enrolChunk(deps, now, [user], run)
+    if (run.newlyEnrolled.length > 0) await deps.onEnrolled(run.newlyEnrolled)
+    else await deps.syncSoon([mmUserId])
+    return { outcome: 'done', detail: { resolved: run.resolved, newlyEnrolled: run.newlyEnrolled.length, failed: run.failed } }
   }
 }

@@ -13,6 +13,8 @@ export interface JobQueue {
   /** The shards of one sweep; their ids are deterministic, so a retried start adds no second set. */
   sweepShards(sweepId: string, shards: string[][]): Promise<void>
   subscriptionWork(work: SubscriptionWork): Promise<void>
+  /** Enrol one person now (`/calstatus on`); one pending job per person. */
+  enrolUser(mmUserId: string): Promise<void>
   /** A wake-up of the user at `at` (epoch ms); its job id carries the time. */
   addWakeUp(mmUserId: string, at: number): Promise<void>
   /** Remove a pending wake-up; one running right now cannot be removed and skips itself. */

@@ -40,6 +40,8 @@ export interface DirectoryUser {
    * which Mattermost shows only to the user themself). docs/mattermost.md#who-is-enrolled
    */
   emailTrusted: boolean
+  /** Mattermost's language for the user (`en`, `de`, ...): texts and date formats follow it. */
+  locale: string
 }
 
 /** A write made for a user: `beforeSend` runs before each attempt (the user's lease is checked there). */
@@ -66,6 +68,8 @@ export interface MattermostAdapter {
   /** Active, non-bot users, one page (at most 200) at a time. */
   listUsers(): AsyncGenerator<DirectoryUser[]>
   getUserByEmail(email: string): Promise<DirectoryUser | null>
+  /** One active person by id (a `/calstatus on`); null for a bot, a deactivated or unknown user. */
+  getUser(userId: string): Promise<DirectoryUser | null>
   /** A DM to each of ADMIN_MM_USERS; how many got it and how many could not be reached. */
   messageAdmins(message: string): Promise<{ sent: number; failed: number }>
 }
@@ -88,6 +92,7 @@ interface RawUser {
   email_verified?: boolean
   /** '' (or 'email') for e-mail and password; otherwise the SSO service that owns the e-mail. */
   auth_service?: string
+  locale?: string
 }
 
 function effectiveTimeZone(tz: RawUser['timezone']): string {
@@ -119,7 +124,8 @@ function toDirectoryUser(u: RawUser): DirectoryUser {
     timeZone: effectiveTimeZone(u.timezone),
     roles,
     isSystemAdmin: roles.includes('system_admin'),
-    emailTrusted: sso || u.email_verified === true
+    emailTrusted: sso || u.email_verified === true,
+    locale: u.locale ?? ''
   }
 }
 
@@ -378,6 +384,11 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
         accept: [404]
       })
       return res.status === 404 ? null : toDirectoryUser(res.body)
+    },
+    async getUser(userId) {
+      const res = await http.call<RawUser>({ method: 'GET', url: c4.getUserRoute(userId), route: 'GET /users/{id}', accept: [404] })
+      const u = res.body
+      return res.status === 404 || u.is_bot || u.delete_at || !u.email ? null : toDirectoryUser(u)
     },
     messageAdmins
   }

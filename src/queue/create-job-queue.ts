@@ -47,6 +47,12 @@ export function createJobQueue(queues: Queues, now: () => number = Date.now): Jo
         }))
       )
     },
+    async enrolUser(mmUserId) {
+      await queues.sync.add('enrol-user', { userId: mmUserId } satisfies JobDataMap['enrol-user'], {
+        ...JOB_OPTIONS['enrol-user'],
+        deduplication: { id: `enrol-user:${mmUserId}` }
+      })
+    },
     async subscriptionWork(work) {
       await queues.maintenance.add('subscriptions', work satisfies JobDataMap['subscriptions'], JOB_OPTIONS.subscriptions)
     },

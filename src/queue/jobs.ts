@@ -11,6 +11,8 @@ export interface JobDataMap {
   'sweep-shard': { sweepId: string; shard: number; userIds: string[] }
   'sync-user': { userId: string; reason: string }
   'wake-up': { userId: string; at: number }
+  /** one person who just opted in (`/calstatus on`) */
+  'enrol-user': { userId: string }
   subscriptions: SubscriptionWork
   directory: { reason: string }
 }
@@ -23,6 +25,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number]
 export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
   'sync-user': 'sync',
   'wake-up': 'sync',
+  'enrol-user': 'sync',
   sweep: 'sweep',
   'sweep-shard': 'sweep',
   subscriptions: 'maintenance',

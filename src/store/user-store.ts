@@ -18,6 +18,8 @@ export interface UserRecord<R = unknown, S = unknown> {
   username: string
   graphUserId: string | null
   timeZone: string
+  /** Mattermost's locale of the user ('' when unknown) */
+  locale: string
   isSystemAdmin: boolean
   mailbox: MailboxState
   /** the user's own overrides of the admin defaults */
@@ -30,6 +32,13 @@ export interface UserRecord<R = unknown, S = unknown> {
   rev: number
   lastSyncAt: number
   lastError: string | null
+  /** the person's answer to "Ask first" for one block (docs/status-rules.md#confirm) */
+  answer: ConfirmAnswer | null
+}
+
+export interface ConfirmAnswer {
+  blockStart: number
+  choice: 'yes' | 'no'
 }
 
 export interface DirectoryEntry {
@@ -37,6 +46,7 @@ export interface DirectoryEntry {
   email: string
   username: string
   timeZone: string
+  locale?: string
   isSystemAdmin: boolean
 }
 
@@ -73,6 +83,8 @@ export interface UserStore<R = unknown, S = unknown> {
   enrolledIds(): Promise<string[]>
   mmIdForGraphId(graphUserId: string): Promise<string | null>
   setSettings(mmUserId: string, settings: S | null): Promise<void>
+  /** Record the person's answer to a confirmation; only for a user still known. */
+  setAnswer(mmUserId: string, answer: ConfirmAnswer): Promise<boolean>
   /** Take the user's lease for `ttlMs`; null when another job holds it. */
   lease(mmUserId: string, ttlMs: number): Promise<Lease | null>
   release(lease: Lease): Promise<void>
@@ -119,6 +131,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       username: h['username'] ?? '',
       graphUserId: h['graphUserId'] || null,
       timeZone: h['timeZone'] || 'UTC',
+      locale: h['locale'] ?? '',
       isSystemAdmin: h['isSystemAdmin'] === '1',
       mailbox: (h['mailbox'] as MailboxState) || 'pending',
       settings: parseJson<S>(h['settings']),
@@ -126,7 +139,8 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       appliedViewAt: Number(h['appliedViewAt'] ?? 0),
       rev: Number(h['rev'] ?? 0),
       lastSyncAt: Number(h['lastSyncAt'] ?? 0),
-      lastError: h['lastError'] || null
+      lastError: h['lastError'] || null,
+      answer: parseJson<ConfirmAnswer>(h['answer'])
     }
   }
 
@@ -155,6 +169,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
           email: e.email.toLowerCase(),
           username: e.username,
           timeZone: e.timeZone,
+          locale: e.locale ?? '',
           isSystemAdmin: e.isSystemAdmin ? '1' : '0'
         })
         pipe.sadd(enrolledKey, e.mmUserId)
@@ -204,6 +219,9 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     },
     async setSettings(mmUserId, settings) {
       await redis.hset(userKey(mmUserId), 'settings', JSON.stringify(settings))
+    },
+    async setAnswer(mmUserId, answer) {
+      return Number(await scripts.run('hsetIfExists', [userKey(mmUserId)], ['answer', JSON.stringify(answer)])) === 1
     },
     async lease(mmUserId, ttlMs) {
       const token = randomUUID()
