@@ -26,6 +26,7 @@ function requiredWhen(v, variables) {
 
 function defaultText(v, variables) {
   if (v.default !== undefined) return code(v.default)
+  if (v.builtIn !== undefined) return `${code(v.builtIn)} (built-in)`
   return v.required ? `required ${requiredWhen(v, variables)}` : '(none)'
 }
 
@@ -84,7 +85,7 @@ function renderVariable(v, variables) {
     `### ${code(v.name)}`,
     '',
     `- **meaning:** ${v.description}`,
-    `- **default:** ${v.default !== undefined ? code(v.default) : '(none)'}`,
+    `- **default:** ${v.default !== undefined || v.builtIn !== undefined ? defaultText(v, variables) : '(none)'}`,
     `- **accepts:** ${v.kind.accepts}`,
     `- **required:** ${v.required ? requiredWhen(v, variables) : 'no'}`,
     `- **secret:** ${v.secret ? 'yes, never logged' : 'no'}`,

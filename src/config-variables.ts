@@ -4,6 +4,8 @@
 // say one thing in the docs and do another at start-up. The names are a contract: outside tools
 // start the service with them.
 import type { Config } from './config'
+import { MAX_MERGE_GAP_MINUTES } from './domain/settings'
+import type { OfflineUsers, StatusAction } from './domain/types'
 
 /** Ends the parse of a bad value: `expected` completes "<NAME> ..." in the start-up error line. */
 export type Reject = (expected: string) => never
@@ -31,6 +33,12 @@ export interface ConfigVariable<T = unknown> {
   readonly kind: Kind<T>
   /** As it would be written in the environment; parsed by `kind` like a value that was set. */
   readonly default?: string
+  /**
+   * A default for everyone: the value the service uses while this is unset, written like `default`.
+   * loadConfig leaves an unset one out instead, so defaults an admin stores later layer over the
+   * built-in one (docs/status-rules.md#settings).
+   */
+  readonly builtIn?: string
   /** `expected` completes "<NAME> is required: ..." when the rest of its set is there and it is not. */
   readonly required?: { readonly with: RequiredSet; readonly expected?: string }
   /** Never logged: describeConfig shows "[redacted]" at `field` instead. */
@@ -216,6 +224,10 @@ function mattermostUsernames(): Kind<string[]> {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export const SYNC_USERS_MODES = ['all', 'opt-in'] as const
+/** What a meeting does to the status; `none` leaves it alone (docs/status-rules.md#mapping). */
+export const STATUS_ACTIONS = ['dnd', 'away', 'offline', 'none'] as const satisfies readonly StatusAction[]
+export const NOTIFY_MODES = ['every', 'daily', 'off'] as const
+export const OFFLINE_USERS = ['skip', 'apply'] as const satisfies readonly OfflineUsers[]
 /** The shortest ADMIN_PASSWORD accepted. */
 export const MIN_PASSWORD_LENGTH = 12
 
@@ -228,7 +240,7 @@ export interface ConfigGroup {
   readonly onlyWithRequired?: boolean
 }
 
-export type Group = 'service' | 'microsoft' | 'mattermost' | 'admin' | 'operations'
+export type Group = 'service' | 'microsoft' | 'mattermost' | 'defaults' | 'admin' | 'operations'
 
 export const CONFIG_GROUPS: Readonly<Record<Group, ConfigGroup>> = {
   service: { title: 'Service', intro: 'Where the service listens, where it keeps its state, and whose statuses it keeps.' },
@@ -238,11 +250,22 @@ export const CONFIG_GROUPS: Readonly<Record<Group, ConfigGroup>> = {
     onlyWithRequired: true
   },
   mattermost: { title: 'Mattermost', intro: 'The Mattermost site, the bot that sets statuses, and how hard it is called.', onlyWithRequired: true },
+  defaults: {
+    title: 'Defaults for everyone',
+    intro: 'Settings for everyone who has not chosen otherwise in `/calstatus settings`. While one is unset, its built-in value (the *default* shown) applies.'
+  },
   admin: { title: 'Admin', intro: 'Basic auth for `/admin` (the admin pages and Bull Board).' },
   operations: { title: 'Operations', intro: 'Timing, logging and process-level settings.' }
 }
 
 // ---- The variables, in the order the docs show them ----------------------------------------
+
+const WHEN: Readonly<Record<(typeof STATUS_ACTIONS)[number], string>> = {
+  dnd: 'Do Not Disturb',
+  away: 'Away',
+  offline: 'Offline',
+  none: 'leave the status as it is'
+}
 
 const SPECS = {
   REDIS_URL: { group: 'service', kind: url(['redis', 'rediss']), default: 'redis://127.0.0.1:6379', description: 'Redis for queues and state' },
@@ -342,6 +365,56 @@ const SPECS = {
   },
   MM_MAX_REQUESTS_PER_SECOND: { group: 'mattermost', kind: wholeNumber(1, 10_000), default: '20', description: 'cluster-wide ceiling on calls to Mattermost' },
   ADMIN_MM_USERS: { group: 'mattermost', kind: mattermostUsernames(), description: 'Mattermost users that get failure notices by DM' },
+
+  DEFAULT_WHEN_BUSY: { group: 'defaults', kind: oneOf(STATUS_ACTIONS, WHEN), builtIn: 'dnd', description: 'status during a meeting shown as busy' },
+  DEFAULT_WHEN_TENTATIVE: {
+    group: 'defaults',
+    kind: oneOf(STATUS_ACTIONS, WHEN),
+    builtIn: 'dnd',
+    description: 'status during a meeting shown as tentative'
+  },
+  DEFAULT_WHEN_OUT_OF_OFFICE: { group: 'defaults', kind: oneOf(STATUS_ACTIONS, WHEN), builtIn: 'dnd', description: 'status while out of office' },
+  DEFAULT_WHEN_WORKING_ELSEWHERE: {
+    group: 'defaults',
+    kind: oneOf(STATUS_ACTIONS, WHEN),
+    builtIn: 'none',
+    description: 'status while the calendar shows working elsewhere'
+  },
+  DEFAULT_CUSTOM_STATUS: {
+    group: 'defaults',
+    kind: flag(),
+    builtIn: 'true',
+    description: 'set a custom status such as "📅 In a meeting" too, and put back the previous one afterwards'
+  },
+  DEFAULT_SHOW_SUBJECT: { group: 'defaults', kind: flag(), builtIn: 'false', description: "show the meeting's subject in the custom status" },
+  DEFAULT_NOTIFY: {
+    group: 'defaults',
+    kind: oneOf(NOTIFY_MODES, {
+      every: 'a direct message at every change',
+      daily: 'one direct message a day at most',
+      off: 'no messages'
+    }),
+    builtIn: 'daily',
+    description: 'direct messages about status changes the service makes'
+  },
+  DEFAULT_CONFIRM: {
+    group: 'defaults',
+    kind: flag(),
+    builtIn: 'false',
+    description: '"Ask first": a direct message with buttons asks before each change, instead of changing the status right away'
+  },
+  DEFAULT_OFFLINE_USERS: {
+    group: 'defaults',
+    kind: oneOf(OFFLINE_USERS, { skip: 'leave people who are offline alone', apply: 'change their status like everyone else' }),
+    builtIn: 'skip',
+    description: 'what a meeting does for someone who is offline'
+  },
+  DEFAULT_MERGE_GAP_MINUTES: {
+    group: 'defaults',
+    kind: wholeNumber(0, MAX_MERGE_GAP_MINUTES),
+    builtIn: '0',
+    description: 'meetings at most this many minutes apart count as one, so the status does not flick back in between'
+  },
 
   ADMIN_USERNAME: {
     group: 'admin',

@@ -3,7 +3,16 @@
 // (docs/configuration.md): outside tools start the service with them.
 // Each variable is read through its entry in ./config-variables.ts (default, range, allowed
 // values, secret); what stays here is the shape of Config and the rules between variables.
-import { CONFIG_VARIABLES, VARIABLES, type ConfigVariable, type LOG_LEVELS, type SYNC_USERS_MODES } from './config-variables'
+import {
+  CONFIG_VARIABLES,
+  VARIABLES,
+  type ConfigVariable,
+  type LOG_LEVELS,
+  type NOTIFY_MODES,
+  type STATUS_ACTIONS,
+  type SYNC_USERS_MODES
+} from './config-variables'
+import type { Availability, OfflineUsers } from './domain/types'
 import { redactUrlCredentials } from './shared/redact-url-credentials'
 
 export { CONFIG_VARIABLES }
@@ -30,6 +39,23 @@ export interface MattermostConfig {
   maxRequestsPerSecond: number
 }
 
+export type NotifyMode = (typeof NOTIFY_MODES)[number]
+
+/**
+ * The admin's defaults for everyone, from DEFAULT_* (docs/configuration.md#defaults-for-everyone):
+ * the shape of the domain's SettingsOverrides, holding only the variables that were set, so an
+ * unset one leaves the built-in default and defaults stored in Redis layer over these.
+ */
+export interface DefaultsFromEnvironment {
+  mapping?: Partial<Record<Availability, { status: (typeof STATUS_ACTIONS)[number] }>>
+  customStatus?: boolean
+  showSubject?: boolean
+  notify?: NotifyMode
+  confirm?: boolean
+  offlineUsers?: OfflineUsers
+  mergeGapMinutes?: number
+}
+
 export interface Config {
   redisUrl: string
   port: number
@@ -45,6 +71,8 @@ export interface Config {
   syncUsers: SyncUsers
   /** Enrol e-mail-login users too, whose address Mattermost does not show as verified (docs/mattermost.md#who-is-enrolled). */
   syncUnverifiedEmails: boolean
+  /** Settings for everyone without their own, from DEFAULT_*; only those that were set. */
+  defaults: DefaultsFromEnvironment
   logLevel: LogLevel
   queuePrefix: string
   webMetricsPort: number | null
@@ -172,6 +200,35 @@ function admin(env: Env): Config['admin'] {
   return { username: parse(ADMIN_USERNAME, username), password: parse(ADMIN_PASSWORD, password) }
 }
 
+const MAPPING_VARIABLES = [
+  ['busy', VARIABLES.DEFAULT_WHEN_BUSY],
+  ['tentative', VARIABLES.DEFAULT_WHEN_TENTATIVE],
+  ['oof', VARIABLES.DEFAULT_WHEN_OUT_OF_OFFICE],
+  ['workingElsewhere', VARIABLES.DEFAULT_WHEN_WORKING_ELSEWHERE]
+] as const satisfies ReadonlyArray<readonly [Availability, ConfigVariable]>
+
+/** Only the fields whose value is set: an absent key lets the layer below decide. */
+function onlySet<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+function defaults(env: Env): DefaultsFromEnvironment {
+  const mapping: DefaultsFromEnvironment['mapping'] = {}
+  for (const [availability, v] of MAPPING_VARIABLES) {
+    const status = optional(env, v)
+    if (status !== undefined) mapping[availability] = { status }
+  }
+  return onlySet({
+    mapping: Object.keys(mapping).length > 0 ? mapping : undefined,
+    customStatus: optional(env, VARIABLES.DEFAULT_CUSTOM_STATUS),
+    showSubject: optional(env, VARIABLES.DEFAULT_SHOW_SUBJECT),
+    notify: optional(env, VARIABLES.DEFAULT_NOTIFY),
+    confirm: optional(env, VARIABLES.DEFAULT_CONFIRM),
+    offlineUsers: optional(env, VARIABLES.DEFAULT_OFFLINE_USERS),
+    mergeGapMinutes: optional(env, VARIABLES.DEFAULT_MERGE_GAP_MINUTES)
+  })
+}
+
 /** MS_* and MM_* come together: one without the other has nothing to sync from or to. */
 function checkIntegrations(ms: MicrosoftConfig | null, mm: MattermostConfig | null): void {
   if (ms && !mm) {
@@ -210,6 +267,7 @@ export function loadConfig(env: Env): LoadedConfig {
     outageNoticeSeconds: withDefault(env, VARIABLES.OUTAGE_NOTICE_SECONDS),
     syncUsers: withDefault(env, VARIABLES.SYNC_USERS),
     syncUnverifiedEmails: withDefault(env, VARIABLES.SYNC_UNVERIFIED_EMAILS),
+    defaults: defaults(env),
     logLevel: withDefault(env, VARIABLES.LOG_LEVEL),
     queuePrefix,
     webMetricsPort: optional(env, VARIABLES.WEB_METRICS_PORT) ?? null,

@@ -33,6 +33,7 @@ t.test('defaults: every variable of the table with no environment at all', async
     outageNoticeSeconds: 300,
     syncUsers: 'all',
     syncUnverifiedEmails: false,
+    defaults: {},
     logLevel: 'info',
     queuePrefix: '{calstatus}',
     webMetricsPort: null,
@@ -180,7 +181,18 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['QUEUE_PREFIX with a colon', { QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX', /whitespace or ":"/],
   ['WEB_METRICS_PORT not a number', { WEB_METRICS_PORT: 'x' }, 'WEB_METRICS_PORT', /whole number/],
   ['WORKER_METRICS_PORT not a number', { WORKER_METRICS_PORT: 'x' }, 'WORKER_METRICS_PORT', /whole number/],
-  ['SHUTDOWN_TIMEOUT_SECONDS zero', { SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS', /from 1 to 600/]
+  ['SHUTDOWN_TIMEOUT_SECONDS zero', { SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS', /from 1 to 600/],
+  ['DEFAULT_WHEN_BUSY unknown', { DEFAULT_WHEN_BUSY: 'busy' }, 'DEFAULT_WHEN_BUSY', /must be one of dnd, away, offline, none, got "busy"/],
+  ['DEFAULT_WHEN_TENTATIVE unknown', { DEFAULT_WHEN_TENTATIVE: 'do not disturb' }, 'DEFAULT_WHEN_TENTATIVE', /one of dnd, away, offline, none/],
+  ['DEFAULT_WHEN_OUT_OF_OFFICE unknown', { DEFAULT_WHEN_OUT_OF_OFFICE: 'online' }, 'DEFAULT_WHEN_OUT_OF_OFFICE', /one of dnd, away, offline, none/],
+  ['DEFAULT_WHEN_WORKING_ELSEWHERE unknown', { DEFAULT_WHEN_WORKING_ELSEWHERE: 'x' }, 'DEFAULT_WHEN_WORKING_ELSEWHERE', /one of dnd, away, offline, none/],
+  ['DEFAULT_CUSTOM_STATUS not a switch', { DEFAULT_CUSTOM_STATUS: 'on' }, 'DEFAULT_CUSTOM_STATUS', /must be true or false, got "on"/],
+  ['DEFAULT_SHOW_SUBJECT not a switch', { DEFAULT_SHOW_SUBJECT: 'maybe' }, 'DEFAULT_SHOW_SUBJECT', /must be true or false/],
+  ['DEFAULT_NOTIFY a boolean', { DEFAULT_NOTIFY: 'true' }, 'DEFAULT_NOTIFY', /must be one of every, daily, off, got "true"/],
+  ['DEFAULT_CONFIRM not a switch', { DEFAULT_CONFIRM: 'ask' }, 'DEFAULT_CONFIRM', /must be true or false/],
+  ['DEFAULT_OFFLINE_USERS unknown', { DEFAULT_OFFLINE_USERS: 'ignore' }, 'DEFAULT_OFFLINE_USERS', /must be one of skip, apply/],
+  ['DEFAULT_MERGE_GAP_MINUTES too large', { DEFAULT_MERGE_GAP_MINUTES: '61' }, 'DEFAULT_MERGE_GAP_MINUTES', /from 0 to 60, got "61"/],
+  ['DEFAULT_MERGE_GAP_MINUTES negative', { DEFAULT_MERGE_GAP_MINUTES: '-5' }, 'DEFAULT_MERGE_GAP_MINUTES', /from 0 to 60/]
 ]
 for (const [name, env, variable, expected] of errors) {
   t.test(`error: ${name}`, async (t) => {
@@ -240,6 +252,44 @@ t.test('warnings: http PUBLIC_URL, no PUBLIC_URL', async (t) => {
     'a password of 12 or more characters, spaces kept, is no warning'
   )
   t.equal(loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: '  twelve chars' }).config.admin?.password, '  twelve chars')
+})
+
+t.test('defaults for everyone: every DEFAULT_* variable lands in its settings field', async (t) => {
+  const { config } = loadConfig({
+    DEFAULT_WHEN_BUSY: 'away',
+    DEFAULT_WHEN_TENTATIVE: 'NONE',
+    DEFAULT_WHEN_OUT_OF_OFFICE: 'offline',
+    DEFAULT_WHEN_WORKING_ELSEWHERE: 'dnd',
+    DEFAULT_CUSTOM_STATUS: 'false',
+    DEFAULT_SHOW_SUBJECT: 'yes',
+    DEFAULT_NOTIFY: 'Every',
+    DEFAULT_CONFIRM: 'true',
+    DEFAULT_OFFLINE_USERS: 'apply',
+    DEFAULT_MERGE_GAP_MINUTES: '15'
+  })
+  t.same(config.defaults, {
+    mapping: { busy: { status: 'away' }, tentative: { status: 'none' }, oof: { status: 'offline' }, workingElsewhere: { status: 'dnd' } },
+    customStatus: false,
+    showSubject: true,
+    notify: 'every',
+    confirm: true,
+    offlineUsers: 'apply',
+    mergeGapMinutes: 15
+  })
+})
+
+// An unset variable must leave no key at all: the admin's stored defaults and the built-in ones
+// below them decide then (docs/configuration.md#defaults-for-everyone).
+t.test('defaults for everyone: only the variables that were set, nothing for the unset or empty ones', async (t) => {
+  const only = (env: Env): object => loadConfig(env).config.defaults
+  t.strictSame(only({ DEFAULT_WHEN_OUT_OF_OFFICE: 'away' }), { mapping: { oof: { status: 'away' } } })
+  t.strictSame(only({ DEFAULT_NOTIFY: 'off', DEFAULT_WHEN_BUSY: '' }), { notify: 'off' })
+  t.strictSame(
+    only({ DEFAULT_CONFIRM: 'false', DEFAULT_MERGE_GAP_MINUTES: '0' }),
+    { confirm: false, mergeGapMinutes: 0 },
+    'a false or zero that was set is kept'
+  )
+  t.same(Object.keys(only({ DEFAULT_SHOW_SUBJECT: ' ', DEFAULT_OFFLINE_USERS: '' })), [])
 })
 
 t.test('describeConfig hides every secret and keeps the rest', async (t) => {

@@ -126,6 +126,12 @@ export async function handleDriverHttp(method: string, path: string, rawBody: st
         return ok(
           await d.clickButton({ userId: str(body['userId'], 'userId'), postId: str(body['postId'], 'postId'), actionId: str(body['actionId'], 'actionId') })
         )
+      case 'POST /_sim/menus/select': {
+        const [userId, postId, actionId] = [str(body['userId'], 'userId'), str(body['postId'], 'postId'), str(body['actionId'], 'actionId')]
+        // An empty value is allowed: the server then sends no selected_option.
+        if (typeof body['value'] !== 'string') throw new Error('value must be a string')
+        return ok(await d.selectOption({ userId, postId, actionId, value: body['value'] }))
+      }
     }
     return { status: 404, json: { error: `no driver route ${route}` } }
   } catch (err) {

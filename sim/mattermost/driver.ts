@@ -63,6 +63,8 @@ export interface MattermostSimDriver {
   sendSlashCommand(url: string, fields: SlashCommandFields, method?: 'P' | 'G'): Promise<IntegrationReply>
   /** A user clicks a message button of a post. */
   clickButton(a: { userId: string; postId: string; actionId: string }): Promise<ButtonResult>
+  /** A user picks `value` in a message menu; like the server, any value, one of the options or not. */
+  selectOption(a: { userId: string; postId: string; actionId: string; value: string }): Promise<ButtonResult>
   /** Low level: POST this payload to a URL as Mattermost would. */
   sendButtonCallback(url: string, payload: ButtonPayload): Promise<IntegrationReply>
 
@@ -143,6 +145,7 @@ export function createDriver(sim: SimModel, integrations: Integrations, controls
     executeCommand: (a) => integrations.executeCommand(a),
     sendSlashCommand: (url, fields, method) => integrations.sendSlashCommand(url, fields, method),
     clickButton: (a) => integrations.clickButton(a),
+    selectOption: (a) => integrations.selectOption(a),
     sendButtonCallback: (url, payload) => integrations.sendButtonCallback(url, payload),
 
     post: (id) => {

@@ -86,11 +86,21 @@ export interface ButtonResult {
   ephemeralText?: string
 }
 
+interface PostActionRequest {
+  userId: string
+  postId: string
+  actionId: string
+  /** DoPostActionRequest.selected_option: '' for a button */
+  selectedOption: string
+}
+
 export interface Integrations {
   sendSlashCommand(url: string, fields: SlashCommandFields, method?: 'P' | 'G'): Promise<IntegrationReply>
   executeCommand(a: { userId: string; command: string; channelId?: string }): Promise<SlashCommandResult>
   sendButtonCallback(url: string, payload: ButtonPayload): Promise<IntegrationReply>
   clickButton(a: { userId: string; postId: string; actionId: string }): Promise<ButtonResult>
+  /** A person picks `value` in a message menu (any value: the server does not check it against the options). */
+  selectOption(a: { userId: string; postId: string; actionId: string; value: string }): Promise<ButtonResult>
   /** POST {siteUrl}/hooks/commands/{id}: a delayed answer to a slash command. */
   commandWebhook(hookId: string, rawBody: string): { status: number; text: string }
   abortAll(): void
@@ -238,6 +248,60 @@ export function createIntegrations(sim: SimModel): Integrations {
     return { ephemeralText: text }
   }
 
+  /**
+   * POST /api/v4/posts/{post_id}/actions/{action_id} from the webapp, then DoPostActionWithCookie
+   * (server/channels/app/integration_action.go): the context stored in the post goes to the
+   * integration, plus `selected_option` for a menu; the answer may update the post and show an
+   * ephemeral message.
+   */
+  async function doPostAction({ userId, postId, actionId, selectedOption }: PostActionRequest): Promise<ButtonResult> {
+    // The route is /actions/{action_id:[A-Za-z0-9]+}: an action id with other characters never
+    // reaches the server's handler (404), so the button silently does nothing
+    // (docs/mattermost.md: "the action id must match [A-Za-z0-9]+").
+    if (!/^[A-Za-z0-9]+$/.test(actionId)) throw new IntegrationError('not_found', `404: action id "${actionId}" does not match [A-Za-z0-9]+`)
+    const post = sim.messaging.posts.get(postId)
+    if (!post) throw new IntegrationError('not_found', `no post ${postId}`)
+    const channel = sim.messaging.channels.get(post.channel_id)
+    const user = sim.users.get(userId)
+    if (!user || !channel || !channel.members.has(userId)) throw new IntegrationError('forbidden', `user ${userId} cannot read the channel of post ${postId}`)
+    const action = findAction(post, actionId)
+    if (!action) throw new IntegrationError('not_found', `post ${postId} has no action ${actionId}`)
+    const integration = action['integration'] as { url?: unknown; context?: unknown } | undefined
+    if (!integration || typeof integration.url !== 'string') throw new IntegrationError('bad_response', `action ${actionId} has no integration URL`)
+    const type = typeof action['type'] === 'string' ? action['type'] : 'button'
+    const stored = integration.context && typeof integration.context === 'object' ? { ...(integration.context as Record<string, unknown>) } : undefined
+    // Only a menu with a non-empty choice adds it, and the server does not check that it is one
+    // of the menu's options: whoever calls the API may send any value. It overwrites a
+    // `selected_option` already in the context.
+    const menuChoice = type === 'select' && selectedOption !== ''
+    const context = menuChoice ? { ...stored, selected_option: selectedOption } : stored
+    const payload: ButtonPayload = {
+      user_id: user.id,
+      user_name: user.username,
+      channel_id: channel.id,
+      channel_name: channel.name,
+      team_id: channel.team_id,
+      team_domain: channel.team_id ? sim.messaging.team.name : '',
+      post_id: post.id,
+      trigger_id: Buffer.from(`${newId()}:${user.id}:${sim.now()}`).toString('base64'),
+      type,
+      data_source: menuChoice && typeof action['data_source'] === 'string' ? action['data_source'] : '',
+      ...(context ? { context } : {})
+    }
+    const reply = await integrations.sendButtonCallback(integration.url, payload)
+    // Anything but 200 is an error shown to the user who clicked.
+    if (reply.status !== 200) throw new IntegrationError('bad_response', `api.post.do_action.action_integration.app_error: status=${reply.status}`)
+    const answer = readActionResponse(reply.text)
+    const result: ButtonResult = { reply }
+    if (answer.update) result.updatedPost = sim.messaging.updatePost(post.id, updatedFields(post, answer.update), 'integration')
+    if (answer.ephemeralText !== '') {
+      const text = answer.skipSlackParsing ? answer.ephemeralText : slackLinksToMarkdown(answer.ephemeralText)
+      sim.messaging.ephemeral({ userId, channelId: channel.id, text, source: 'button' })
+      result.ephemeralText = text
+    }
+    return result
+  }
+
   const integrations: Integrations = {
     sendSlashCommand(url, fields, method = 'P') {
       const form = new URLSearchParams(fields as unknown as Record<string, string>).toString()
@@ -278,66 +342,8 @@ export function createIntegrations(sim: SimModel): Integrations {
     sendButtonCallback(url, payload) {
       return call('button', url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(payload) })
     },
-    async clickButton({ userId, postId, actionId }) {
-      // The webapp calls POST /api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9]+}: an
-      // action id with other characters never reaches the server's handler (404), so the
-      // button silently does nothing (docs/mattermost.md: "the action id must match [A-Za-z0-9]+").
-      if (!/^[A-Za-z0-9]+$/.test(actionId)) throw new IntegrationError('not_found', `404: action id "${actionId}" does not match [A-Za-z0-9]+`)
-      const post = sim.messaging.posts.get(postId)
-      if (!post) throw new IntegrationError('not_found', `no post ${postId}`)
-      const channel = sim.messaging.channels.get(post.channel_id)
-      const user = sim.users.get(userId)
-      if (!user || !channel || !channel.members.has(userId)) throw new IntegrationError('forbidden', `user ${userId} cannot read the channel of post ${postId}`)
-      const action = findAction(post, actionId)
-      if (!action) throw new IntegrationError('not_found', `post ${postId} has no action ${actionId}`)
-      const integration = action['integration'] as { url?: unknown; context?: unknown } | undefined
-      if (!integration || typeof integration.url !== 'string') throw new IntegrationError('bad_response', `action ${actionId} has no integration URL`)
-      const payload: ButtonPayload = {
-        user_id: user.id,
-        user_name: user.username,
-        channel_id: channel.id,
-        channel_name: channel.name,
-        team_id: channel.team_id,
-        team_domain: channel.team_id ? sim.messaging.team.name : '',
-        post_id: post.id,
-        trigger_id: Buffer.from(`${newId()}:${user.id}:${sim.now()}`).toString('base64'),
-        type: typeof action['type'] === 'string' ? action['type'] : 'button',
-        data_source: typeof action['data_source'] === 'string' ? action['data_source'] : '',
-        ...(integration.context && typeof integration.context === 'object' ? { context: integration.context as Record<string, unknown> } : {})
-      }
-      const reply = await integrations.sendButtonCallback(integration.url, payload)
-      // DoPostActionWithCookie: anything but 200 is an error shown to the clicking user.
-      if (reply.status !== 200) throw new IntegrationError('bad_response', `api.post.do_action.action_integration.app_error: status=${reply.status}`)
-      if (reply.text.trim() === '') return { reply }
-      let body: { update?: { message?: unknown; props?: unknown } | null; ephemeral_text?: unknown }
-      try {
-        body = JSON.parse(reply.text) as typeof body
-      } catch {
-        throw new IntegrationError('bad_response', 'api.post.do_action.action_integration.app_error: the answer is not JSON')
-      }
-      const result: ButtonResult = { reply }
-      if (body.update && typeof body.update === 'object') {
-        // The update replaces message and props (UpdatePost without SafeUpdate): an update
-        // without props removes the attachments and their buttons. from_webhook and
-        // override_username are kept from the original post.
-        const props: Record<string, unknown> =
-          body.update.props && typeof body.update.props === 'object' ? { ...(body.update.props as Record<string, unknown>) } : {}
-        for (const keep of ['from_webhook', 'override_username', 'from_bot']) {
-          if (post.props[keep] !== undefined) props[keep] = post.props[keep]
-          else delete props[keep]
-        }
-        result.updatedPost = sim.messaging.updatePost(
-          post.id,
-          { message: typeof body.update.message === 'string' ? body.update.message : '', props },
-          'integration'
-        )
-      }
-      if (typeof body.ephemeral_text === 'string' && body.ephemeral_text !== '') {
-        sim.messaging.ephemeral({ userId, channelId: channel.id, text: body.ephemeral_text, source: 'button' })
-        result.ephemeralText = body.ephemeral_text
-      }
-      return result
-    },
+    clickButton: (a) => doPostAction({ ...a, selectedOption: '' }),
+    selectOption: (a) => doPostAction({ ...a, selectedOption: a.value }),
     commandWebhook(hookId, rawBody) {
       const hook = hooks.get(hookId)
       if (!hook || sim.now() - hook.createdAt > HOOK_TTL_MS) return { status: 400, text: 'Unable to find the command webhook.' }
@@ -370,4 +376,71 @@ function findAction(post: SimPost, actionId: string): Record<string, unknown> | 
     }
   }
   return undefined
+}
+
+/** model.PostActionIntegrationResponse as json.Unmarshal reads it: a wrong type is an error. */
+interface ActionResponse {
+  update: { message: string; props: Record<string, unknown> | null } | null
+  ephemeralText: string
+  skipSlackParsing: boolean
+}
+
+function badAnswer(why: string): IntegrationError {
+  return new IntegrationError('bad_response', `api.post.do_action.action_integration.app_error: ${why}`)
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function field<T>(v: unknown, ok: (x: unknown) => x is T, zero: T, name: string): T {
+  if (v === undefined || v === null) return zero
+  if (!ok(v)) throw badAnswer(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into field ${name}`)
+  return v
+}
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean'
+
+// An empty body is no answer; anything else must be JSON (whitespace alone is not: Go checks the
+// length, then json.Unmarshal fails).
+function readActionResponse(text: string): ActionResponse {
+  if (text === '') return { update: null, ephemeralText: '', skipSlackParsing: false }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw badAnswer('the answer is not JSON')
+  }
+  if (body === null) body = {}
+  if (!isObject(body)) throw badAnswer('the answer is not a JSON object')
+  const update = field(body['update'], isObject, null, 'update')
+  return {
+    update: update && {
+      message: field(update['message'], isString, '', 'update.message'),
+      props: field(update['props'], isObject, null, 'update.props')
+    },
+    ephemeralText: field(body['ephemeral_text'], isString, '', 'ephemeral_text'),
+    skipSlackParsing: field(body['skip_slack_parsing'], isBool, false, 'skip_slack_parsing')
+  }
+}
+
+// model.PostActionRetainPropKeys: kept from the original post (or removed when it had none).
+const RETAIN_PROP_KEYS = ['from_webhook', 'override_username', 'override_icon_url']
+
+/**
+ * The update replaces the message (absent = empty). Without props (absent or null) the original
+ * props stay, buttons included; with props they replace the original ones (from_bot too), except
+ * the retained keys.
+ */
+function updatedFields(post: SimPost, update: NonNullable<ActionResponse['update']>): { message: string; props: Record<string, unknown> } {
+  if (update.props === null) return { message: update.message, props: post.props }
+  const props = { ...update.props }
+  for (const key of RETAIN_PROP_KEYS) {
+    if (post.props[key] !== undefined) props[key] = post.props[key]
+    else delete props[key]
+  }
+  return { message: update.message, props }
+}
+
+// model.ParseSlackLinksToMarkdown (model/slack_attachment.go): <url|text> becomes [text](url).
+function slackLinksToMarkdown(text: string): string {
+  return text.replace(/<([^<|]+)\|([^>]+)>/g, '[$2]($1)')
 }

@@ -76,12 +76,14 @@ t.test('the /_sim routes drive users, statuses, custom statuses, faults and read
   t.equal((await call('GET', '/_sim/nothing')).status, 404)
 })
 
-t.test('slash commands and button clicks through /_sim', async (t) => {
+t.test('slash commands, button clicks and menu picks through /_sim', async (t) => {
   const service = createServer((req, res) => {
-    req.resume()
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')))
     req.on('end', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify(req.url === '/slash' ? { text: 'ok from service' } : { ephemeral_text: 'clicked' }))
+      const picked = req.url === '/action' ? (JSON.parse(body) as { context?: { selected_option?: string } }).context?.selected_option : undefined
+      res.end(JSON.stringify(req.url === '/slash' ? { text: 'ok from service' } : { ephemeral_text: picked ? `picked ${picked}` : 'clicked' }))
     })
   })
   await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', () => resolve()))
@@ -113,9 +115,26 @@ t.test('slash commands and button clicks through /_sim', async (t) => {
     body: JSON.stringify({
       channel_id: channel.id,
       message: 'x',
-      props: { attachments: [{ actions: [{ id: 'go', name: 'Go', integration: { url: `${svcUrl}/action`, context: {} } }] }] }
+      props: {
+        attachments: [
+          {
+            actions: [
+              { id: 'go', name: 'Go', integration: { url: `${svcUrl}/action`, context: {} } },
+              {
+                id: 'howlong',
+                type: 'select',
+                name: 'How long',
+                options: [{ text: '1 hour', value: '60' }],
+                integration: { url: `${svcUrl}/action`, context: {} }
+              }
+            ]
+          }
+        ]
+      }
     })
   })
   const postId = ((await post.json()) as { id: string }).id
   t.match((await call('/_sim/buttons/click', { userId: user.id, postId, actionId: 'go' })).json, { ephemeralText: 'clicked' })
+  t.match((await call('/_sim/menus/select', { userId: user.id, postId, actionId: 'howlong', value: '60' })).json, { ephemeralText: 'picked 60' })
+  t.equal((await call('/_sim/menus/select', { userId: user.id, postId, actionId: 'howlong' })).status, 400, 'value is required')
 })

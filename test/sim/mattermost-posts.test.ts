@@ -245,13 +245,13 @@ t.test('message button: JSON POST without authentication; the context carries th
 
   t.equal(result.ephemeralText, 'Paused for today.')
   t.equal(result.updatedPost?.message, 'Paused (pause)')
-  t.same(result.updatedPost?.props, { from_bot: 'true' }, 'an update without props removes the buttons (from_bot is kept)')
-  t.match(sim.history.posts.at(-1), { kind: 'update', postId: post.id, who: 'integration' })
+  t.same(Object.keys(result.updatedPost?.props ?? {}).sort(), ['attachments', 'from_bot'], 'an update without props keeps the props, buttons included')
+  t.match(sim.history.posts.at(-1), { kind: 'update', postId: post.id, who: 'integration', message: 'Paused (pause)' })
 
   await t.rejects(
     sim.driver.clickButton({ userId: u.id, postId: post.id, actionId: 'bad_id' }),
-    { name: 'IntegrationError', kind: 'not_found' },
-    'gone with the update'
+    { name: 'IntegrationError', kind: 'not_found', message: /A-Za-z0-9/ },
+    'an id outside [A-Za-z0-9]+ cannot be clicked'
   )
   const v = sim.driver.addUser()
   await t.rejects(
@@ -296,4 +296,126 @@ t.test('an action id outside [A-Za-z0-9]+ never reaches the integration', async 
   })
   t.equal(reply.status, 200, 'the low-level callback sends whatever it is given')
   t.equal(svc.received.length, 1)
+})
+
+/** A DM from the bot to a new user with one attachment holding `actions`. */
+async function postWithActions(sim: MattermostSim, actions: unknown[]): Promise<{ userId: string; postId: string }> {
+  const u = sim.driver.addUser()
+  const dm = (await api(sim, 'POST', '/api/v4/channels/direct', { body: [sim.botUserId, u.id] })).json
+  const post = (await api(sim, 'POST', '/api/v4/posts', { body: { channel_id: dm.id, message: 'Pause for how long?', props: { attachments: [{ actions }] } } }))
+    .json
+  return { userId: u.id, postId: post.id }
+}
+
+const menu = (url: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  id: 'pausefor',
+  type: 'select',
+  name: 'Pause for',
+  options: [
+    { text: '30 minutes', value: '30' },
+    { text: '1 hour', value: '60' }
+  ],
+  integration: { url, context: { sig: 'signed' } },
+  ...extra
+})
+
+t.test('message menu: the pick goes to the integration as context.selected_option, whatever it is', async (t) => {
+  const sim = await start(t)
+  const svc = await integration(t, (_r, res) => json(res, 200, {}))
+  const { userId, postId } = await postWithActions(sim, [menu(svc.url), menu(svc.url, { id: 'people', data_source: 'users', options: [] })])
+  const sent = (): Record<string, any> => JSON.parse(svc.received.at(-1)?.body ?? '{}')
+
+  await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '60' })
+  t.match(sent(), { type: 'select', data_source: '', context: { sig: 'signed', selected_option: '60' } })
+  t.equal(sim.history.posts.filter((p) => p.kind === 'update').length, 0, 'an empty answer changes no post')
+
+  await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '99999' })
+  t.equal(sent()['context']['selected_option'], '99999', 'not one of the options: the server does not check, so neither does the simulator')
+
+  await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '' })
+  t.strictSame(sent()['context'], { sig: 'signed' }, 'an empty pick adds nothing')
+
+  await sim.driver.selectOption({ userId, postId, actionId: 'people', value: 'u123' })
+  t.match(sent(), { data_source: 'users', context: { selected_option: 'u123' } }, 'data_source only along with a pick')
+  t.equal(svc.received.length, 4)
+})
+
+t.test('message menu: a pick overwrites a selected_option in the context; a button never gets one', async (t) => {
+  const sim = await start(t)
+  const svc = await integration(t, (_r, res) => json(res, 200, {}))
+  const button = { id: 'go', name: 'Go', integration: { url: svc.url, context: { selected_option: 'planted' } } }
+  const { userId, postId } = await postWithActions(sim, [menu(svc.url, { integration: { url: svc.url, context: { selected_option: 'planted' } } }), button])
+  const sent = (): Record<string, any> => JSON.parse(svc.received.at(-1)?.body ?? '{}')
+  await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' })
+  t.equal(sent()['context']['selected_option'], '30')
+  await sim.driver.selectOption({ userId, postId, actionId: 'go', value: '30' })
+  t.match(sent(), { type: 'button', data_source: '', context: { selected_option: 'planted' } }, 'a button is sent its stored context only')
+  const noContext = await postWithActions(sim, [{ id: 'bare', type: 'select', name: 'Bare', options: [], integration: { url: svc.url } }])
+  await sim.driver.selectOption({ userId: noContext.userId, postId: noContext.postId, actionId: 'bare', value: 'x' })
+  t.strictSame(sent()['context'], { selected_option: 'x' }, 'a menu without a context gets one for the pick')
+})
+
+t.test('the answer: update with props replaces them, keeping only the retained keys of the original', async (t) => {
+  const sim = await start(t)
+  const svc = await integration(t, (_r, res) =>
+    json(res, 200, { update: { props: { attachments: [], override_username: 'someone', from_webhook: 'true', mine: 1 } } })
+  )
+  const { userId, postId } = await postWithActions(sim, [menu(svc.url)])
+  t.equal(sim.driver.post(postId)?.props['from_bot'], 'true')
+  const result = await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' })
+  t.strictSame(result.updatedPost?.props, { attachments: [], mine: 1 }, 'from_bot is not kept; keys the original lacked are removed')
+  t.equal(result.updatedPost?.message, '', 'an update without a message empties it')
+  t.match(sim.history.posts.at(-1), { kind: 'update', postId, who: 'integration', message: '', props: { attachments: [], mine: 1 } })
+  await t.rejects(
+    sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' }),
+    { name: 'IntegrationError', kind: 'not_found' },
+    'the menu is gone'
+  )
+})
+
+t.test('the answer: ephemeral text with Slack links made Markdown unless skip_slack_parsing', async (t) => {
+  const sim = await start(t)
+  let skip = false
+  const svc = await integration(t, (_r, res) => json(res, 200, { ephemeral_text: 'See <https://example.com/help|help>.', skip_slack_parsing: skip }))
+  const { userId, postId } = await postWithActions(sim, [menu(svc.url)])
+  t.equal((await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' })).ephemeralText, 'See [help](https://example.com/help).')
+  skip = true
+  t.equal((await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' })).ephemeralText, 'See <https://example.com/help|help>.')
+  t.match(sim.history.ephemerals.slice(-2), [{ userId, text: 'See [help](https://example.com/help).', source: 'button' }, { text: /<https/ }])
+})
+
+t.test('the answer: what json.Unmarshal refuses is an error shown to the user, and changes nothing', async (t) => {
+  const sim = await start(t)
+  let body = ''
+  const svc = await integration(t, (_r, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(body)
+  })
+  const { userId, postId } = await postWithActions(sim, [menu(svc.url)])
+  const before = sim.history.posts.length
+  for (const bad of [
+    ' ',
+    'not json',
+    '[]',
+    '"text"',
+    '{"update":"x"}',
+    '{"update":{"message":5}}',
+    '{"update":{"props":[]}}',
+    '{"ephemeral_text":1}',
+    '{"skip_slack_parsing":"yes"}'
+  ]) {
+    body = bad
+    await t.rejects(
+      sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' }),
+      { name: 'IntegrationError', kind: 'bad_response' },
+      JSON.stringify(bad)
+    )
+  }
+  for (const fine of ['', 'null', '{}', '{"update":null,"ephemeral_text":null,"unknown":1}']) {
+    body = fine
+    const result = await sim.driver.selectOption({ userId, postId, actionId: 'pausefor', value: '30' })
+    t.equal(result.updatedPost, undefined, JSON.stringify(fine))
+  }
+  t.equal(sim.history.posts.length, before, 'no post changed')
+  t.equal(sim.history.ephemerals.length, 0)
 })
