@@ -73,7 +73,8 @@ const ERRORS: Readonly<Record<ErrorKind, string>> = {
 export const EN: CommandCatalog = {
   until,
   at,
-  span: (start, endTime) => (start.day === 'today' ? `${start.time}–${endTime}` : `${start.day === 'tomorrow' ? 'tomorrow' : start.date}, ${start.time}–${endTime}`),
+  span: (start, endTime) =>
+    start.day === 'today' ? `${start.time}–${endTime}` : `${start.day === 'tomorrow' ? 'tomorrow' : start.date}, ${start.time}–${endTime}`,
   statusName: { online: 'Online', away: 'Away', offline: 'Offline', dnd: 'Do Not Disturb' },
   actionName: { dnd: 'Do Not Disturb', away: 'Away', offline: 'Offline', none: 'No change' },
   levelName: { busy: 'busy', tentative: 'tentative', oof: 'out of office', workingElsewhere: 'working elsewhere' },
@@ -86,7 +87,9 @@ export const EN: CommandCatalog = {
 
   paused: (u, holding) =>
     `Paused ${u} — I won't change your status.` +
-    (holding === null ? '' : ` I'm leaving your ${EN.statusName[holding.status]} as it is now; it ends by itself ${holding.at}, or change it whenever you like.`) +
+    (holding === null
+      ? ''
+      : ` I'm leaving your ${EN.statusName[holding.status]} as it is now; it ends by itself ${holding.at}, or change it whenever you like.`) +
     ' `/calstatus resume` to start again.',
   resumed: (wasPaused) =>
     wasPaused
@@ -128,7 +131,7 @@ export const EN: CommandCatalog = {
           : `📅 You're in ${subject(m)} ${u} (${EN.levelName[m.level]})`,
     holdingMeeting: (status, endAt, restoreTo) =>
       `, so you're on ${EN.statusName[status]}. It ends by itself ${endAt} and you'll be back to ${restoreTo === null ? 'your own status' : EN.statusName[restoreTo]}.`,
-    steppedBack: '. You changed your status, so I\'m leaving it alone until this meeting ends.',
+    steppedBack: ". You changed your status, so I'm leaving it alone until this meeting ends.",
     leftAlone: (current, autopilotHint) =>
       current === 'offline'
         ? ". You're offline, so I've left your status as it is."

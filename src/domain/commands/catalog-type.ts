@@ -74,13 +74,4 @@ export interface CommandCatalog {
 
 /** The rows of the settings panel, by key (see settings-panel.ts). */
 export type SettingKeyWords =
-  | 'busy'
-  | 'tentative'
-  | 'oof'
-  | 'workingElsewhere'
-  | 'customStatus'
-  | 'showSubject'
-  | 'notify'
-  | 'confirm'
-  | 'offlineUsers'
-  | 'mergeGapMinutes'
+  'busy' | 'tentative' | 'oof' | 'workingElsewhere' | 'customStatus' | 'showSubject' | 'notify' | 'confirm' | 'offlineUsers' | 'mergeGapMinutes'

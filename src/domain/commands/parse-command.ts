@@ -20,7 +20,11 @@ export interface ParseContext {
  * separates.
  */
 function words(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().split(/\s+/u).filter((w) => w !== '')
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/\s+/u)
+    .filter((w) => w !== '')
 }
 
 const invalid = (problem: InvalidInput): Command => ({ kind: 'invalid', problem })

@@ -7,9 +7,7 @@ import { MAX_DURATION_DAYS, MIN_DURATION_MS } from './command'
 // change); an `until` is wall-clock time in the person's zone, as they read their own clock.
 
 export type DurationResult =
-  | { ok: true; untilMs: number }
-  | { ok: false; reason: 'bad' | 'too-short' | 'too-long' | 'past' }
-  | { ok: false; reason: 'no-unit'; amount: string }
+  { ok: true; untilMs: number } | { ok: false; reason: 'bad' | 'too-short' | 'too-long' | 'past' } | { ok: false; reason: 'no-unit'; amount: string }
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -51,7 +49,13 @@ export function parseDuration(words: readonly string[], now: number, zone: strin
   const rest = words[0] === 'for' ? words.slice(1) : words
   const first = rest[0]
   if (first !== undefined && UNTIL_WORDS.has(first)) return bounded(parseUntil(rest.slice(1), now, zone), now)
-  return bounded(parseLength(rest.filter((w) => w !== 'and'), now), now)
+  return bounded(
+    parseLength(
+      rest.filter((w) => w !== 'and'),
+      now
+    ),
+    now
+  )
 }
 
 function bounded(r: DurationResult, now: number): DurationResult {
@@ -153,7 +157,11 @@ function resolveUntil(base: DateTime, day: Day | null, clock: ClockTime | null):
     return today.toMillis() > now ? today.toMillis() : null
   }
   const ahead = day.kind === 'tomorrow' ? 1 : (day.weekday - base.weekday + 7) % 7
-  if (clock === null) return base.plus({ days: ahead === 0 ? 7 : ahead }).startOf('day').toMillis()
+  if (clock === null)
+    return base
+      .plus({ days: ahead === 0 ? 7 : ahead })
+      .startOf('day')
+      .toMillis()
   const target = at(base.plus({ days: ahead }), clock)
   return (target.toMillis() > now ? target : at(base.plus({ days: ahead + 7 }), clock)).toMillis()
 }

@@ -7,5 +7,10 @@ const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu
 export function quoteInput(text: string, max = 60): string {
   const clean = text.replace(UNSAFE, ' ').replace(/`/g, "'").replace(/\s+/gu, ' ').trim()
   const chars = [...clean]
-  return chars.length <= max ? clean : chars.slice(0, max - 1).join('').trimEnd() + '…'
+  return chars.length <= max
+    ? clean
+    : chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd() + '…'
 }

@@ -5,8 +5,7 @@ import { localInstant } from './when'
 // The answers to `/calstatus pause`, `resume`, `autopilot`, `on` and `off` (issue 16), once the
 // use case has done what they asked.
 
-const untilWords = (ctx: ReplyContext, ms: number): string =>
-  commandCatalog(ctx.language).until(localInstant(ms, ctx.now, ctx.zone, ctx.dateLocale))
+const untilWords = (ctx: ReplyContext, ms: number): string => commandCatalog(ctx.language).until(localInstant(ms, ctx.now, ctx.zone, ctx.dateLocale))
 
 /** `holding`: the status the service set and leaves in place during the pause (docs/status-rules.md#pause). */
 export function pausedText(ctx: ReplyContext, untilMs: number, holding: { status: PersonStatus; until: number } | null): string {

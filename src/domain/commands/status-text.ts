@@ -28,8 +28,8 @@ const active = (until: number | null, now: number): until is number => until !==
 
 function syncedLines(v: StatusView, c: CommandCatalog): string[] {
   const inst = (ms: number) => localInstant(ms, v.now, v.zone, v.dateLocale)
-  const paused = active(v.paused, v.now) ? c.until(inst(v.paused as number)) : null
-  const autopilot = active(v.autopilot, v.now) ? c.until(inst(v.autopilot as number)) : null
+  const paused = active(v.paused, v.now) ? c.until(inst(v.paused)) : null
+  const autopilot = active(v.autopilot, v.now) ? c.until(inst(v.autopilot)) : null
   const lines: string[] = []
   if (paused !== null) lines.push(c.paused(paused, null))
   if (v.calendar === null) {
