@@ -204,7 +204,9 @@ t.test('fuzz: never throws, always a command, every end within a minute to 30 da
     fc.array(words, { maxLength: 8 }).map((w) => w.join(' ')),
     fc.tuple(fc.constantFrom('pause ', 'autopilot ', 'pause until ', 'autopilot until '), fc.string({ maxLength: 30 })).map(([a, b]) => a + b),
     fc.tuple(fc.constantFrom('pause ', 'autopilot until '), fc.double(), fc.constantFrom('m', 'h', 'd', ':00', 'pm', '')).map(([a, n, u]) => `${a}${n}${u}`),
-    fc.tuple(fc.constantFrom('pause', 'autopilot'), fc.integer({ min: 0, max: 50_000 }), fc.constantFrom('m', 'min', 'h', 'd', ' days', 'w')).map(([c, n, u]) => `${c} ${n}${u}`),
+    fc
+      .tuple(fc.constantFrom('pause', 'autopilot'), fc.integer({ min: 0, max: 50_000 }), fc.constantFrom('m', 'min', 'h', 'd', ' days', 'w'))
+      .map(([c, n, u]) => `${c} ${n}${u}`),
     fc
       .tuple(
         fc.constantFrom('pause', 'autopilot'),
