@@ -27,6 +27,7 @@ t.test('pause: the end in the person zone, and what happens to a status the serv
   t.match(pausedText(ctx, at('2026-12-04T00:00'), null), /^Paused until the end of today —/)
   t.match(pausedText(ctx, at('2026-12-10T14:00'), null), /^Paused until Thu 10 Dec, 14:00 —/)
   t.match(pausedText({ ...ctx, zone: 'America/New_York', dateLocale: 'en-US' }, at('2026-12-03T16:00'), null), /^Paused until 10:00 AM —/)
+  t.match(pausedText({ ...ctx, zone: 'Not/AZone' }, at('2026-12-03T16:00'), null), /^Paused until 15:00 —/, 'an unknown zone reads as UTC')
   for (const text of [plain, held]) checkTone(t, text, text)
 })
 
