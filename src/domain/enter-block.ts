@@ -59,8 +59,10 @@ export function enterBlock(ctx: DecideContext, state: RememberedState, from: Han
     const released = { ...state, released: true, statusEnd: at.stretch?.end ?? ctx.now, customReleased: state.customReleased || !at.continuing }
     return { state: released, writes, message: null, heldBack: !at.continuing }
   }
-  // Rule 4: no change now, custom status included; a later evaluation may enter.
-  return { state, writes, message: null, heldBack: !at.continuing && outcome === 'rule-4-offline-skipped' }
+  // Rule 4: no change now, custom status included; a later evaluation may enter. While a
+  // question waits (rules 3, 4 after asking), nothing of ours appears either (#confirm).
+  const questionOpen = ctx.settings.confirm && state.asked && action !== 'none'
+  return { state, writes, message: null, heldBack: questionOpen || (!at.continuing && outcome === 'rule-4-offline-skipped') }
 }
 
 /** The person's answer, when it is for this block (the remembered block's start); any other is ignored. */

@@ -190,3 +190,13 @@ t.test('remembered JSON from before "Ask first" has no asked: read as false', as
   const again = decide(input({ now: T('10:05'), items: w.items, settings: ask, remembered: old as never }))
   t.equal(again.reason, 'confirm-asked', 'no question recorded: asked now')
 })
+
+t.test('while a question waits, the person setting DND themselves (rule 3) shows no custom status of ours', async (t) => {
+  const w = asked()
+  w.evaluate(T('10:00'))
+  w.setByUser('dnd', true, T('10:01'))
+  const d = w.evaluate(T('10:02'))
+  t.equal(d.reason, 'rule-3-already-target')
+  t.equal(d.customStatus, null)
+  t.match(d.remembered, { asked: true })
+})
