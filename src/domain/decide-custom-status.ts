@@ -12,7 +12,8 @@ export interface CustomStatusDecided {
 /**
  * The custom status inside a block (rules 15-18 of docs/status-rules.md). `currentCustom` is
  * the one Mattermost shows (or null), `customToClear` ours from a block just left (rule 18),
- * `heldBack` true when rules 4 or 5 held back entering a new block.
+ * `heldBack` true when rules 4 or 5 held back entering a new block, or an "Ask first" question
+ * waits for its answer (docs/status-rules.md#confirm).
  */
 export function decideCustomStatus(
   ctx: DecideContext,
@@ -31,7 +32,7 @@ export function decideCustomStatus(
   // Expired custom statuses stay on the server but count as none (rule 15).
   const live = currentCustom !== null && !isExpired(currentCustom, ctx.now) ? currentCustom : null
   if (!at.continuing) return customOnEntering(ctx, state, target, live, customToClear, heldBack)
-  if (state.customReleased) return { state, change: null }
+  if (state.customReleased || heldBack) return { state, change: null }
   return customInside(ctx, state, target, unchanged, currentCustom, live)
 }
 

@@ -12,13 +12,13 @@ import type { Left } from './leave-block'
 import { freshRemembered, nextRemembered, worthRemembering } from './remembered-state'
 import { MATTERMOST_GRACE_MS } from './status-rules'
 import { DEFAULT_LOCALE } from './texts'
-import type { CustomStatus, CustomStatusChange, Decision, DecisionInput, RememberedState, ScheduleItem, StatusWrite } from './types'
+import type { CustomStatus, CustomStatusChange, Decision, DecisionInput, Notice, RememberedState, ScheduleItem, StatusWrite } from './types'
 
 /** What a decision changes, before it is put in the shape of a Decision. */
 interface Changes {
   writes: StatusWrite[]
   customStatus: CustomStatusChange | null
-  message: string | null
+  message: Notice | null
   /** the state to remember, or null for none */
   next: RememberedState | null
 }
@@ -54,16 +54,16 @@ export function decide(input: DecisionInput): Decision {
     now,
     settings,
     current: input.current,
+    items: input.items,
+    answer: input.answer ?? null,
     zone: input.timeZone,
     locale: input.locale ?? DEFAULT_LOCALE,
+    language: input.language ?? 'en',
     reasons: [],
     wakeTimes: []
   }
-  // Rule 1: disabled, remember nothing and expect nothing from time.
-  if (!settings.enabled) {
-    ctx.reasons.push('rule-1-disabled')
-    return decision(ctx, remembered, { writes: [], customStatus: null, message: null, next: null })
-  }
+  const currentCustom = presentCustomStatus(input.customStatus)
+  if (!settings.enabled) return decision(ctx, remembered, disabled(ctx, remembered, currentCustom))
   const boundary = nextItemBoundary(input.items, now)
   if (boundary !== null) ctx.wakeTimes.push(boundary)
   const at = blockNow(buildBlocks(input.items, settings), remembered, now, settings)
@@ -75,7 +75,6 @@ export function decide(input: DecisionInput): Decision {
     return decision(ctx, remembered, { writes: [], customStatus: null, message: null, next: releaseForPause(ctx, remembered, at) })
   }
 
-  const currentCustom = presentCustomStatus(input.customStatus)
   // Leaving the remembered block: it ended, or vanished (cancelled, declined).
   const leaving = remembered !== null && (at === null || !at.continuing)
   const left = leaving ? leaveBlock(ctx, remembered, at !== null, currentCustom) : null
@@ -84,6 +83,18 @@ export function decide(input: DecisionInput): Decision {
     return decision(ctx, remembered, { writes: left?.writes ?? [], customStatus, message: null, next: left?.waiting ?? null })
   }
   return decision(ctx, remembered, decideInBlock(ctx, at, remembered, left, currentCustom))
+}
+
+/**
+ * Rule 1, disabled: as if the calendar were empty. What the service still holds is handed back
+ * as when a block is cancelled (rules 13 and 18, with rule 13's wait for Mattermost's own
+ * restore); then nothing is remembered and nothing is expected from time.
+ */
+function disabled(ctx: DecideContext, remembered: RememberedState | null, currentCustom: CustomStatus | null): Changes {
+  ctx.reasons.push('rule-1-disabled')
+  const left = remembered === null ? null : leaveBlock(ctx, remembered, false, currentCustom)
+  const customStatus = clearLeftCustomStatus(ctx, left?.customToClear ?? null)
+  return { writes: left?.writes ?? [], customStatus, message: null, next: left?.waiting ?? null }
 }
 
 /** A block is on at now: go on with the remembered one or enter a new one, then its custom status. */
@@ -97,8 +108,9 @@ function decideInBlock(ctx: DecideContext, at: BlockNow, remembered: RememberedS
   let state = entered?.state ?? continued.state
   const writes = entered === null ? continued.writes : [...continued.writes, ...entered.writes]
 
-  // The block's message is per stretch too: free of any status, the next stretch gets its own.
-  if (at.stretch === null && state.setStatus === null && state.notified) state = { ...state, notified: false }
+  // The block's message and question are per stretch too: free of any status, the next stretch
+  // gets its own.
+  if (at.stretch === null && state.setStatus === null && (state.notified || state.asked)) state = { ...state, notified: false, asked: false }
 
   const custom = decideCustomStatus(ctx, state, at, currentCustom, left?.customToClear ?? null, entered?.heldBack ?? false)
   state = custom.state

@@ -20,13 +20,19 @@ export function freshRemembered(blockStart: number, blockEnd: number, level: Ava
     released: false,
     setCustomStatus: null,
     customReleased: false,
-    notified: false
+    notified: false,
+    asked: false
   }
 }
 
 /** Whether there is anything worth storing ("Remember nothing" otherwise, rule 1). */
 export function worthRemembering(r: RememberedState): boolean {
-  return r.setStatus !== null || r.released || r.setCustomStatus !== null || r.customReleased || r.notified
+  return r.setStatus !== null || r.released || r.setCustomStatus !== null || r.customReleased || r.notified || asked(r)
+}
+
+/** Stored JSON from before "Ask first" has no `asked`: it reads as false. */
+export function asked(r: RememberedState): boolean {
+  return (r as Partial<RememberedState>).asked === true
 }
 
 export function sameRemembered(a: RememberedState, b: RememberedState): boolean {
@@ -45,6 +51,7 @@ export function sameRemembered(a: RememberedState, b: RememberedState): boolean 
     a.released === b.released &&
     a.customReleased === b.customReleased &&
     a.notified === b.notified &&
+    asked(a) === asked(b) &&
     (ca === cb || (ca !== null && cb !== null && ca.emoji === cb.emoji && ca.text === cb.text && ca.expiresAt === cb.expiresAt))
   )
 }

@@ -1,5 +1,5 @@
 import { AVAILABILITIES } from './availability'
-import type { CustomStatusTemplate, Mapping, MappingEntry, Settings, SettingsOverrides, StatusAction } from './types'
+import type { CustomStatusTemplate, Mapping, MappingEntry, NotifyMode, Settings, SettingsOverrides, StatusAction } from './types'
 
 // The mapping table of docs/status-rules.md#mapping.
 export const DEFAULT_MAPPING: Readonly<Mapping> = Object.freeze({
@@ -14,7 +14,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   enabled: true,
   mapping: DEFAULT_MAPPING,
   customStatus: true,
-  notify: true,
+  notify: 'daily',
+  confirm: false,
   pausedUntil: null,
   autopilotUntil: null,
   offlineUsers: 'skip',
@@ -22,11 +23,21 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   mergeGapMinutes: 0
 })
 
+/** docs/status-rules.md#notify */
+export const NOTIFY_MODES: readonly NotifyMode[] = ['every', 'daily', 'off']
+
 const STATUS_ACTIONS: readonly StatusAction[] = ['dnd', 'away', 'offline', 'none']
 /** Larger gaps would merge separate meetings into hours of Do Not Disturb. */
 export const MAX_MERGE_GAP_MINUTES = 60
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean'
+/** A mode, or the boolean stored before the modes existed: true was a message each time, false none. */
+function notifyMode(v: unknown): NotifyMode | undefined {
+  if (v === true) return 'every'
+  if (v === false) return 'off'
+  return (NOTIFY_MODES as readonly unknown[]).includes(v) ? (v as NotifyMode) : undefined
+}
+
 const isTime = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v))
 
 function template(v: unknown): CustomStatusTemplate | null | undefined {
@@ -64,7 +75,8 @@ function apply(base: Settings, over: SettingsOverrides | null | undefined): Sett
   const s: Settings = { ...base }
   if (isBool(over.enabled)) s.enabled = over.enabled
   if (isBool(over.customStatus)) s.customStatus = over.customStatus
-  if (isBool(over.notify)) s.notify = over.notify
+  s.notify = notifyMode(over.notify) ?? s.notify
+  if (isBool(over.confirm)) s.confirm = over.confirm
   if (isBool(over.showSubject)) s.showSubject = over.showSubject
   if (isTime(over.pausedUntil)) s.pausedUntil = over.pausedUntil
   if (isTime(over.autopilotUntil)) s.autopilotUntil = over.autopilotUntil

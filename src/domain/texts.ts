@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon'
-import type { Availability, CustomStatusTemplate, StatusAction } from './types'
+import type { EngineTexts } from './engine-texts'
+import type { CustomStatusTemplate } from './types'
 
 // Texts for people: the user's time zone shapes them, never the decision (Invariants).
 
@@ -8,30 +9,14 @@ export const MAX_CUSTOM_STATUS_LENGTH = 100
 
 export const DEFAULT_LOCALE = 'en-GB'
 
-const PAUSE_HINT = 'To pause this, type `/calstatus pause 1h`.'
-
-const LEVEL_PHRASE: Readonly<Record<Availability, string>> = {
-  busy: "📅 You're in a meeting",
-  tentative: '📅 You have a tentative meeting',
-  oof: "🌴 You're out of office",
-  workingElsewhere: "🏠 You're working elsewhere",
-  free: "You're free"
-}
-
-const STATUS_NAME: Readonly<Record<Exclude<StatusAction, 'none'>, string>> = {
-  dnd: 'Do Not Disturb',
-  away: 'Away',
-  offline: 'Offline'
-}
-
-function local(ms: number, zone: string, locale: string): DateTime {
+export function local(ms: number, zone: string, locale: string): DateTime {
   const dt = DateTime.fromMillis(ms, { zone, locale })
   // A zone Mattermost holds but the runtime does not know: texts in UTC rather than no text.
   return dt.isValid ? dt : DateTime.fromMillis(ms, { zone: 'UTC', locale })
 }
 
-const DATE = { weekday: 'short', day: 'numeric', month: 'short' } as const
-const TIME = { hour: '2-digit', minute: '2-digit' } as const
+export const DATE = { weekday: 'short', day: 'numeric', month: 'short' } as const
+export const TIME = { hour: '2-digit', minute: '2-digit' } as const
 
 /** Cut to `max` characters (code points, as Mattermost counts), ending with an ellipsis. */
 export function truncate(text: string, max: number): string {
@@ -99,30 +84,13 @@ export function composeCustomStatusText(tpl: CustomStatusTemplate, subject: stri
 }
 
 /** "until 15:30" today, "until Thu 4 Dec, 14:00" on a later day, "until the end of Wed 3 Dec". */
-export function untilText(endMs: number, nowMs: number, zone: string, locale: string): string {
+export function untilText(endMs: number, nowMs: number, zone: string, locale: string, words: EngineTexts['until']): string {
   const now = local(nowMs, zone, locale)
   const end = local(endMs, zone, locale)
-  if (end.hasSame(now, 'day')) return `until ${end.toLocaleString(TIME)}`
+  if (end.hasSame(now, 'day')) return words.time(end.toLocaleString(TIME))
   if (end.hour === 0 && end.minute === 0 && end.second === 0) {
     const last = lastDay(endMs, zone, locale)
-    return last.hasSame(now, 'day') ? 'until the end of the day' : `until the end of ${last.toLocaleString(DATE)}`
+    return last.hasSame(now, 'day') ? words.endOfToday : words.endOf(last.toLocaleString(DATE))
   }
-  return `until ${end.toLocaleString(DATE)}, ${end.toLocaleString(TIME)}`
-}
-
-/**
- * The notify message (Settings, "notify"): the level, the end time in the user's zone, what
- * happens afterwards and how to pause. Never a subject, so never a private one.
- */
-export function enteredMessage(
-  level: Availability,
-  action: Exclude<StatusAction, 'none'>,
-  endMs: number,
-  nowMs: number,
-  zone: string,
-  locale: string,
-  toOnline: boolean
-): string {
-  const after = toOnline ? 'It goes back to online afterwards.' : 'It goes back to how it was afterwards.'
-  return `${LEVEL_PHRASE[level]} ${untilText(endMs, nowMs, zone, locale)}, so I set your status to ${STATUS_NAME[action]}. ${after} ${PAUSE_HINT}`
+  return words.dateTime(end.toLocaleString(DATE), end.toLocaleString(TIME))
 }

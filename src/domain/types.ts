@@ -1,5 +1,6 @@
 // Types of the rule engine (docs/status-rules.md). Plain data only: the remembered state is stored
 // as JSON in Redis, so it holds numbers, strings, booleans and null, never Dates or Maps.
+import type { Language } from './locale'
 
 /** Graph's scheduleItem.status, normalised (unknown counts as free). */
 export type Availability = 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere'
@@ -64,12 +65,17 @@ export type Mapping = Record<Availability, MappingEntry>
 
 export type OfflineUsers = 'skip' | 'apply'
 
+/** Direct messages (docs/status-rules.md#notify): one per stretch, one day plan a day, or none. */
+export type NotifyMode = 'every' | 'daily' | 'off'
+
 export interface Settings {
   enabled: boolean
   mapping: Mapping
   /** false = never set a custom status */
   customStatus: boolean
-  notify: boolean
+  notify: NotifyMode
+  /** "Ask first": ask with buttons before setting a status (docs/status-rules.md#confirm) */
+  confirm: boolean
   /** epoch ms; no changes while pausedUntil > now */
   pausedUntil: number | null
   /** epoch ms; rule 5 is off while autopilotUntil > now */
@@ -85,7 +91,9 @@ export interface SettingsOverrides {
   enabled?: boolean
   mapping?: Partial<Record<Availability, Partial<MappingEntry>>>
   customStatus?: boolean
-  notify?: boolean
+  /** stored JSON from before the modes holds a boolean: true reads `every`, false `off` */
+  notify?: NotifyMode | boolean
+  confirm?: boolean
   pausedUntil?: number | null
   autopilotUntil?: number | null
   offlineUsers?: OfflineUsers
@@ -126,6 +134,8 @@ export interface RememberedState {
   customReleased: boolean
   /** the block's direct message was sent */
   notified: boolean
+  /** "Ask first": the question for this stretch was sent and not answered (absent in older JSON: false) */
+  asked: boolean
 }
 
 export interface DecisionInput {
@@ -140,7 +150,39 @@ export interface DecisionInput {
   timeZone: string
   /** BCP 47 locale for dates and times in texts; default en-GB */
   locale?: string
+  /** the catalog the words of texts come from; default `en` */
+  language?: Language
+  /** "Ask first": the person's answer, for the remembered block starting at blockStart */
+  answer?: ConfirmAnswer | null
 }
+
+export interface ConfirmAnswer {
+  /** the remembered block's start (epoch ms), as the question carried it */
+  blockStart: number
+  choice: 'yes' | 'no'
+}
+
+/**
+ * A direct message for the person (docs/status-rules.md#notify, #confirm). The caller sends
+ * `daily` only when none was sent on that `day` yet, and for `confirm` shows two buttons and
+ * replaces the post with `acceptedText` or `declinedText` after a click.
+ */
+export type Notice =
+  | { kind: 'entered'; text: string }
+  | { kind: 'daily'; text: string; /** localDay(now, zone) */ day: number }
+  | {
+      kind: 'confirm'
+      text: string
+      blockStart: number
+      blockEnd: number
+      action: Exclude<StatusAction, 'none'>
+      /** epoch ms: the end of the status the answer `yes` sets */
+      statusEnd: number
+      acceptLabel: string
+      declineLabel: string
+      acceptedText: string
+      declinedText: string
+    }
 
 export interface StatusWrite {
   status: MmStatus
@@ -154,7 +196,7 @@ export interface Decision {
   /** in order; rule 8 may need two */
   statusWrites: StatusWrite[]
   customStatus: CustomStatusChange | null
-  message: string | null
+  message: Notice | null
   remembered: RememberedState | null
   /** epoch ms of the next instant the answer could change by time alone */
   nextWakeAt: number | null

@@ -67,7 +67,12 @@ t.test('rule 17: the subject only when opted in and never for a private item', a
   const both = [item('10:00', '11:00', 'busy', { subject: 'Planning' }), item('10:00', '11:00', 'busy', { subject: 'Layoffs', isPrivate: true })]
   const d = decide(input({ items: both, settings: settings({ showSubject: true }) }))
   t.match(d.customStatus, { text: 'In a meeting' }, 'a private item at the same time hides every subject')
-  t.notMatch(d.message ?? '', /Layoffs|Planning/, 'the message never names a subject')
+  t.equal(d.message?.kind, 'daily')
+  t.notMatch(d.message?.text, /Layoffs/, 'the day plan, for its owner, names the subject of what is not private')
+  t.match(d.message?.text, /10:00–11:00 Planning · 10:00–11:00 Private appointment/)
+  const every = decide(input({ items: both, settings: settings({ showSubject: true, notify: 'every' }) }))
+  t.equal(every.message?.kind, 'entered')
+  t.notMatch(every.message?.text, /Layoffs|Planning/, 'the message of notify every never names a subject')
 })
 
 t.test('rule 18: leaving: clear ours only if it is still exactly ours', async (t) => {

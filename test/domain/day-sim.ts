@@ -108,7 +108,9 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   zone: fc.constantFrom(...ZONES),
   otherZone: fc.constantFrom(...ZONES),
   overrides: fc.record({
-    notify: fc.boolean(),
+    notify: fc.constantFrom('every' as const, 'daily' as const, 'off' as const),
+    // "Ask first" with nobody answering: never a status of ours (docs/status-rules.md#confirm).
+    confirm: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, fc.constant(true)),
     offlineUsers: fc.constantFrom('skip' as const, 'apply' as const),
     showSubject: fc.boolean(),
     customStatus: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
@@ -363,9 +365,18 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       if (d.customStatus.action === 'set' && csReleasedAt !== null && !(block !== null && block.start > csReleasedAt))
         fail(now, 'custom status set again after the user removed ours', d)
     }
-    // notify: at most one message per block, only with a status change, never when off.
+    // "Ask first" and nobody answers: no status of ours, and no custom status while a question
+    // waits (where rules 2-5 decide, as for rule 3's custom status, nothing is asked).
+    if (settings.confirm) {
+      if (w.length > 0) fail(now, 'a status write with "Ask first" and no answer', d)
+      if (d.customStatus?.action === 'set' && d.remembered?.asked === true) fail(now, 'a custom status while a question waits', d)
+    }
+    // notify: at most one notice per stretch; entered and daily only with a status change and
+    // the matching mode; a question only with "Ask first".
     if (d.message !== null) {
-      if (!settings.notify || w.length === 0) fail(now, 'message without a status change or with notify off', d)
+      const kind = d.message.kind
+      if (kind === 'confirm' ? !settings.confirm : w.length === 0 || settings.notify !== (kind === 'entered' ? 'every' : 'daily'))
+        fail(now, `a ${kind} notice without a status change, or with notify ${settings.notify}`, d)
       if (stretch === null || messageTimes.some((m) => m >= stretch.start)) fail(now, 'a second message for one meeting', d)
       messageTimes.push(now)
     }

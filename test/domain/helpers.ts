@@ -9,6 +9,7 @@ import type {
   Decision,
   DecisionInput,
   MmStatus,
+  Notice,
   RememberedState,
   ScheduleItem,
   Settings,
@@ -74,7 +75,9 @@ export class World {
   settings: Settings = DEFAULT_SETTINGS
   timeZone = 'UTC'
   locale: string | undefined
+  /** the texts of the notices, in order */
   messages: string[] = []
+  notices: Notice[] = []
   decisions: Decision[] = []
   /** every write the service made, with the time */
   writes: { at: number; status: MmStatus; dndEndTime?: number }[] = []
@@ -122,7 +125,10 @@ export class World {
     }
     if (d.customStatus?.action === 'set') this.custom = { emoji: d.customStatus.emoji, text: d.customStatus.text, expiresAt: d.customStatus.expiresAt }
     else if (d.customStatus?.action === 'clear') this.custom = null
-    if (d.message !== null) this.messages.push(d.message)
+    if (d.message !== null) {
+      this.messages.push(d.message.text)
+      this.notices.push(d.message)
+    }
     this.remembered = d.remembered
   }
 

@@ -5,7 +5,7 @@ import { input, item, sec, settings, T, World } from './helpers'
 
 const meeting = [item('10:00', '11:00')]
 
-t.test('rule 1: sync disabled: no change, remember nothing, no wake-up', async (t) => {
+t.test('rule 1: sync disabled with nothing held: no change, remember nothing, no wake-up', async (t) => {
   const d = decide(input({ items: meeting, settings: settings({ enabled: false }) }))
   t.same(d.statusWrites, [])
   t.equal(d.customStatus, null)
@@ -13,6 +13,60 @@ t.test('rule 1: sync disabled: no change, remember nothing, no wake-up', async (
   t.equal(d.remembered, null)
   t.equal(d.nextWakeAt, null)
   t.equal(d.reason, 'rule-1-disabled')
+})
+
+t.test('rule 1: disabled during a block the service owns: puts back the status and clears our custom status', async (t) => {
+  const w = new World('away', true)
+  w.items = meeting
+  w.settings = settings({ autopilotUntil: T('18:00') })
+  w.evaluate(T('10:00'))
+  t.equal(w.mm.status, 'dnd')
+  w.settings = settings({ enabled: false })
+  const d = w.evaluate(T('10:20'))
+  t.same(d.reasons, ['rule-1-disabled', 'rule-13-restored', 'rule-18-custom-status-cleared'])
+  t.same(d.statusWrites, [{ status: 'online' }], 'entered under autopilot: online, as a cancelled block')
+  t.same(d.customStatus, { action: 'clear' })
+  t.equal(d.message, null)
+  t.equal(d.remembered, null)
+  t.equal(d.nextWakeAt, null)
+  const manual = new World('online')
+  manual.items = meeting
+  manual.settings = settings({ mapping: { busy: { status: 'away' } } })
+  manual.evaluate(T('10:00'))
+  manual.settings = settings({ enabled: false, mapping: { busy: { status: 'away' } } })
+  t.same(manual.evaluate(T('10:20')).statusWrites, [{ status: 'online' }], 'an away the service set goes back too')
+  t.same(manual.evaluate(T('10:25')).statusWrites, [], 'once')
+})
+
+t.test("rule 1: disabled just after our DND's end: waits for Mattermost's own restore, then forgets", async (t) => {
+  const w = new World('online')
+  w.items = meeting
+  w.evaluate(T('10:00'))
+  w.settings = settings({ enabled: false })
+  const d = w.evaluate(T('11:00:10'))
+  t.same(d.reasons, ['rule-1-disabled', 'rule-13-waiting-for-mattermost', 'rule-18-custom-status-cleared'])
+  t.same(d.statusWrites, [])
+  t.equal(d.nextWakeAt, T('11:00') + MATTERMOST_GRACE_MS)
+  t.match(d.remembered, { setStatus: 'dnd', setCustomStatus: null })
+  w.expire(T('11:01'))
+  const after = w.evaluate(d.nextWakeAt!)
+  t.same(after.reasons, ['rule-1-disabled', 'rule-12-already-restored'])
+  t.same(after.statusWrites, [])
+  t.equal(after.remembered, null)
+})
+
+t.test('rule 1: disabled never touches what the person took back', async (t) => {
+  const w = new World('online')
+  w.items = meeting
+  w.evaluate(T('10:00'))
+  w.setByUser('away', true, T('10:10'))
+  w.custom = { emoji: 'coffee', text: 'Back soon' }
+  w.settings = settings({ enabled: false })
+  const d = w.evaluate(T('10:20'))
+  t.same(d.reasons, ['rule-1-disabled', 'rule-12-status-changed'])
+  t.same(d.statusWrites, [])
+  t.equal(d.customStatus, null)
+  t.equal(d.remembered, null)
 })
 
 t.test('rule 1: paused: no change, remember nothing; the block is entered once the pause is over', async (t) => {

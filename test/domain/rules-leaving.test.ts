@@ -19,6 +19,7 @@ const owned = (over: Partial<RememberedState> = {}): RememberedState => ({
   setCustomStatus: null,
   customReleased: false,
   notified: true,
+  asked: false,
   ...over
 })
 

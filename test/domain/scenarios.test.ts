@@ -24,6 +24,7 @@ t.test('tentative: DND with its own custom status', async (t) => {
 t.test('multi-day out of office: DND until the return, the date in the custom status, one message', async (t) => {
   const w = new World('online')
   w.timeZone = 'Europe/Paris'
+  w.settings = settings({ notify: 'every' })
   // Monday 00:00 to Thursday 00:00, Paris (all-day events, UTC from Graph).
   const raw = [
     { start: { dateTime: '2026-03-15T23:00:00.0000000', timeZone: 'UTC' }, end: { dateTime: '2026-03-18T23:00:00.0000000', timeZone: 'UTC' }, status: 'Oof' }
@@ -32,7 +33,7 @@ t.test('multi-day out of office: DND until the return, the date in the custom st
   const d = w.evaluate(T('08:00'))
   t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: sec(T('+2 23:00')) }])
   t.match(d.customStatus, { emoji: 'palm_tree', text: 'Out of office until Wed 18 Mar', expiresAt: '2026-03-18T23:00:00.000Z' })
-  t.match(d.message, /out of office until the end of Wed 18 Mar/)
+  t.match(d.message, { kind: 'entered', text: /out of office until the end of Wed 18 Mar/ })
   // Days go by; the window moves; nothing is written again.
   for (let at = T('08:05'); at < T('+2 22:59'); at += 5 * 60_000) {
     const x = w.evaluate(at)
@@ -52,9 +53,9 @@ t.test('all-day event in the user zone: no date suffix for a single day', async 
     }
   ])
   t.equal(items[0]?.startMs, Date.UTC(2026, 2, 15, 15))
-  const d = decide(input({ now: Date.UTC(2026, 2, 15, 20), items, timeZone: 'Asia/Tokyo' }))
+  const d = decide(input({ now: Date.UTC(2026, 2, 15, 20), items, timeZone: 'Asia/Tokyo', settings: settings({ notify: 'every' }) }))
   t.match(d.customStatus, { text: 'Out of office' })
-  t.match(d.message, /until the end of the day/)
+  t.match(d.message, { kind: 'entered', text: /until the end of the day/ })
 })
 
 t.test('DST change inside a meeting: instants in UTC, texts in local time', async (t) => {
@@ -67,9 +68,10 @@ t.test('DST change inside a meeting: instants in UTC, texts in local time', asyn
     }
   ])
   t.same([items[0]?.startMs, items[0]?.endMs], [Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 2, 29, 1, 30)])
-  const d = decide(input({ now: Date.UTC(2026, 2, 29, 0, 30), items, timeZone: 'Europe/Paris' }))
+  const every = settings({ notify: 'every' })
+  const d = decide(input({ now: Date.UTC(2026, 2, 29, 0, 30), items, timeZone: 'Europe/Paris', settings: every }))
   t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: Date.UTC(2026, 2, 29, 1, 30) / 1000 }])
-  t.match(d.message, /until 03:30,/)
+  t.match(d.message, { text: /until 03:30,/ })
   t.equal(d.nextWakeAt, Date.UTC(2026, 2, 29, 1, 30))
   // Autumn, New York: 1 November 2026, 02:00 EDT becomes 01:00 EST.
   const fall = parseScheduleItems([
@@ -80,8 +82,8 @@ t.test('DST change inside a meeting: instants in UTC, texts in local time', asyn
     }
   ])
   t.equal((fall[0]!.endMs - fall[0]!.startMs) / HOUR, 3.5, 'three and a half real hours')
-  const f = decide(input({ now: fall[0]!.startMs, items: fall, timeZone: 'America/New_York', locale: 'en-US' }))
-  t.match(f.message, /until 03:00 AM,/)
+  const f = decide(input({ now: fall[0]!.startMs, items: fall, timeZone: 'America/New_York', locale: 'en-US', settings: every }))
+  t.match(f.message, { text: /until 03:00 AM,/ })
 })
 
 t.test('a realistic day: every status write is a block start or end, and the user ends the day as they began', async (t) => {
@@ -102,7 +104,11 @@ t.test('a realistic day: every status write is a block start or end, and the use
     w.writes.map((x) => new Date(x.at).toISOString().slice(11, 16) + ' ' + x.status),
     ['09:00 dnd', '10:00 dnd', '11:30 dnd', '14:00 dnd']
   )
-  t.equal(w.messages.length, 4)
+  t.same(
+    w.notices.map((n) => n.kind),
+    ['daily', 'daily', 'daily', 'daily'],
+    'notify daily by default: the day plan at each stretch the service entered (the caller sends the first of the day)'
+  )
   t.equal(w.mm.status, 'online')
   t.equal(w.mm.manual, false)
   t.equal(w.custom, null)

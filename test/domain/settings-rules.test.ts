@@ -45,7 +45,8 @@ t.test('pause while nothing is owned; pause ends the grace wait without restorin
         released: false,
         setCustomStatus: null,
         customReleased: false,
-        notified: true
+        notified: true,
+        asked: false
       }
     })
   )
@@ -62,7 +63,7 @@ t.test('autopilot: replaces a manual status at the block start, restores to onli
   t.equal(d.reason, 'rule-6-entered')
   t.same(d.statusWrites, [{ status: 'dnd', dndEndTime: sec(T('11:00')) }])
   t.match(d.remembered, { autopilot: true, prevStatus: 'away', prevManual: true })
-  t.match(d.message, /back to online afterwards/)
+  t.match(d.message, { kind: 'daily', text: /goes back to online after each one/ })
   w.items = [item('10:00', '10:30'), item('14:00', '15:00')]
   t.same(w.evaluate(T('10:30')).statusWrites, [{ status: 'online' }], 'ended early: online (automatic)')
   t.equal(w.mm.manual, false)
@@ -79,18 +80,19 @@ t.test('autopilot: replaces a manual status at the block start, restores to onli
 t.test('notify: one message per block, at the status change, none at restores; none when off', async (t) => {
   const w = new World('online')
   w.timeZone = 'Europe/Paris'
+  w.settings = settings({ notify: 'every' })
   w.items = [item('10:00', '11:00'), item('10:30', '11:30', 'oof'), item('13:00', '14:00', 'tentative')]
   w.run(T('09:55'), T('14:10'))
   t.same(
     w.messages,
     [
-      "📅 You're in a meeting until 12:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.",
-      '📅 You have a tentative meeting until 15:00, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`.'
+      "📅 You're in a meeting until 12:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`; to change what I do, `/calstatus settings`.",
+      '📅 You have a tentative meeting until 15:00, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`; to change what I do, `/calstatus settings`.'
     ],
     'the level at the start, the end in Paris time'
   )
   const quiet = new World('online')
-  quiet.settings = settings({ notify: false })
+  quiet.settings = settings({ notify: 'off' })
   quiet.items = w.items
   quiet.run(T('09:55'), T('14:10'))
   t.same(quiet.messages, [])

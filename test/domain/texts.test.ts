@@ -1,19 +1,24 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { DateTime } from 'luxon'
-import { customStatusText, enteredMessage, localDay, truncate, untilText } from '../../src/domain/texts'
+import { engineTexts } from '../../src/domain/engine-texts'
+import { enteredMessage } from '../../src/domain/entered-message'
+import { customStatusText, localDay, truncate, untilText } from '../../src/domain/texts'
 import { T } from './helpers'
+
+const until = engineTexts('en').until
+const reader = (zone: string, locale = 'en-GB') => ({ zone, locale, language: 'en' as const })
 
 const tpl = { emoji: 'calendar', text: 'In a meeting' }
 
 t.test('until texts in the user zone and locale', async (t) => {
-  t.equal(untilText(T('15:30'), T('10:00'), 'UTC', 'en-GB'), 'until 15:30')
-  t.equal(untilText(T('15:30'), T('10:00'), 'Europe/Paris', 'en-GB'), 'until 16:30')
-  t.equal(untilText(T('15:30'), T('10:00'), 'America/New_York', 'en-US'), 'until 11:30 AM')
-  t.equal(untilText(T('+2 14:00'), T('10:00'), 'UTC', 'en-GB'), 'until Wed 18 Mar, 14:00')
-  t.equal(untilText(T('+3 00:00'), T('10:00'), 'UTC', 'en-GB'), 'until the end of Wed 18 Mar', 'an all-day end names the last day')
-  t.equal(untilText(T('+1 00:00'), T('10:00'), 'UTC', 'en-GB'), 'until the end of the day')
-  t.equal(untilText(T('15:30'), T('10:00'), 'Not/AZone', 'en-GB'), 'until 15:30', 'an unknown zone falls back to UTC')
+  t.equal(untilText(T('15:30'), T('10:00'), 'UTC', 'en-GB', until), 'until 15:30')
+  t.equal(untilText(T('15:30'), T('10:00'), 'Europe/Paris', 'en-GB', until), 'until 16:30')
+  t.equal(untilText(T('15:30'), T('10:00'), 'America/New_York', 'en-US', until), 'until 11:30 AM')
+  t.equal(untilText(T('+2 14:00'), T('10:00'), 'UTC', 'en-GB', until), 'until Wed 18 Mar, 14:00')
+  t.equal(untilText(T('+3 00:00'), T('10:00'), 'UTC', 'en-GB', until), 'until the end of Wed 18 Mar', 'an all-day end names the last day')
+  t.equal(untilText(T('+1 00:00'), T('10:00'), 'UTC', 'en-GB', until), 'until the end of the day')
+  t.equal(untilText(T('15:30'), T('10:00'), 'Not/AZone', 'en-GB', until), 'until 15:30', 'an unknown zone falls back to UTC')
 })
 
 t.test('custom status text: the date only when the stretch ends on a later local day', async (t) => {
@@ -47,14 +52,14 @@ t.test('custom status text never exceeds 100 characters', async (t) => {
 })
 
 t.test('the message names the level, the end in the user zone and how to pause; never a subject', async (t) => {
-  const m = enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), 'Europe/Paris', 'en-GB', false)
+  const m = enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), reader('Europe/Paris'), false)
   t.equal(
     m,
-    "📅 You're in a meeting until 16:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`."
+    "📅 You're in a meeting until 16:30, so I set your status to Do Not Disturb. It goes back to how it was afterwards. To pause this, type `/calstatus pause 1h`; to change what I do, `/calstatus settings`."
   )
-  t.match(enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), 'Asia/Tokyo', 'en-GB', false), /until Tue 17 Mar, 00:30,/, 'past local midnight: the date too')
-  t.match(enteredMessage('oof', 'dnd', T('+3 00:00'), T('10:00'), 'UTC', 'en-GB', true), /out of office until the end of Wed 18 Mar.*back to online/)
-  t.match(enteredMessage('tentative', 'away', T('11:00'), T('10:00'), 'UTC', 'en-GB', false), /tentative meeting until 11:00, so I set your status to Away/)
+  t.match(enteredMessage('busy', 'dnd', T('15:30'), T('10:00'), reader('Asia/Tokyo'), false), /until Tue 17 Mar, 00:30,/, 'past local midnight: the date too')
+  t.match(enteredMessage('oof', 'dnd', T('+3 00:00'), T('10:00'), reader('UTC'), true), /out of office until the end of Wed 18 Mar.*back to online/)
+  t.match(enteredMessage('tentative', 'away', T('11:00'), T('10:00'), reader('UTC'), false), /tentative meeting until 11:00, so I set your status to Away/)
 })
 
 t.test('localDay agrees with luxon in every zone, across DST changes', async (t) => {

@@ -304,7 +304,7 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
     // The message goes out once the state that says "sent for this block" is saved.
-    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message, summary, held)
+    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message.text, summary, held)
     await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
   }
 
