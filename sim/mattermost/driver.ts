@@ -57,6 +57,8 @@ export interface MattermostSimDriver {
   setLatency(ms: number): void
 
   registerCommand(c: { trigger: string; url: string; method?: 'P' | 'G'; creatorId?: string }): { id: string; token: string; trigger: string }
+  /** An admin edits the command's URL (PUT /api/v4/commands/{id}): the token stays. */
+  updateCommandUrl(id: string, url: string): void
   /** A user types "/trigger text" in a channel (town-square unless given). */
   executeCommand(a: { userId: string; command: string; channelId?: string }): Promise<SlashCommandResult>
   /** Low level: POST these fields to a URL as Mattermost would. */
@@ -141,6 +143,11 @@ export function createDriver(sim: SimModel, integrations: Integrations, controls
         ...(c.method ? { method: c.method } : {})
       })
       return { id: cmd.id, token: cmd.token, trigger: cmd.trigger }
+    },
+    updateCommandUrl(id, url) {
+      const cmd = sim.messaging.commands.get(id)
+      if (!cmd) throw new Error(`mattermost sim: no command ${id}`)
+      cmd.url = url
     },
     executeCommand: (a) => integrations.executeCommand(a),
     sendSlashCommand: (url, fields, method) => integrations.sendSlashCommand(url, fields, method),

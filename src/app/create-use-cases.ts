@@ -8,6 +8,7 @@ import { createSweep, type Sweep } from './sync/sweep'
 import { createSyncSoon } from './sync/sync-soon'
 import { createSyncUsers, type SyncUsers } from './sync/sync-users'
 import { createWakeUps } from './sync/wake-ups'
+import { createSendNotice } from './sync/send-notice'
 
 /** The use cases the worker runs, one per job (src/queue/create-processors.ts maps jobs to them). */
 export interface UseCases {
@@ -30,7 +31,17 @@ export type SyncServices = Services & { graph: GraphAdapter; mattermost: Matterm
 
 export function createUseCases(s: SyncServices): UseCases {
   const wakeUps = createWakeUps({ markers: s.wakeUpMarkers, jobs: s.jobs })
-  const syncUsers = createSyncUsers({ users: s.users, calendars: s.graph, mattermost: s.mattermost, defaults: s.defaults, wakeUps, log: s.log })
+  const sendNotice = createSendNotice({ mattermost: s.mattermost, daily: s.dailyNotices, actions: s.personActions, log: s.log })
+  const syncUsers = createSyncUsers({
+    users: s.users,
+    calendars: s.graph,
+    mattermost: s.mattermost,
+    defaults: s.defaults,
+    wakeUps,
+    sendNotice,
+    canAsk: s.personActions !== null,
+    log: s.log
+  })
   const syncSoon = createSyncSoon(s.jobs)
   const subscriptionsApi = s.graph.subscriptions
 

@@ -10,6 +10,9 @@ import type { SubscriptionStore } from '../store/subscription-store'
 import type { SweepStore } from '../store/sweep-store'
 import type { UserRecord, UserStore } from '../store/user-store'
 import type { WakeUpStore } from '../store/wake-up-store'
+import type { DailyNoticeStore } from '../store/daily-notice-store'
+import type { NonceStore } from '../store/nonce-store'
+import type { ContextSigner } from '../shared/signed-context'
 import type { AdminNotices } from './admin-notices'
 import type { JobQueue } from './job-queue'
 import type { SweepSummary } from './sync/sweep'
@@ -36,6 +39,15 @@ export interface Services {
   jobs: JobQueue
   /** problems admins must hear of: kept in Redis, a gauge, DMs to ADMIN_MM_USERS */
   notices: AdminNotices
+  /** notify `daily`: one message per person and day */
+  dailyNotices: DailyNoticeStore
+  /** spent contexts of our buttons and menus: each works once */
+  nonces: NonceStore
+  /**
+   * Where our buttons and menus post back (PUBLIC_URL/mattermost/actions) and how their contexts
+   * are signed; null without PUBLIC_URL or Mattermost: no buttons, so no "Ask first" either.
+   */
+  personActions: { url: string; signer: ContextSigner } | null
   /** null when Microsoft 365 is not configured */
   graph: GraphAdapter | null
   /** null when Mattermost is not configured */

@@ -10,6 +10,8 @@ import { adminRoutes } from './routes/admin'
 import { graphNotificationRoutes } from './routes/graph-notifications'
 import type { NotificationIntake } from '../app/notification-intake'
 import type { LoginAttemptStore } from '../store/login-attempt-store'
+import type { PersonControls } from '../app/commands/command-port'
+import { mattermostIntegrationRoutes } from './routes/mattermost-integrations'
 
 export interface AppDeps {
   config: Config
@@ -20,6 +22,8 @@ export interface AppDeps {
   missingSchedules?: () => Promise<string[]>
   notifications: NotificationIntake
   loginAttempts: LoginAttemptStore
+  /** `/calstatus` and clicks on our messages; null without Mattermost */
+  personControls?: PersonControls | null
   /** Tests shorten them; production uses HTTP_TIMEOUTS. */
   timeouts?: Partial<HttpTimeouts>
 }
@@ -108,6 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.logger.info("MS_TENANT_ID is a domain: notifications' tenantId is not checked (Graph names the tenant by GUID); set the tenant GUID to check it")
   }
   await app.register(graphNotificationRoutes, { ...deps.notifications, tenantId, registry: deps.metrics.registry })
+  // The slash command's token is what proves a caller is Mattermost: no token, no routes (404).
+  const commandToken = deps.config.mattermost?.commandToken
+  if (commandToken && deps.personControls) {
+    await app.register(mattermostIntegrationRoutes, { commandToken, controls: deps.personControls, log: deps.logger })
+  }
   await app.register(adminRoutes, {
     prefix: '/admin',
     credentials: deps.config.admin,

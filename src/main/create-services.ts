@@ -13,6 +13,11 @@ import { createJobQueue } from '../queue/create-job-queue'
 import type { Queues } from '../queue/create-queues'
 import { createClusterLock } from '../store/cluster-lock'
 import { createDefaultsStore } from '../store/defaults-store'
+import { createDailyNoticeStore } from '../store/daily-notice-store'
+import { createNonceStore } from '../store/nonce-store'
+import { createContextSigner } from '../shared/signed-context'
+import { withEnvironmentDefaults } from '../app/effective-defaults'
+import { createHmac } from 'node:crypto'
 import { createProblemStore, type ProblemStore } from '../store/problem-store'
 import { createSubscriptionStore } from '../store/subscription-store'
 import { createSweepStore } from '../store/sweep-store'
@@ -53,12 +58,15 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     registry,
     users: createUserStore<RememberedState, SettingsOverrides>(state, prefix),
     subscriptions: createSubscriptionStore(state, prefix),
-    defaults: createDefaultsStore<SettingsOverrides>(state, prefix),
+    defaults: withEnvironmentDefaults(config.defaults, createDefaultsStore<SettingsOverrides>(state, prefix)),
     wakeUpMarkers: createWakeUpStore(state, prefix),
     sweeps: createSweepStore<SweepSummary>(state, prefix),
     locks: createClusterLock(state, prefix),
     jobs: createJobQueue(queues),
     notices,
+    dailyNotices: createDailyNoticeStore(state, prefix),
+    nonces: createNonceStore(state, prefix),
+    personActions: personActions(config),
     graph: config.microsoft
       ? createGraphAdapter(config.microsoft, { log, registry, publicUrl: config.publicUrl, signIn: hooks.graphSignIn, health: hooks.graphHealth })
       : null,
@@ -96,4 +104,11 @@ function adminNoticeHooks(config: Config, log: Logger, problems: ProblemStore, n
       ok: () => quietly('mattermost-permission', notices.clear('mattermost-permission'))
     }
   }
+}
+
+/** The actions URL and a signing key derived from the bot token, which both processes hold (no extra secret to configure). */
+function personActions(config: Config): Services['personActions'] {
+  if (!config.mattermost || !config.publicUrl) return null
+  const key = createHmac('sha256', config.mattermost.botToken).update('calstatus: signing keys of message actions').digest()
+  return { url: `${config.publicUrl.replace(/\/+$/, '')}/mattermost/actions`, signer: createContextSigner(key) }
 }

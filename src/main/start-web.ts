@@ -14,6 +14,7 @@ import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
 import { createRedis, pingRedis } from '../store/create-redis'
 import { createLoginAttemptStore } from '../store/login-attempt-store'
 import { createServices } from './create-services'
+import { createPersonControls } from '../app/commands/create-person-controls'
 import { within } from './startup'
 
 export interface RunningWeb {
@@ -51,6 +52,7 @@ export async function buildWebApp(
     missingSchedules: () => within(1000, 'reading the job schedulers', missingSchedules(queues)),
     notifications: createNotificationIntake(services),
     loginAttempts: createLoginAttemptStore(connections.state, config.queuePrefix, ADMIN_LOGIN_LIMIT),
+    personControls: createPersonControls(services),
     ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {})
   })
   registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)
@@ -66,7 +68,10 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
     // scripts) made every pipeline several times dearer (bench/notification-ingest.ts).
     state: createRedis(config.redisUrl, 'producer', log)
   }
-  if (config.mattermost?.commandToken) log.warn('MM_COMMAND_TOKEN is set, but this version has no /calstatus command yet: Mattermost would get a 404')
+  if (config.mattermost && !config.mattermost.commandToken)
+    log.info('MM_COMMAND_TOKEN is not set: the /calstatus command is off (README, "The /calstatus command")')
+  if (config.mattermost && !config.publicUrl)
+    log.warn('PUBLIC_URL is not set: no settings buttons and no "Ask first" (their buttons call PUBLIC_URL/mattermost/actions)')
   const metrics = createMetrics('web')
   const { app, queues } = await buildWebApp(config, log, metrics, connections)
   const url = await app.listen({ port: config.port, host: config.host })

@@ -10,6 +10,8 @@ import { closeQueues, createQueues } from '../../src/queue/create-queues'
 import { createDefaultsStore } from '../../src/store/defaults-store'
 import { createUserStore } from '../../src/store/user-store'
 import { createWakeUpStore } from '../../src/store/wake-up-store'
+import { createDailyNoticeStore } from '../../src/store/daily-notice-store'
+import { createSendNotice } from '../../src/app/sync/send-notice'
 import { usePrivateRedis } from './redis-server'
 import { silentLogger } from './web-app'
 
@@ -47,6 +49,8 @@ export async function useSyncParts(t: Test, prefix: string) {
     mattermost,
     users: createUserStore<RememberedState, SettingsOverrides>(redis, prefix),
     wakeUps: createWakeUps({ markers: createWakeUpStore(redis, prefix), jobs }),
-    defaults: createDefaultsStore<SettingsOverrides>(redis, prefix)
+    defaults: createDefaultsStore<SettingsOverrides>(redis, prefix),
+    /** notices as DMs; no buttons (no PUBLIC_URL), so no "Ask first" */
+    sendNotice: createSendNotice({ mattermost, daily: createDailyNoticeStore(redis, prefix), actions: null, log: silentLogger })
   }
 }

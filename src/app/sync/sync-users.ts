@@ -12,6 +12,7 @@ import type { SyncedUser, SyncedUserStore } from '../services'
 import { applyDecision, SkipUser } from './apply-decision'
 import { decideFor, type MattermostView } from './decide-for'
 import type { WakeUps } from './wake-ups'
+import type { SendNotice } from './send-notice'
 
 // The one path from calendars to statuses (docs/architecture.md, "From a calendar to a
 // status"): sweep shards, single-user syncs and boundary wake-ups all come through here, so
@@ -21,7 +22,11 @@ export interface SyncUsersDeps {
   users: SyncedUserStore
   /** the schedules part of the Graph adapter: what it answers per address is all the sync reads */
   calendars: { fetchSchedules(emails: string[], window: ScheduleWindow): Promise<{ results: Map<string, ScheduleResult> }> }
-  mattermost: Pick<MattermostAdapter, 'getStatuses' | 'getCustomStatuses' | 'setStatus' | 'setCustomStatus' | 'clearCustomStatus' | 'sendDirectMessage'>
+  mattermost: Pick<MattermostAdapter, 'getStatuses' | 'getCustomStatuses' | 'setStatus' | 'setCustomStatus' | 'clearCustomStatus'>
+  /** the engine's messages to a person (a DM, a daily plan, an "Ask first" question) */
+  sendNotice: SendNotice
+  /** whether "Ask first" can ask: its buttons need PUBLIC_URL */
+  canAsk: boolean
   /** Settings the admin chose for everyone; users override them. */
   defaults: Pick<DefaultsStore<SettingsOverrides>, 'get'>
   wakeUps: Pick<WakeUps, 'schedule' | 'moved'>
@@ -128,7 +133,7 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
       deps.defaults.get()
     ])
     summary.mattermostReads += 2
-    return { statuses, customStatuses, defaults: defaults ?? {} }
+    return { statuses, customStatuses, defaults: defaults ?? {}, canAsk: deps.canAsk }
   }
 
   const quietPath = createQuietPath(deps, now)
@@ -304,17 +309,9 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
     // The message goes out once the state that says "sent for this block" is saved.
-    if (decision.message && outcome === 'committed') await sendMessage(user.mmUserId, decision.message.text, summary, held)
-    await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
-  }
-
-  const sendMessage = async (mmUserId: string, message: string, summary: SyncSummary, held: HeldLease): Promise<void> => {
-    try {
-      await deps.mattermost.sendDirectMessage(mmUserId, message, undefined, { beforeSend: held.check })
+    if (decision.message && outcome === 'committed' && (await deps.sendNotice(user.mmUserId, decision.message, { beforeSend: held.check })))
       summary.messages += 1
-    } catch (err) {
-      deps.log.warn({ user: mmUserId, err }, 'message not sent')
-    }
+    await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
   }
 
   /**

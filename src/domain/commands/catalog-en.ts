@@ -145,7 +145,20 @@ export const EN: CommandCatalog = {
     commands: (paused) => `${paused ? '`/calstatus resume`' : '`/calstatus pause 1h`'} · \`/calstatus settings\` · \`/calstatus help\``
   },
 
+  actionRefused: {
+    malformed: "That button isn't one of mine, so I changed nothing. Type `/calstatus settings` for a fresh settings message.",
+    forged: "That button isn't one of mine, so I changed nothing. Type `/calstatus settings` for a fresh settings message.",
+    expired: 'That button has expired, so I changed nothing. Type `/calstatus settings` for a fresh settings message, or `/calstatus` to see what I do now.',
+    replayed: 'That choice was already made, so I changed nothing more. Type `/calstatus settings` for a fresh settings message.',
+    'not-yours': 'That button was made for someone else, so I changed nothing. Type `/calstatus settings` for your own.',
+    'not-synced': "I don't follow your calendar, so there is nothing to change. Type `/calstatus on` to start.",
+    'bad-choice': "That isn't a choice I offer, so I changed nothing. Type `/calstatus settings` for a fresh settings message."
+  },
   settings: {
+    intro: "**Your calendar status settings.** Each choice applies at once. `/calstatus` shows what I'm doing now.",
+    sent: "I've sent your settings to our direct message: choose there, each choice applies at once.",
+    needPublicUrl:
+      "I can't show the settings buttons here: your Mattermost admins have not given me a public address yet (`PUBLIC_URL`). Please tell them; until then `/calstatus pause 1h` and `/calstatus off` still work.",
     label: {
       busy: 'When busy',
       tentative: 'When tentative',

@@ -63,7 +63,16 @@ export interface CommandCatalog {
     commands(paused: boolean): string
   }
 
+  /** Why a click on one of our buttons or menus changed nothing. */
+  actionRefused: Readonly<Record<RefusedAction, string>>
+
   settings: {
+    /** the panel's first line */
+    intro: string
+    /** the ephemeral answer to `/calstatus settings`: the panel is in the direct message */
+    sent: string
+    /** buttons need the service's public address, which the admins have not set */
+    needPublicUrl: string
     label: Readonly<Record<SettingKeyWords, string>>
     offlineUsers: Readonly<Record<'skip' | 'apply', string>>
     minutes(n: number): string
@@ -71,6 +80,9 @@ export interface CommandCatalog {
     changed(label: string, value: string): string
   }
 }
+
+/** Why a click changed nothing: a context that is not ours, old, used, somebody else's, or a value never offered. */
+export type RefusedAction = 'malformed' | 'forged' | 'expired' | 'replayed' | 'not-yours' | 'not-synced' | 'bad-choice'
 
 /** The rows of the settings panel, by key (see settings-panel.ts). */
 export type SettingKeyWords =

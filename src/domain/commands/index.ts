@@ -2,7 +2,21 @@
 export { parseCommand } from './parse-command'
 export type { Command } from './command'
 export { helpText, invalidText } from './help-text'
-export { autopilotOffText, autopilotOnText, notEnrolledText, optInNeededText, pausedText, resumedText, turnedOffText, turnedOnText } from './replies'
+export {
+  actionRefusedText,
+  autopilotOffText,
+  autopilotOnText,
+  notEnrolledText,
+  optInNeededText,
+  pausedText,
+  resumedText,
+  settingsIntroText,
+  settingsNeedPublicUrlText,
+  settingsSentText,
+  turnedOffText,
+  turnedOnText
+} from './replies'
+export type { RefusedAction } from './catalog-type'
 export { statusText } from './status-text'
 export type { Meeting, ReplyContext, StatusView } from './status-view'
 export { settingChange, settingsRows } from './settings-panel'

@@ -1,4 +1,5 @@
 import { commandCatalog } from './catalog'
+import type { RefusedAction } from './catalog-type'
 import type { PersonStatus, ReplyContext } from './status-view'
 import { localInstant } from './when'
 
@@ -44,4 +45,24 @@ export function optInNeededText(ctx: ReplyContext): string {
 /** Just turned on or just arrived: the calendar has not been read yet. */
 export function notEnrolledText(ctx: ReplyContext): string {
   return commandCatalog(ctx.language).notEnrolled
+}
+
+/** A click on one of our buttons or menus that changed nothing, and why. */
+export function actionRefusedText(ctx: Pick<ReplyContext, 'language'>, why: RefusedAction): string {
+  return commandCatalog(ctx.language).actionRefused[why]
+}
+
+/** The first line of the settings message. */
+export function settingsIntroText(ctx: Pick<ReplyContext, 'language'>): string {
+  return commandCatalog(ctx.language).settings.intro
+}
+
+/** `/calstatus settings`: where the panel went. */
+export function settingsSentText(ctx: Pick<ReplyContext, 'language'>): string {
+  return commandCatalog(ctx.language).settings.sent
+}
+
+/** `/calstatus settings` on a site without PUBLIC_URL: buttons could not call back. */
+export function settingsNeedPublicUrlText(ctx: Pick<ReplyContext, 'language'>): string {
+  return commandCatalog(ctx.language).settings.needPublicUrl
 }

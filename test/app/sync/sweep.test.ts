@@ -12,7 +12,7 @@ import { silentLogger as silent } from '../../helpers/web-app'
 // tests of several shards, where only the counting matters) everyone is free.
 
 async function setup(t: Test, people: number, opts: { inAMeeting: boolean } = { inAMeeting: true }) {
-  const { redis, sim, queues, jobs, mattermost: mm, users, wakeUps, defaults } = await useSyncParts(t, '{s}')
+  const { redis, sim, queues, jobs, mattermost: mm, users, wakeUps, defaults, sendNotice } = await useSyncParts(t, '{s}')
   const graph = { calls: 0 }
   const syncUsers = createSyncUsers({
     users,
@@ -25,6 +25,8 @@ async function setup(t: Test, people: number, opts: { inAMeeting: boolean } = { 
     },
     mattermost: mm,
     defaults,
+    sendNotice,
+    canAsk: false,
     wakeUps,
     log: silent
   })

@@ -13,7 +13,7 @@ import { silentLogger as silent } from '../../helpers/web-app'
 // end-to-end tests run the same path against the Graph simulator).
 
 async function setup(t: Test) {
-  const { redis, sim, queues, mattermost: mm, users, wakeUps, defaults } = await useSyncParts(t, '{p}')
+  const { redis, sim, queues, mattermost: mm, users, wakeUps, defaults, sendNotice } = await useSyncParts(t, '{p}')
   const queue = queues.sync
   const calendar = new Map<string, RawScheduleItem[]>()
   let fetchedAtShift = 0
@@ -37,6 +37,8 @@ async function setup(t: Test) {
     calendars: { fetchSchedules },
     mattermost: mm,
     defaults,
+    sendNotice,
+    canAsk: false,
     wakeUps: {
       schedule: (id, at) => wakeUps.schedule(id, at),
       moved: async (e) => {
