@@ -6,13 +6,15 @@ import { byService, type Person, S, statusChanges, waitForStatus } from '../help
 // A site with SYNC_USERS=opt-in, end to end: nobody is synced until they type `/calstatus on`,
 // and then within seconds (their own enrolment job, not the hourly directory run).
 
+t.setTimeout(300_000)
+
 t.test('opt-in: only the people who turn it on', async (t) => {
-  t.setTimeout(300_000)
   const people: Record<'ivy' | 'ned', Person> = {} as never
   const env: Record<string, string> = { SYNC_USERS: 'opt-in' }
   let commandId = ''
   const svc = await startService(t, {
     sims: { mattermost: { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } } },
+    webKnowsPublicUrl: true,
     env,
     before: (sims) => {
       for (const name of ['ivy', 'ned'] as const) {

@@ -22,13 +22,15 @@ type Action = { id: string; type: string; name: string }
 const actionsOf = (post: { props: Record<string, unknown> }): Action[] =>
   ((post.props['attachments'] ?? []) as Array<{ actions?: Action[] }>).flatMap((a) => a.actions ?? [])
 
+t.setTimeout(600_000)
+
 t.test('a person’s own controls, from Mattermost alone', async (t) => {
-  t.setTimeout(600_000)
   const people = {} as Record<Name, Person>
   const env: Record<string, string> = {}
   let commandId = ''
   const svc = await startService(t, {
     sims: { mattermost: { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } } },
+    webKnowsPublicUrl: true,
     env,
     before: (sims) => {
       for (const name of NAMES) {
@@ -145,4 +147,5 @@ t.test('a person’s own controls, from Mattermost alone', async (t) => {
 
   // ava: autopilot hands back Online at the end, not her Away.
   await waitFor('ava back online', 3 * MINUTE, async () => (mm.status(people.ava.mmUserId).status === 'online' ? true : undefined))
+  t.comment(`ava: ${JSON.stringify(statusChanges(sims, people.ava.mmUserId).map((c) => [c.time - start, c.from, c.to, c.manual, c.who.slice(0, 8)]))}`)
 })

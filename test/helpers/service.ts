@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import { createServer } from 'node:net'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
 import type { AppendFsync } from '../../sim/private-redis'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
@@ -32,6 +33,11 @@ export interface ServiceOptions {
   appendfsync?: AppendFsync
   /** Redis asks for this password (requirepass), and REDIS_URL carries it. */
   redisPassword?: string
+  /**
+   * The web knows its own PUBLIC_URL from the start, as in production (buttons in messages call
+   * it back): its port is picked here, at the small risk that another process takes it first.
+   */
+  webKnowsPublicUrl?: boolean
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
@@ -62,7 +68,9 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
   const cmd = procfileCommands()
   // The web listens on a port of its own choosing (PORT=0) and says which in its "web listening"
   // line (info, hence its level): a port picked here and handed over could be taken in between.
-  const web = startCommand(cmd['web'] as string, { ...env, PORT: '0', LOG_LEVEL: opts.env?.['LOG_LEVEL'] ?? 'info' })
+  const port = opts.webKnowsPublicUrl ? await freePort() : 0
+  if (port !== 0) env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? `http://127.0.0.1:${port}`
+  const web = startCommand(cmd['web'] as string, { ...env, PORT: String(port), LOG_LEVEL: opts.env?.['LOG_LEVEL'] ?? 'info' })
   t.teardown(() => web.end())
   const webUrl = (await loggedUrl(web, 'web listening', 30_000)).replace('://0.0.0.0:', '://127.0.0.1:')
   // Graph's notifications go to the web: the workers make subscriptions with this URL.
@@ -97,4 +105,16 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     addWorker,
     output: () => [`--- web ---`, web.output(), ...workers.map((w, i) => `--- worker ${i} ---\n${w.output()}`)].join('\n')
   }
+}
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

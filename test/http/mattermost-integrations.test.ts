@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { Queue } from 'bullmq'
 import { startSimulators } from '../../sim/index'
@@ -7,22 +6,13 @@ import { createUserStore } from '../../src/store/user-store'
 import type { RememberedState, SettingsOverrides } from '../../src/domain'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
+import { freePort } from '../helpers/service'
 import { seeded } from '../helpers/seeded-random'
 
 // The `/calstatus` command and the clicks on our messages, as Mattermost sends them: the
 // Mattermost simulator calls the web app over real HTTP (form fields, `Authorization: Token`,
 // `response_url`; button and menu callbacks with the context we signed), on a real Redis. The
 // worker is not running: what a command starts is checked as the jobs it queues.
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
 
 async function setup(t: Test, env: Record<string, string> = {}) {
   const server = await usePrivateRedis(t)
