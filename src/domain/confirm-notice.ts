@@ -43,7 +43,7 @@ export function confirmNotice(q: Question, items: readonly ScheduleItem[], now: 
     blockEnd: q.blockEnd,
     action: q.action,
     statusEnd: q.statusEnd,
-    acceptLabel: words.acceptLabel(status),
+    acceptLabel: words.acceptLabel(status, until),
     declineLabel: words.declineLabel,
     acceptedText: words.acceptedText(status, until),
     declinedText: words.declinedText

@@ -48,8 +48,8 @@ export const EN_TEXTS: EngineTexts = {
     emoji: { busy: '📅', tentative: '📅', oof: '🌴', workingElsewhere: '🏠', free: '📅' },
     question: (emoji, what, startsNow, until, status) => `${emoji} ${what} ${startsNow ? 'starts now' : 'is on'} (${until}). Set ${status}?`,
     quoted: (subject) => `"${subject}"`,
-    acceptLabel: (status) => `Set ${status}`,
-    declineLabel: 'Leave it as it is',
+    acceptLabel: (status, until) => `Set ${status} ${until}`,
+    declineLabel: 'Not this time',
     acceptedText: (status, until) => `✓ ${status} ${until}`,
     declinedText: 'Left as it was for this meeting'
   }

@@ -56,7 +56,7 @@ export interface EngineTexts {
     emoji: Readonly<Record<Availability, string>>
     question: (emoji: string, what: string, startsNow: boolean, until: string, status: string) => string
     quoted: (subject: string) => string
-    acceptLabel: (status: string) => string
+    acceptLabel: (status: string, until: string) => string
     declineLabel: string
     acceptedText: (status: string, until: string) => string
     declinedText: string

@@ -33,8 +33,8 @@ t.test('asked: no status, no custom status, the block remembered as asked, one q
     blockEnd: T('11:00'),
     action: 'dnd',
     statusEnd: T('11:00'),
-    acceptLabel: 'Set Do Not Disturb',
-    declineLabel: 'Leave it as it is',
+    acceptLabel: 'Set Do Not Disturb until 11:00',
+    declineLabel: 'Not this time',
     acceptedText: '✓ Do Not Disturb until 11:00',
     declinedText: 'Left as it was for this meeting'
   })

@@ -32,15 +32,17 @@ function syncedLines(v: StatusView, c: CommandCatalog): string[] {
   const autopilot = active(v.autopilot, v.now) ? c.until(inst(v.autopilot)) : null
   const lines: string[] = []
   if (paused !== null) lines.push(c.paused(paused, null))
+  const errorKindNow = v.lastError === null ? null : errorKind(v.lastError)
   if (v.calendar === null) {
-    lines.push(c.status.calendarUnreadable)
+    // The recorded calendar failure says the same, with the admins' part: once is enough.
+    if (errorKindNow !== 'calendar') lines.push(c.status.calendarUnreadable)
     if (v.holding !== null) lines.push(c.status.holding(v.holding.status, c.at(inst(v.holding.until))))
   } else {
     lines.push(nowLine(v, c, v.calendar.now, v.calendar.freeUntil))
     const next = v.calendar.next
     if (next !== null) lines.push(c.status.next(words(next), c.span(inst(next.start), localTime(next.end, v.zone, v.dateLocale))))
   }
-  if (v.lastError !== null) lines.push(c.status.error(errorKind(v.lastError)))
+  if (errorKindNow !== null) lines.push(c.status.error(errorKindNow))
   lines.push(c.status.settingsLine(v.notify, v.confirm, autopilot, paused === null ? null : paused))
   lines.push(c.status.commands(paused !== null))
   return lines
