@@ -1,5 +1,5 @@
 import { resolveLocale, resolveSettings } from '../../domain'
-import { settingsIntroText, settingsNeedPublicUrlText, settingsRows, settingsSentText, type ReplyContext } from '../../domain/commands'
+import { settingsIntroText, settingsNeedPublicUrlText, settingsRows, settingsSentText, settingsSoonText, type ReplyContext } from '../../domain/commands'
 import type { Services } from '../services'
 import type { PersonControls } from './command-port'
 import { createExplainStatus } from './explain-status'
@@ -10,6 +10,8 @@ import { settingsAttachments } from './settings-panel'
 
 /** How long `/calstatus` waits for the live calendar and status reads before answering without them. */
 const STATUS_READ_BUDGET_MS = 700
+/** How long `/calstatus settings` waits for its direct message to be posted before answering anyway. */
+const SETTINGS_POST_BUDGET_MS = 2000
 
 /**
  * The person-facing use cases (`/calstatus` and clicks on our messages), built once in the web
@@ -34,8 +36,11 @@ export function createPersonControls(s: Services, now: () => number = Date.now):
   const sendSettingsPanel = async (user: User, reader: ReplyContext) => {
     if (!actions) return { text: settingsNeedPublicUrlText(reader) }
     const content = await panel(user, reader, actions)
-    await mattermost.sendDirectMessage(user.mmUserId, content.text, { attachments: content.attachments })
-    return { text: settingsSentText(reader) }
+    const sent = mattermost.sendDirectMessage(user.mmUserId, content.text, { attachments: content.attachments })
+    // Behind a busy rate ceiling the post may wait: the person hears back in time either way.
+    const late = await Promise.race([sent.then(() => false), new Promise<true>((resolve) => setTimeout(resolve, SETTINGS_POST_BUDGET_MS, true).unref())])
+    if (late) sent.catch((err: unknown) => s.log.warn({ err, user: user.mmUserId }, 'settings message not sent'))
+    return { text: late ? settingsSoonText(reader) : settingsSentText(reader) }
   }
 
   const command = createPersonCommands({

@@ -156,6 +156,7 @@ export const EN: CommandCatalog = {
   },
   settings: {
     intro: "**Your calendar status settings.** Each choice applies at once. `/calstatus` shows what I'm doing now.",
+    soon: 'Your settings are on their way to our direct message; Mattermost is busy, so give it a moment.',
     sent: "I've sent your settings to our direct message: choose there, each choice applies at once.",
     needPublicUrl:
       "I can't show the settings buttons here: your Mattermost admins have not given me a public address yet (`PUBLIC_URL`). Please tell them; until then `/calstatus pause 1h` and `/calstatus off` still work.",

@@ -71,6 +71,8 @@ export interface CommandCatalog {
     intro: string
     /** the ephemeral answer to `/calstatus settings`: the panel is in the direct message */
     sent: string
+    /** the same, when the direct message is still on its way */
+    soon: string
     /** buttons need the service's public address, which the admins have not set */
     needPublicUrl: string
     label: Readonly<Record<SettingKeyWords, string>>

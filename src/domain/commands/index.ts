@@ -13,6 +13,7 @@ export {
   settingsIntroText,
   settingsNeedPublicUrlText,
   settingsSentText,
+  settingsSoonText,
   turnedOffText,
   turnedOnText
 } from './replies'

@@ -62,6 +62,11 @@ export function settingsSentText(ctx: Pick<ReplyContext, 'language'>): string {
   return commandCatalog(ctx.language).settings.sent
 }
 
+/** `/calstatus settings` while the panel's post is still waiting its turn at Mattermost. */
+export function settingsSoonText(ctx: Pick<ReplyContext, 'language'>): string {
+  return commandCatalog(ctx.language).settings.soon
+}
+
 /** `/calstatus settings` on a site without PUBLIC_URL: buttons could not call back. */
 export function settingsNeedPublicUrlText(ctx: Pick<ReplyContext, 'language'>): string {
   return commandCatalog(ctx.language).settings.needPublicUrl
