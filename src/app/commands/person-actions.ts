@@ -7,7 +7,6 @@ import type { SyncedUser, SyncedUserStore } from '../services'
 import type { ActionReply, ActionRequest, CommandReply } from './command-port'
 import type { ConfirmContext } from './confirmation-post'
 import type { SettingsPatch } from './person-settings'
-import type { SettingContext } from './settings-panel'
 
 // Clicks on our buttons and menus. Mattermost sends them without authentication, so the signed
 // context is the only proof (docs/mattermost.md#direct-messages-and-buttons): a forged, expired or
@@ -35,15 +34,23 @@ export function createPersonActions(deps: PersonActionsDeps) {
     return { update: { message: ctx.r, props: {} } }
   }
 
-  const setting = async (user: SyncedUser, ctx: SettingContext, selected: string | null): Promise<ActionReply> => {
-    const reader = deps.reader(user)
-    // Mattermost never checks a menu's pick against its options (docs/mattermost.md): we do.
-    const change = settingChange(ctx.k, ctx.v ?? selected ?? '', reader.language)
-    if (!change) return refuse(user, 'bad-choice')
-    await deps.changeSettings(user, change.overrides, `setting ${ctx.k}`)
+  const setting = async (user: SyncedUser, key: string, change: { overrides: SettingsPatch; said: string }): Promise<ActionReply> => {
+    await deps.changeSettings(user, change.overrides, `setting ${key}`)
     const fresh = (await deps.users.get(user.mmUserId)) ?? user
-    const panel = await deps.settingsPanel(fresh, reader)
+    const panel = await deps.settingsPanel(fresh, deps.reader(fresh))
     return { update: { message: panel.text, props: { attachments: panel.attachments ?? [] } }, ephemeralText: change.said }
+  }
+
+  /** What a genuine context asks for, checked before it is spent: a value the panel never offers keeps the control usable. */
+  const intent = (user: SyncedUser, payload: Record<string, unknown>, selected: string | null): (() => Promise<ActionReply>) | RefusedAction => {
+    if (payload['t'] === 'confirm' && (payload['c'] === 'yes' || payload['c'] === 'no') && typeof payload['b'] === 'number' && typeof payload['r'] === 'string')
+      return () => confirm(user, payload as unknown as ConfirmContext)
+    if (payload['t'] !== 'setting' || typeof payload['k'] !== 'string') return 'malformed'
+    const key = payload['k']
+    const value = typeof payload['v'] === 'string' ? payload['v'] : (selected ?? '')
+    // Mattermost never checks a menu's pick against its options (docs/mattermost.md): we do.
+    const change = settingChange(key, value, deps.reader(user).language)
+    return change ? () => setting(user, key, change) : 'bad-choice'
   }
 
   return async (req: ActionRequest): Promise<ActionReply> => {
@@ -53,13 +60,14 @@ export function createPersonActions(deps: PersonActionsDeps) {
     const payload = verified.payload as Record<string, unknown>
     if (payload['u'] !== req.userId) return refuse(user, 'not-yours')
     if (!user) return refuse(null, 'not-synced')
+    const act = intent(user, payload, verified.selectedOption)
+    if (typeof act === 'string') {
+      if (act === 'malformed') deps.log.warn({ user: req.userId }, 'a signed action context of an unknown kind')
+      return refuse(user, act)
+    }
     // One answer per question: the two buttons of a confirmation share it; a panel control is one-time.
     const once = payload['t'] === 'confirm' ? `confirm:${req.userId}:${String(payload['b'])}` : verified.nonce
     if (!(await deps.nonces.useOnce(once, verified.expiresAtMs))) return refuse(user, 'replayed')
-    if (payload['t'] === 'confirm' && (payload['c'] === 'yes' || payload['c'] === 'no') && typeof payload['b'] === 'number')
-      return confirm(user, payload as unknown as ConfirmContext)
-    if (payload['t'] === 'setting' && typeof payload['k'] === 'string') return setting(user, payload as unknown as SettingContext, verified.selectedOption)
-    deps.log.warn({ user: req.userId }, 'a signed action context of an unknown kind')
-    return refuse(user, 'malformed')
+    return act()
   }
 }
