@@ -100,10 +100,36 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A small control server: "a meeting starting now" for anyone, through Graph's notification path. */
+/** `/calstatus <text>` typed by one of the demo's people: the simulated Mattermost sends it as Mattermost does. */
+async function typeCommand(sims: Simulators, who: Seeded, text: string): Promise<string> {
+  try {
+    const r = await sims.mattermost.driver.executeCommand({ userId: who.mmUserId, command: `/calstatus ${text}` })
+    return r.ephemeralText ?? `(answer ${r.reply.status})`
+  } catch (err) {
+    return `the command failed: ${(err as Error).message}`
+  }
+}
+
+/**
+ * A small control server: "a meeting starting now" for anyone, through Graph's notification path,
+ * and `/calstatus` as anyone.
+ */
 function startControl(sims: Simulators, people: Seeded[], onMeeting: (text: string) => void): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname === '/command') {
+      const who = people.find((p) => p.person.username === url.searchParams.get('user'))
+      if (!who) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`no such user; try one of: ${people.map((p) => p.person.username).join(', ')}\n`)
+        return
+      }
+      const text = (url.searchParams.get('text') ?? '').slice(0, 200)
+      void typeCommand(sims, who, text).then((answer) => {
+        onMeeting(`${who.person.username}: /calstatus ${text}`)
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`${answer}\n`)
+      })
+      return
+    }
     if (url.pathname === '/meeting-now') {
       const who = people.find((p) => p.person.username === url.searchParams.get('user'))
       const minutes = Math.min(Math.max(Number(url.searchParams.get('minutes') ?? 2) || 2, 1), 120)
@@ -124,7 +150,9 @@ function startControl(sims: Simulators, people: Seeded[], onMeeting: (text: stri
       res.writeHead(201, { 'content-type': 'text/plain' }).end(`created a ${minutes}-minute meeting for ${who.person.username}; watch the view\n`)
       return
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('POST /meeting-now?user=<username>&minutes=<1..120>\n')
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end('POST /meeting-now?user=<username>&minutes=<1..120> or POST /command?user=<username>&text=<pause 1h>\n')
   })
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
@@ -155,6 +183,8 @@ async function main(): Promise<void> {
     mattermost: { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } }
   })
   const people = seed(sims, buildDemoTenant(Date.now()))
+  // The admin's slash command; its URL is the web's, known once the port is chosen below.
+  const command = sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'http://127.0.0.1:9/' })
   const port = await freePort()
   const adminPassword = randomBytes(12).toString('base64url')
   const env: Record<string, string> = {
@@ -166,11 +196,13 @@ async function main(): Promise<void> {
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    MM_COMMAND_TOKEN: command.token,
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: adminPassword,
     SWEEP_INTERVAL_SECONDS: process.env['SWEEP_INTERVAL_SECONDS'] ?? '60',
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info'
   }
+  sims.mattermost.driver.updateCommandUrl(command.id, `http://127.0.0.1:${port}/mattermost/command`)
   const web = startChild('web', 'web.js', env, logDir)
   // Listening (/healthz): /readyz stays 503 until a worker has upserted the job schedulers.
   await waitReady(`http://127.0.0.1:${port}/healthz`, 20_000)
@@ -184,6 +216,7 @@ async function main(): Promise<void> {
     `  web:       http://127.0.0.1:${port}  (admin: admin / ${adminPassword}, Bull Board at /admin/queues)`,
     `  logs:      ${logDir}/web.log, ${logDir}/worker.log`,
     `  try it:    curl -X POST '${control.url}/meeting-now?user=ada&minutes=2'   (a meeting starting now, via a Graph change notification)`,
+    `             curl -X POST '${control.url}/command?user=ada&text=status'   (/calstatus as ada; also pause%201h, resume, settings, help)`,
     '  Ctrl-C stops everything.'
   ]
   for (const l of intro) view.message(l)

@@ -14,6 +14,7 @@ To run for real, set these environment variables (README, "Configuration") and r
   MS_TENANT_ID, MS_CLIENT_ID, MS_CLIENT_SECRET   the Entra app registration (application permissions, admin consent)
   MM_URL, MM_BOT_TOKEN                           the Mattermost site and a bot allowed to edit other users
   PUBLIC_URL                                     https URL Graph can reach, for near-real-time updates
+  MM_COMMAND_TOKEN                               the /calstatus slash command's token (README, "The /calstatus command")
   REDIS_URL                                      Redis (default redis://127.0.0.1:6379)
 `
 

@@ -228,6 +228,10 @@ t.test('npm start with no configuration runs the demo against the simulators and
     t.comment(`demo output (tail):\n${p.output().slice(-3000)}`)
     throw err
   })
+  const command = /curl -X POST '([^']+\/command\?[^']+)'/.exec(p.output())?.[1]
+  t.ok(command, 'prints how to type /calstatus as someone')
+  const answer = await fetch(command!.replace('text=status', 'text=pause%201h'), { method: 'POST' })
+  t.match(await answer.text(), /Paused until/, '/calstatus reaches the web through the simulated Mattermost')
   const exit = await p.stop('SIGINT')
   t.equal(exit.code, 0, 'Ctrl-C stops the demo cleanly')
   t.notMatch(p.output(), /\n\s+at /, 'no stack trace')
