@@ -11,6 +11,7 @@ import type { SweepStore } from '../store/sweep-store'
 import type { UserRecord, UserStore } from '../store/user-store'
 import type { WakeUpStore } from '../store/wake-up-store'
 import type { DailyNoticeStore } from '../store/daily-notice-store'
+import type { DefaultsAuditStore } from '../store/defaults-audit-store'
 import type { NonceStore } from '../store/nonce-store'
 import type { ContextSigner } from '../shared/signed-context'
 import type { AdminNotices } from './admin-notices'
@@ -32,7 +33,12 @@ export interface Services {
   registry: Registry
   users: SyncedUserStore
   subscriptions: SubscriptionStore
+  /** the admin's defaults as the sync reads them: DEFAULT_* with the saved ones over them */
   defaults: DefaultsStore<SettingsOverrides>
+  /** the saved layer alone (the admin page edits it) */
+  savedDefaults: DefaultsStore<SettingsOverrides>
+  /** who changed the saved defaults, when, what */
+  defaultsAudit: DefaultsAuditStore
   wakeUpMarkers: WakeUpStore
   sweeps: SweepStore<SweepSummary>
   locks: ClusterLock

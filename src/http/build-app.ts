@@ -11,6 +11,7 @@ import { graphNotificationRoutes } from './routes/graph-notifications'
 import type { NotificationIntake } from '../app/notification-intake'
 import type { LoginAttemptStore } from '../store/login-attempt-store'
 import type { PersonControls } from '../app/commands/command-port'
+import type { AdminUseCases } from '../app/admin/create-admin-use-cases'
 import { mattermostIntegrationRoutes } from './routes/mattermost-integrations'
 
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   missingSchedules?: () => Promise<string[]>
   notifications: NotificationIntake
   loginAttempts: LoginAttemptStore
+  /** what the admin pages show and do */
+  adminUseCases?: AdminUseCases | null
   /** `/calstatus` and clicks on our messages; null without Mattermost */
   personControls?: PersonControls | null
   /** Tests shorten them; production uses HTTP_TIMEOUTS. */
@@ -121,7 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/admin',
     credentials: deps.config.admin,
     queues: Object.values(deps.queues),
-    loginAttempts: deps.loginAttempts
+    loginAttempts: deps.loginAttempts,
+    useCases: deps.adminUseCases ?? null
   })
   return app
 }

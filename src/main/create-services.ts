@@ -14,6 +14,7 @@ import type { Queues } from '../queue/create-queues'
 import { createClusterLock } from '../store/cluster-lock'
 import { createDefaultsStore } from '../store/defaults-store'
 import { createDailyNoticeStore } from '../store/daily-notice-store'
+import { createDefaultsAuditStore } from '../store/defaults-audit-store'
 import { createNonceStore } from '../store/nonce-store'
 import { createContextSigner } from '../shared/signed-context'
 import { withEnvironmentDefaults } from '../app/effective-defaults'
@@ -40,6 +41,7 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
   const prefix = config.queuePrefix
   const problems = createProblemStore(state, prefix)
   let mattermost: MattermostAdapter | null = null
+  const savedDefaults = createDefaultsStore<SettingsOverrides>(state, prefix)
   const notices = createAdminNotices({ problems, messenger: () => mattermost, log, registry })
   const hooks = adminNoticeHooks(config, log, problems, notices)
   mattermost = config.mattermost
@@ -58,7 +60,9 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     registry,
     users: createUserStore<RememberedState, SettingsOverrides>(state, prefix),
     subscriptions: createSubscriptionStore(state, prefix),
-    defaults: withEnvironmentDefaults(config.defaults, createDefaultsStore<SettingsOverrides>(state, prefix)),
+    defaults: withEnvironmentDefaults(config.defaults, savedDefaults),
+    savedDefaults,
+    defaultsAudit: createDefaultsAuditStore(state, prefix),
     wakeUpMarkers: createWakeUpStore(state, prefix),
     sweeps: createSweepStore<SweepSummary>(state, prefix),
     locks: createClusterLock(state, prefix),

@@ -15,6 +15,7 @@ import { createRedis, pingRedis } from '../store/create-redis'
 import { createLoginAttemptStore } from '../store/login-attempt-store'
 import { createServices } from './create-services'
 import { createPersonControls } from '../app/commands/create-person-controls'
+import { createAdminUseCases } from '../app/admin/create-admin-use-cases'
 import { within } from './startup'
 
 export interface RunningWeb {
@@ -53,6 +54,7 @@ export async function buildWebApp(
     notifications: createNotificationIntake(services),
     loginAttempts: createLoginAttemptStore(connections.state, config.queuePrefix, ADMIN_LOGIN_LIMIT),
     personControls: createPersonControls(services),
+    adminUseCases: createAdminUseCases(services),
     ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {})
   })
   registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)

@@ -7,9 +7,15 @@ import type { Queue } from 'bullmq'
 import type { LoginAttemptStore } from '../../store/login-attempt-store'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
+import type { AdminUseCases } from '../../app/admin/create-admin-use-cases'
+import { adminPages } from '../admin/admin-pages'
+import { createCsrf } from '../admin/csrf'
+import { overviewBody } from '../admin/overview-page'
 
 export interface AdminDeps {
   credentials: { username: string; password: string } | null
+  /** what the pages show and do; null: only Bull Board (the tests of the login limit) */
+  useCases: AdminUseCases | null
   queues: Queue[]
   /** Failed logins per client address, shared by every web process. */
   loginAttempts: LoginAttemptStore
@@ -71,11 +77,18 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   })
   app.addHook('onRequest', app.basicAuth)
 
-  app.get('/', async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send('<!doctype html><title>calstatus admin</title><h1>calstatus</h1><ul><li><a href="/admin/queues">Queues (Bull Board)</a></li></ul>')
-  )
+  const useCases = deps.useCases
+  if (useCases) {
+    await app.register(async (pages) =>
+      adminPages(pages, {
+        admin: credentials.username,
+        csrf: createCsrf(credentials.password),
+        problems: useCases.problems,
+        defaults: useCases.defaults,
+        overview: async () => overviewBody({ problems: await useCases.problems() })
+      })
+    )
+  }
 
   const serverAdapter = new FastifyAdapter()
   serverAdapter.setBasePath('/admin/queues')

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { PersonControls } from '../../app/commands/command-port'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
+import { acceptForms } from '../form-body'
 
 // Mattermost's calls to us: the `/calstatus` slash command and clicks on our message buttons and
 // menus (docs/mattermost.md#custom-slash-commands, #direct-messages-and-buttons). Both answer a
@@ -48,15 +49,7 @@ function ephemeral(reply: FastifyReply, text: string, attachments?: unknown[]) {
 
 export async function mattermostIntegrationRoutes(app: FastifyInstance, deps: MattermostIntegrationDeps): Promise<void> {
   // Slash commands come form-urlencoded; no plugin needed for a flat form.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    const form: Record<string, string> = {}
-    for (const [name, value] of new URLSearchParams(body as string)) {
-      // Mattermost sends each field once: a second user_id is somebody's attempt to be another.
-      if (Object.hasOwn(form, name)) return done(new HttpError(400, `the form field ${name.slice(0, 40)} appears twice`), undefined)
-      form[name] = value
-    }
-    done(null, form)
-  })
+  acceptForms(app)
 
   app.post('/mattermost/command', { bodyLimit: 64 * 1024 }, async (request, reply) => {
     const body = request.body

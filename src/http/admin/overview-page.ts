@@ -1,0 +1,40 @@
+import type { Problem } from '../../store/problem-store'
+import { html, type Html } from './html'
+import { problemsList } from './admin-pages'
+
+/** The parts of the overview, each present when its use case is configured. */
+export interface OverviewParts {
+  problems: Problem[]
+  checklist?: Html
+  consent?: Html
+  activity?: Html
+  zone?: string
+}
+
+/** /admin: setup, problems now, the last 24 hours, links (docs/architecture.md#admin-pages). */
+export function overviewBody(p: OverviewParts): Html {
+  return html`${
+      p.checklist
+        ? html`<h2>Setup</h2>
+            ${p.checklist}`
+        : ''
+    }
+    ${p.consent ?? ''}
+    <h2>Problems now</h2>
+    ${problemsList(p.problems, p.zone)}
+    <p class="muted">
+      The same problems go to the Mattermost users in <code>ADMIN_MM_USERS</code> by direct message, once an hour each, and when they are fixed.
+    </p>
+    ${
+      p.activity
+        ? html`<h2>Last 24 hours</h2>
+            ${p.activity}`
+        : ''
+    }
+    <h2>Links</h2>
+    <ul>
+      <li><a href="/admin/queues">Queues (Bull Board)</a>: every job, waiting, running, failed, and why</li>
+      <li><a href="/admin/people">People</a>: who is synced, and why their status is what it is</li>
+      <li><a href="/admin/defaults">Defaults for everyone</a></li>
+    </ul>`
+}

@@ -1,0 +1,83 @@
+import t, { type Test } from 'tap'
+import { Redis } from 'ioredis'
+import { Queue } from 'bullmq'
+import { startSimulators } from '../../sim/index'
+import { createProblemStore } from '../../src/store/problem-store'
+import { usePrivateRedis } from '../helpers/redis-server'
+import { startWebApp } from '../helpers/web-app'
+import { freePort } from '../helpers/service'
+import { launchBrowser, screenshot } from '../helpers/browser'
+
+// The admin pages in a real browser (Debian's chromium through playwright-core) against the real
+// web app, the simulators and a private Redis: what an admin sees and does, the CSP and CSRF, and
+// a display text with markup shown as text.
+
+const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'a long admin password' }
+const XSS = '<img src=x onerror=alert(1)>'
+
+async function setup(t: Test) {
+  const server = await usePrivateRedis(t)
+  const sims = await startSimulators()
+  t.teardown(() => sims.stop())
+  const port = await freePort()
+  const prefix = '{adm}'
+  const web = await startWebApp(t, server.url, { prefix, env: { ...sims.env, ...ADMIN, PUBLIC_URL: `http://127.0.0.1:${port}` } })
+  await web.app.listen({ port, host: '127.0.0.1' })
+  const redis = new Redis(server.url)
+  const sweep = new Queue('sweep', { connection: redis, prefix })
+  t.teardown(async () => {
+    await sweep.close()
+    redis.disconnect()
+  })
+  const browser = await launchBrowser(t)
+  const context = await browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USERNAME, password: ADMIN.ADMIN_PASSWORD } })
+  const page = await context.newPage()
+  const dialogs: string[] = []
+  page.on('dialog', (d) => {
+    dialogs.push(d.message())
+    void d.dismiss()
+  })
+  return { base: `http://127.0.0.1:${port}`, page, redis, prefix, sweep, dialogs, web }
+}
+
+t.test('overview: problems now, with their text shown as text', async (t) => {
+  const { base, page, redis, prefix, dialogs } = await setup(t)
+  await createProblemStore(redis, prefix).raise('graph-sign-in', `Sign-in failed ${XSS}: fix MS_CLIENT_SECRET`, Date.now())
+  const res = await page.goto(`${base}/admin`)
+  t.equal(res?.status(), 200)
+  t.match(res?.headers()['content-security-policy'] ?? '', /default-src 'none'/, 'a strict CSP')
+  t.match(await page.textContent('main'), /Problems now/)
+  t.match(await page.textContent('main'), XSS, 'the markup is shown as text')
+  t.equal(await page.locator('main img').count(), 0, 'and never becomes an element')
+  t.same(dialogs, [], 'no script ran')
+  t.match(await page.getAttribute('link[rel=stylesheet]', 'href'), '/admin/assets/admin.css', 'styles from a file the CSP allows')
+  await screenshot(page, 'admin-overview')
+})
+
+t.test('defaults: change one, see it saved, applied (a sweep) and in the audit list', async (t) => {
+  const { base, page, sweep, web } = await setup(t)
+  await page.goto(`${base}/admin/defaults`)
+  t.equal(await page.inputValue('select[name=busy]'), 'dnd', 'busy meetings: Do Not Disturb by default')
+  await page.selectOption('select[name=busy]', 'away')
+  await page.click('input[type=submit]')
+  await page.waitForURL(/saved=1/)
+  t.match(await page.textContent('.flash'), /1 setting/)
+  t.equal(await page.inputValue('select[name=busy]'), 'away', 'the form shows the saved value')
+  t.match(await page.locator('table').last().textContent(), /When busy: Do Not Disturb → Away/, 'the audit says who changed what')
+  t.match(await page.locator('table').last().textContent(), /ops/)
+  t.ok(
+    (await sweep.getJobs(['waiting', 'prioritized', 'delayed'])).some((j) => j.name === 'sweep'),
+    'a sweep applies it to everyone now'
+  )
+  await screenshot(page, 'admin-defaults')
+  // A post without the form's token (another site's form): refused, nothing saved.
+  const forged = await web.app.inject({
+    method: 'POST',
+    url: '/admin/defaults',
+    headers: { authorization: `Basic ${Buffer.from('ops:a long admin password').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'busy=offline'
+  })
+  t.equal(forged.statusCode, 403, 'no CSRF token: 403')
+  await page.goto(`${base}/admin/defaults`)
+  t.equal(await page.inputValue('select[name=busy]'), 'away', 'nothing changed by it')
+})
