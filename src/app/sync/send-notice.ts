@@ -3,9 +3,12 @@ import type { Notice } from '../../domain'
 import type { MattermostAdapter, WriteOptions } from '../../mattermost/create-mattermost-adapter'
 import type { ContextSigner } from '../../shared/signed-context'
 import type { DailyNoticeStore } from '../../store/daily-notice-store'
+import { backoffMs } from '../../shared/backoff'
 import { confirmationProps } from '../commands/confirmation-post'
 
 // The rule engine's notices to a person (docs/status-rules.md#notify, #confirm), as direct messages.
+
+const CLAIM_ATTEMPTS = 4
 
 export interface SendNoticeDeps {
   mattermost: Pick<MattermostAdapter, 'sendDirectMessage'>
@@ -19,8 +22,28 @@ export interface SendNoticeDeps {
 export type SendNotice = (mmUserId: string, notice: Notice, opts?: WriteOptions) => Promise<boolean>
 
 export function createSendNotice(deps: SendNoticeDeps): SendNotice {
+  /**
+   * Whether today's message is still to be sent. Redis away for a moment (a restart, a failover):
+   * asked again for a few seconds, then sent anyway: the state that says "told for this meeting"
+   * is already saved, so a message not sent now is never sent, and one day's message twice is the
+   * smaller harm (docs/status-rules.md#notify).
+   */
+  const firstToday = async (mmUserId: string, day: number): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.daily.claim(mmUserId, day)
+      } catch (err) {
+        if (attempt >= CLAIM_ATTEMPTS) {
+          deps.log.warn({ user: mmUserId, err }, "could not check whether today's message was sent: sending it")
+          return true
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, 500, 4000)))
+      }
+    }
+  }
+
   return async (mmUserId, notice, opts) => {
-    if (notice.kind === 'daily' && !(await deps.daily.claim(mmUserId, notice.day))) return false
+    if (notice.kind === 'daily' && !(await firstToday(mmUserId, notice.day))) return false
     try {
       const props = notice.kind === 'confirm' ? confirmProps(deps, mmUserId, notice) : undefined
       await deps.mattermost.sendDirectMessage(mmUserId, notice.text, props, opts)
