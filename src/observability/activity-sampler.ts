@@ -157,7 +157,7 @@ interface Value {
 async function valuesOf(registry: Registry, name: string): Promise<Value[]> {
   const metric = registry.getSingleMetric(name)
   if (!metric) return []
-  return (await metric.get()).values as Value[]
+  return (await metric.get()).values
 }
 
 const sum = (values: Value[], keep: (v: Value) => boolean = () => true): number => values.filter(keep).reduce((s, v) => s + v.value, 0)
@@ -169,7 +169,7 @@ const ok = (v: Value): boolean => v.labels['outcome'] === '2xx'
  * A status change is a status write Mattermost took: the sync writes only what changes.
  */
 async function readRegistry(registry: Registry): Promise<Readings> {
-  const [calls, mm429, graph429, notifications, sweeps, duration, lastSweep] = await Promise.all(
+  const [calls, mm429, graph429, notifications, sweeps, duration, lastSweep] = (await Promise.all(
     [
       'calstatus_mattermost_calls_total',
       'calstatus_mattermost_throttled_total',
@@ -179,7 +179,7 @@ async function readRegistry(registry: Registry): Promise<Readings> {
       'calstatus_sweep_duration_seconds',
       'calstatus_last_sweep'
     ].map((name) => valuesOf(registry, name))
-  ) as [Value[], Value[], Value[], Value[], Value[], Value[], Value[]]
+  )) as [Value[], Value[], Value[], Value[], Value[], Value[], Value[]]
   const route = (r: string) => (v: Value) => v.labels['route'] === r && ok(v)
   const figure = (f: string): number => sum(lastSweep, (v) => v.labels['figure'] === f)
   return {

@@ -19,14 +19,7 @@ const KEEP_SECONDS = 25 * 3600
 
 /** Counted things, summed over every process. */
 export type ActivityTotal =
-  | 'mattermostCalls'
-  | 'mattermost429s'
-  | 'graph429s'
-  | 'notifications'
-  | 'statusChanges'
-  | 'customStatusChanges'
-  | 'sweeps'
-  | 'sweepSeconds'
+  'mattermostCalls' | 'mattermost429s' | 'graph429s' | 'notifications' | 'statusChanges' | 'customStatusChanges' | 'sweeps' | 'sweepSeconds'
 /** Largest values any process saw in the bucket. */
 export type ActivityMaximum = 'sweepLongestSeconds' | 'sweepUsers'
 
@@ -84,7 +77,13 @@ export function createActivityStore(redis: Redis, prefix: string): ActivityStore
       }
       if (usable(sample.mattermostRate)) tx.hincrbyfloat(k, `${RATE_FIELD}${Math.floor((sample.at % BUCKET_MS) / SLOT_MS)}`, sample.mattermostRate)
       const maxima = Object.entries(sample.maxima).filter(([, v]) => usable(v))
-      if (maxima.length > 0) scripts.queue(tx, 'hashMax', [k], maxima.flatMap(([f, v]) => [f, String(v)]))
+      if (maxima.length > 0)
+        scripts.queue(
+          tx,
+          'hashMax',
+          [k],
+          maxima.flatMap(([f, v]) => [f, String(v)])
+        )
       if (tx.length === 0) return
       tx.expire(k, KEEP_SECONDS)
       const failed = ((await tx.exec()) ?? []).find(([err]) => err)

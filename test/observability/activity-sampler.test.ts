@@ -34,7 +34,16 @@ async function processMetrics(registry: Registry, redis: Redis, clock: () => num
     users: { enrolledIds: async () => ['u1', 'u2'] },
     sweeps: createSweepStore<SweepSummary>(redis, `{s${Math.random()}}`),
     jobs: { sweepShards: async () => undefined },
-    syncUsers: async (ids) => ({ users: ids.length, graphRequests: 1, mattermostReads: 2, mattermostWrites: 0, changes: 0, messages: 0, skipped: 0, errors: 0 }),
+    syncUsers: async (ids) => ({
+      users: ids.length,
+      graphRequests: 1,
+      mattermostReads: 2,
+      mattermostWrites: 0,
+      changes: 0,
+      messages: 0,
+      skipped: 0,
+      errors: 0
+    }),
     log: silent,
     registry,
     now: clock

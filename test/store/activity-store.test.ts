@@ -14,7 +14,12 @@ t.test('two processes add to the same 5-minute bucket; maxima keep the largest',
   const storeA = createActivityStore(a, '{t}')
   const storeB = createActivityStore(b, '{t}')
 
-  await storeA.record({ at: T0 + 5_000, totals: { statusChanges: 3, sweepSeconds: 1.5 }, maxima: { sweepLongestSeconds: 12.5, sweepUsers: 800 }, mattermostRate: 4 })
+  await storeA.record({
+    at: T0 + 5_000,
+    totals: { statusChanges: 3, sweepSeconds: 1.5 },
+    maxima: { sweepLongestSeconds: 12.5, sweepUsers: 800 },
+    mattermostRate: 4
+  })
   await storeB.record({ at: T0 + 5_000, totals: { statusChanges: 2, graph429s: 1 }, maxima: { sweepLongestSeconds: 7 }, mattermostRate: 2.5 })
   await storeB.record({ at: T0 + 15_000, totals: { statusChanges: 1 }, maxima: { sweepLongestSeconds: 20, sweepUsers: 400 }, mattermostRate: 5 })
   // The next bucket is its own.
@@ -86,7 +91,12 @@ t.test('a bucket is kept 25 hours, each write renews it; zeros and nonsense writ
   await store.record({ at: T0 + 1000, totals: { sweeps: 1 }, maxima: {} })
   t.ok((await redis.ttl(key)) > 24 * 3600, 'renewed by a write')
 
-  await store.record({ at: T0 + 2 * BUCKET_MS, totals: { sweeps: 0, statusChanges: Number.NaN, graph429s: -3 }, maxima: { sweepUsers: Infinity }, mattermostRate: 0 })
+  await store.record({
+    at: T0 + 2 * BUCKET_MS,
+    totals: { sweeps: 0, statusChanges: Number.NaN, graph429s: -3 },
+    maxima: { sweepUsers: Infinity },
+    mattermostRate: 0
+  })
   t.equal(await redis.exists(`{t}:activity:${(T0 + 2 * BUCKET_MS) / 60_000}`), 0, 'nothing to add: no key, no round trip')
 
   // Expired (as Redis drops it after 25 h): the bucket reads as zeros.

@@ -11,7 +11,12 @@ t.test('the last 24 h as chart series: 288 points each, rates per unit, the ceil
   const redis = new Redis(server.url)
   t.teardown(() => redis.disconnect())
   const store = createActivityStore(redis, '{t}')
-  await store.record({ at: T0 + 1000, totals: { notifications: 600, mattermostCalls: 1500, statusChanges: 7, graph429s: 2 }, maxima: { sweepLongestSeconds: 31, sweepUsers: 1200 }, mattermostRate: 18 })
+  await store.record({
+    at: T0 + 1000,
+    totals: { notifications: 600, mattermostCalls: 1500, statusChanges: 7, graph429s: 2 },
+    maxima: { sweepLongestSeconds: 31, sweepUsers: 1200 },
+    mattermostRate: 18
+  })
   // The current bucket, one minute in.
   await store.record({ at: T0 + BUCKET_MS + 1000, totals: { notifications: 30, mattermostCalls: 120 }, maxima: {} })
   const activity = createActivity({ activity: store, config: { mattermost: { maxRequestsPerSecond: 20 } } })
@@ -29,7 +34,11 @@ t.test('the last 24 h as chart series: 288 points each, rates per unit, the ceil
   t.equal(report.sweepSeconds[286]?.v, 31)
   t.equal(report.sweepUsers[286]?.v, 1200)
   t.equal(report.graph429s[286]?.v, 2)
-  t.equal(report.mattermost429s.reduce((s, p) => s + p.v, 0), 0, 'none')
+  t.equal(
+    report.mattermost429s.reduce((s, p) => s + p.v, 0),
+    0,
+    'none'
+  )
   t.equal(report.customStatusChanges[0]?.v, 0, 'a day-old gap is 0')
 
   const none = await createActivity({ activity: store, config: { mattermost: null } }).readLast24h(T0)

@@ -1,11 +1,11 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { barChart, lineChart, valueTicks } from '../../../src/http/admin/svg-chart'
 
 const T0 = Date.UTC(2024, 5, 3, 0, 0)
 const day = (value: (i: number) => number) => Array.from({ length: 288 }, (_, i) => ({ t: T0 + i * 300_000, v: value(i) }))
 
 /** Well-formed: every tag closed in order, only known entities, no script, style or external reference. */
-function checkSvg(t: Tap.Test, svg: string): void {
+function checkSvg(t: Test, svg: string): void {
   const stack: string[] = []
   for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
     const [, close, name = '', , selfClose] = m
