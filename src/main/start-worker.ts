@@ -5,6 +5,8 @@ import type { MattermostAdapter } from '../mattermost/create-mattermost-adapter'
 import { MattermostAuthError } from '../mattermost/errors'
 import { createMetrics } from '../observability/create-metrics'
 import { serveMetrics } from '../observability/serve-metrics'
+import { createActivitySampler } from '../observability/activity-sampler'
+import { createActivityStore } from '../store/activity-store'
 import { createProcessors } from '../queue/create-processors'
 import { closeQueues, createQueues } from '../queue/create-queues'
 import { missingSchedules, upsertSchedules, watchSchedules } from '../queue/schedules'
@@ -54,6 +56,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const concurrency = { sweep: config.microsoft.maxConcurrentBatches }
   const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics, concurrency })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
+  // The admin page's last 24 hours: this process's share, every 10 s.
+  const activity = createActivitySampler({ registry: metrics.registry, activity: createActivityStore(state, config.queuePrefix), log })
+  activity.start()
 
   const metricsServer =
     config.workerMetricsPort === null
@@ -67,6 +72,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       const { forced, cutOff } = await set.close(config.shutdownTimeoutSeconds * 1000)
       if (forced) log.warn({ timeoutSeconds: config.shutdownTimeoutSeconds, jobs: cutOff }, 'active jobs did not finish in time; BullMQ will retry them')
       await metricsServer?.close()
+      // After the jobs: what they counted last goes into the last sample.
+      await activity.stop()
       await closeQueues(queues)
       connection.disconnect()
       producer.disconnect()

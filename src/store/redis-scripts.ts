@@ -13,6 +13,7 @@ const SCRIPTS = {
   commit: { file: 'commit.lua', keys: 2 },
   commitUnchanged: { file: 'commit-unchanged.lua', keys: 2 },
   deleteIfEquals: { file: 'delete-if-equals.lua', keys: 1 },
+  hashMax: { file: 'hash-max.lua', keys: 1 },
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },
