@@ -14,6 +14,7 @@ import type { Queues } from '../queue/create-queues'
 import { createClusterLock } from '../store/cluster-lock'
 import { createDefaultsStore } from '../store/defaults-store'
 import { createDailyNoticeStore } from '../store/daily-notice-store'
+import { createActivityStore } from '../store/activity-store'
 import { createDefaultsAuditStore } from '../store/defaults-audit-store'
 import { createNonceStore } from '../store/nonce-store'
 import { createContextSigner } from '../shared/signed-context'
@@ -69,6 +70,7 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     jobs: createJobQueue(queues),
     notices,
     dailyNotices: createDailyNoticeStore(state, prefix),
+    activity: createActivityStore(state, prefix),
     nonces: createNonceStore(state, prefix),
     personActions: personActions(config),
     graph: config.microsoft

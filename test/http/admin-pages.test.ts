@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { Queue } from 'bullmq'
 import { startSimulators } from '../../sim/index'
 import { createProblemStore } from '../../src/store/problem-store'
+import { createActivityStore } from '../../src/store/activity-store'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
 import { freePort } from '../helpers/service'
@@ -43,6 +44,15 @@ async function setup(t: Test) {
 t.test('overview: problems now, with their text shown as text', async (t) => {
   const { base, page, redis, prefix, dialogs } = await setup(t)
   await createProblemStore(redis, prefix).raise('graph-sign-in', `Sign-in failed ${XSS}: fix MS_CLIENT_SECRET`, Date.now())
+  // An hour of activity, as the processes' samplers record it.
+  const activity = createActivityStore(redis, prefix)
+  for (let i = 0; i < 12; i++)
+    await activity.record({
+      at: Date.now() - i * 5 * 60_000,
+      totals: { statusChanges: 10 + i, notifications: 30 * i },
+      maxima: { sweepLongestSeconds: 2 + i / 10, sweepUsers: 500 },
+      mattermostRate: 3 + i
+    })
   const res = await page.goto(`${base}/admin`)
   t.equal(res?.status(), 200)
   t.match(res?.headers()['content-security-policy'] ?? '', /default-src 'none'/, 'a strict CSP')
@@ -51,6 +61,7 @@ t.test('overview: problems now, with their text shown as text', async (t) => {
   t.equal(await page.locator('main img').count(), 0, 'and never becomes an element')
   t.same(dialogs, [], 'no script ran')
   t.match(await page.getAttribute('link[rel=stylesheet]', 'href'), '/admin/assets/admin.css', 'styles from a file the CSP allows')
+  t.ok((await page.locator('.charts svg').count()) >= 6, 'the last 24 hours as inline SVG charts')
   await screenshot(page, 'admin-overview')
 })
 

@@ -11,6 +11,7 @@ import type { AdminUseCases } from '../../app/admin/create-admin-use-cases'
 import { adminPages } from '../admin/admin-pages'
 import { createCsrf } from '../admin/csrf'
 import { overviewBody } from '../admin/overview-page'
+import { activityCharts } from '../admin/activity-charts'
 
 export interface AdminDeps {
   credentials: { username: string; password: string } | null
@@ -85,7 +86,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         csrf: createCsrf(credentials.password),
         problems: useCases.problems,
         defaults: useCases.defaults,
-        overview: async () => overviewBody({ problems: await useCases.problems() })
+        overview: async () => {
+          const [problems, activity] = await Promise.all([useCases.problems(), useCases.activity.readLast24h(Date.now())])
+          return overviewBody({ problems, activity: activityCharts(activity) })
+        }
       })
     )
   }
