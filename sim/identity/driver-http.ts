@@ -63,7 +63,7 @@ export function handleDriverHttp(method: string, segments: string[], bodyText: s
         return ok()
       case 'PUT /apps/{id}/roles':
         if (!Array.isArray(body.roles) || !body.roles.every((r: unknown) => typeof r === 'string')) return bad('roles: an array of strings')
-        d.setRoles(segments[1]!, body.roles as string[])
+        d.setRoles(segments[1]!, body.roles)
         return ok()
       case 'POST /consent/decline-next':
         d.declineNextConsent()

@@ -46,7 +46,12 @@ export function systemRoutes(): ApiRoute[] {
     // Only `format=old` exists (a flat map of strings); anything else is 501. Only the keys
     // calstatus reads are modelled.
     defineRoute('GET', '/api/v4/config/client', {}, (req, sim) => {
-      if (req.query.get('format') !== 'old') throw new AppError(501, 'api.config.client.old_format.app_error', 'New format for the client configuration is not supported yet. Please specify format=old in the query string.')
+      if (req.query.get('format') !== 'old')
+        throw new AppError(
+          501,
+          'api.config.client.old_format.app_error',
+          'New format for the client configuration is not supported yet. Please specify format=old in the query string.'
+        )
       return {
         status: 200,
         json: {

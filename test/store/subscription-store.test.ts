@@ -62,7 +62,11 @@ t.test('health: active, expiring soon, expired, failing with an example error', 
 
   await store.setError('soon', null)
   await store.remove('bad')
-  t.same(await store.health(now, 3_600_000), { active: 2, expiringSoon: 1, expired: 1, failing: 0, lastError: null }, 'cleared and removed ones no longer count')
+  t.same(
+    await store.health(now, 3_600_000),
+    { active: 2, expiringSoon: 1, expired: 1, failing: 0, lastError: null },
+    'cleared and removed ones no longer count'
+  )
   await store.save({ ...sub('again', 'u2', now + 60_000), lastError: 'x' })
   await store.save(sub('again2', 'u2', now + 60_000))
   t.equal((await store.health(now, 3_600_000)).failing, 0, 'a replaced failing subscription no longer counts')
