@@ -33,7 +33,15 @@ export interface SimApp {
   consented: boolean
   /** registered redirect URIs; undefined = any redirect_uri is accepted by /adminconsent */
   redirectUris: string[] | undefined
+  /**
+   * The Graph application permissions the consent granted: the `roles` claim of its tokens.
+   * `[]` is what real Entra issues without consent, a token with no `roles` claim at all.
+   */
+  roles: string[]
 }
+
+/** What calstatus asks for (docs/graph.md): the default grant of a simulated app. */
+export const DEFAULT_APP_ROLES: readonly string[] = ['Calendars.ReadBasic', 'User.Read.All']
 
 export interface AppInput {
   /** GUID; generated when absent */
@@ -46,6 +54,8 @@ export interface AppInput {
   consented?: boolean
   name?: string
   redirectUris?: string[]
+  /** default DEFAULT_APP_ROLES */
+  roles?: string[]
 }
 
 export type TenantLookup =
@@ -114,7 +124,8 @@ export function createDirectory(opts: { now: () => number }): Directory {
         secretExpired: input.secretExpired ?? false,
         secretExpiresAt: input.secretExpiresAt,
         consented: input.consented ?? true,
-        redirectUris: input.redirectUris ? [...input.redirectUris] : undefined
+        redirectUris: input.redirectUris ? [...input.redirectUris] : undefined,
+        roles: [...(input.roles ?? DEFAULT_APP_ROLES)]
       }
       apps.set(clientId, app)
       recordSecret('client secret', app.secret)

@@ -61,6 +61,10 @@ export function handleDriverHttp(method: string, segments: string[], bodyText: s
         if (typeof body.consented !== 'boolean') return bad('consented: a boolean')
         d.setConsent(segments[1]!, body.consented)
         return ok()
+      case 'PUT /apps/{id}/roles':
+        if (!Array.isArray(body.roles) || !body.roles.every((r: unknown) => typeof r === 'string')) return bad('roles: an array of strings')
+        d.setRoles(segments[1]!, body.roles)
+        return ok()
       case 'POST /consent/decline-next':
         d.declineNextConsent()
         return ok()

@@ -40,6 +40,8 @@ export interface IdentitySimDriver {
   expireSecret(clientId: string): void
   /** Grant or revoke admin consent. */
   setConsent(clientId: string, consented: boolean): void
+  /** The application permissions granted (the `roles` claim of tokens issued from now on). */
+  setRoles(clientId: string, roles: string[]): void
   /** The next admin consent is declined by the admin (redirect with error=access_denied). */
   declineNextConsent(): void
   /** expires_in (and ext_expires_in) of tokens issued from now on. */
@@ -79,6 +81,9 @@ export function createDriver(s: DriverState): IdentitySimDriver {
     },
     setConsent(clientId, consented) {
       d.mustApp(clientId).consented = consented
+    },
+    setRoles(clientId, roles) {
+      d.mustApp(clientId).roles = [...roles]
     },
     declineNextConsent: () => s.declineNext(),
     setExpiresIn(seconds) {

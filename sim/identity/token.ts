@@ -96,7 +96,7 @@ export function requestToken(ctx: TokenContext, req: TokenRequest): TokenAnswer 
   if (!app.consented) return fail(aad.consentMissing(app.clientId, app.name))
 
   const ttl = ctx.expiresInSeconds()
-  const issued = ctx.tokens.issue({ tenant: tenant.id, clientId: app.clientId, scope: only, ttlSeconds: ttl })
+  const issued = ctx.tokens.issue({ tenant: tenant.id, clientId: app.clientId, scope: only, ttlSeconds: ttl, roles: app.roles })
   return {
     ok: true,
     body: { token_type: 'Bearer', expires_in: ttl, ext_expires_in: ttl, access_token: issued.token },

@@ -17,6 +17,7 @@ import { createRequestStats, type SimCounters } from './request-stats'
 import { createRoleTable } from './roles'
 import { matchRoute, routeKey, type ApiRoute, type SimConfig, type SimModel } from './route-table'
 import { statusRoutes } from './status-routes'
+import { systemRoutes } from './system-routes'
 import { createStatusStore } from './status-store'
 import { createUserDirectory, type SimUser } from './user-directory'
 import { usersRoutes } from './users-routes'
@@ -152,7 +153,7 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   const botToken = users.createToken(bot.id, 'bot')
   const adminToken = admin ? users.createToken(admin.id, 'session') : undefined
 
-  const routes: ApiRoute[] = [...statusRoutes(), ...usersRoutes(), ...channelRoutes(newId)]
+  const routes: ApiRoute[] = [...statusRoutes(), ...usersRoutes(), ...channelRoutes(newId), ...systemRoutes()]
   const stats = createRequestStats()
   const faults = createFaultInjector()
   const integrations = createIntegrations(model)

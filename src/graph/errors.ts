@@ -10,7 +10,8 @@ export type GraphAuthProblem =
   | 'bad-client' // invalid_client otherwise (unknown app id, wrong tenant)
   | 'unavailable' // network trouble or a 5xx at the identity host: retry later
 
-const ADVICE: Record<GraphAuthProblem, string> = {
+/** What an administrator does about each sign-in problem (the setup check shows it as the fix). */
+export const SIGN_IN_ADVICE: Record<GraphAuthProblem, string> = {
   'bad-secret': 'MS_CLIENT_SECRET is wrong: copy the secret value (not its id) from the app registration',
   'expired-secret': 'MS_CLIENT_SECRET has expired: create a new secret in the app registration and update MS_CLIENT_SECRET',
   'consent-missing': 'an administrator has not granted the app its permissions yet: open /admin/consent (or grant admin consent in Entra)',
@@ -24,7 +25,7 @@ export class GraphAuthError extends Error {
     readonly problem: GraphAuthProblem,
     readonly detail: string
   ) {
-    super(`Microsoft sign-in failed (${problem}): ${ADVICE[problem]}${detail ? ` [${detail}]` : ''}`)
+    super(`Microsoft sign-in failed (${problem}): ${SIGN_IN_ADVICE[problem]}${detail ? ` [${detail}]` : ''}`)
     this.name = 'GraphAuthError'
   }
   /** Whether retrying later can help without an administrator doing something. */

@@ -25,12 +25,29 @@ export interface SubscriptionStore {
   expiringBefore(epochMs: number, limit: number): Promise<string[]>
   setError(id: string, error: string | null): Promise<void>
   count(): Promise<number>
+  /** For the admin's setup check: counts by state, and one failing subscription's last error. */
+  health(now: number, soonMs: number): Promise<SubscriptionHealth>
+}
+
+export interface SubscriptionHealth {
+  /** not yet expired */
+  active: number
+  /** active, but expiring within `soonMs` */
+  expiringSoon: number
+  /** past their expiry: the upkeep did not renew them */
+  expired: number
+  /** whose last create or renewal failed */
+  failing: number
+  /** one of those errors, as an example */
+  lastError: string | null
 }
 
 export function createSubscriptionStore(redis: Redis, prefix: string): SubscriptionStore {
   const key = (id: string): string => `${prefix}:sub:${id}`
   const byUserKey = `${prefix}:sub-by-user`
   const expiryKey = `${prefix}:sub-expiry`
+  // Ids whose last error is set: counting them must not read 100,000 hashes.
+  const failingKey = `${prefix}:sub-failing`
   const scripts = redisScripts(redis)
 
   const toSub = (h: Record<string, string>): StoredSubscription | null =>
@@ -66,6 +83,9 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
       })
       tx.hset(byUserKey, sub.mmUserId, sub.id)
       tx.zadd(expiryKey, sub.expiresAt, sub.id)
+      if (sub.lastError) tx.sadd(failingKey, sub.id)
+      else tx.srem(failingKey, sub.id)
+      if (previous && previous !== sub.id) tx.srem(failingKey, previous)
       await tx.exec()
     },
     async get(id) {
@@ -93,6 +113,7 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
       const tx = redis.multi()
       tx.del(key(id))
       tx.zrem(expiryKey, id)
+      tx.srem(failingKey, id)
       await tx.exec()
       // Only unlink the user if this was still their subscription.
       if (mmUserId) {
@@ -103,10 +124,23 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
       return redis.zrangebyscore(expiryKey, '-inf', epochMs, 'LIMIT', 0, limit)
     },
     async setError(id, error) {
-      await scripts.run('hsetIfExists', [key(id)], ['lastError', error ?? ''])
+      const set = await scripts.run('hsetIfExists', [key(id)], ['lastError', error ?? ''])
+      if (error && set === 1) await redis.sadd(failingKey, id)
+      else await redis.srem(failingKey, id)
     },
     async count() {
       return redis.zcard(expiryKey)
+    },
+    async health(now, soonMs) {
+      const [active, expiringSoon, expired, failing, sample] = await Promise.all([
+        redis.zcount(expiryKey, `(${now}`, '+inf'),
+        redis.zcount(expiryKey, `(${now}`, now + soonMs),
+        redis.zcount(expiryKey, '-inf', now),
+        redis.scard(failingKey),
+        redis.srandmember(failingKey)
+      ])
+      const lastError = sample ? await redis.hget(key(sample), 'lastError') : null
+      return { active, expiringSoon, expired, failing, lastError: lastError || null }
     }
   }
   return store

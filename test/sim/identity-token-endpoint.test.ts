@@ -129,7 +129,7 @@ t.test('client credentials: a token for the Graph host, recorded in the shared r
   )
   t.equal(res.status, 200)
   t.same(Object.keys(res.json), ['token_type', 'expires_in', 'ext_expires_in', 'access_token'])
-  t.match(res.json, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: /^simtoken\./ })
+  t.match(res.json, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/ })
   t.equal(res.headers['cache-control'], 'no-store, no-cache')
   const check = tokens.check(`Bearer ${res.json.access_token}`)
   t.match(check, { ok: true, issued: { tenant: sim.tenantId, clientId: sim.clientId, scope: 'https://127.0.0.1:9443/.default' } })
