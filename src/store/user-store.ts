@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { queueIndexPerson, queueUnindexPerson } from './people-index'
 import { redisScripts } from './redis-scripts'
 
 // Per-user state in Redis (docs/architecture.md#one-user-one-writer).
-// One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
+// One hash per user; indexes: the enrolled set, Graph id -> Mattermost id, and the admin page's
+// people index (src/store/people-index.ts), each kept in step in the same pipeline or MULTI.
 //
 // Two guards keep a shard and a sync-user for the same user, on two workers, from fighting:
 // - a short lease per user while a job evaluates and writes, so two jobs never write at once;
@@ -173,6 +175,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
           isSystemAdmin: e.isSystemAdmin ? '1' : '0'
         })
         pipe.sadd(enrolledKey, e.mmUserId)
+        queueIndexPerson(pipe, scripts, prefix, { mmUserId: e.mmUserId, username: e.username, email: e.email.toLowerCase() })
       }
       await pipe.exec()
     },
@@ -184,6 +187,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       const graphUserId = await redis.hget(userKey(mmUserId), 'graphUserId')
       const pipe = redis.multi()
       pipe.srem(enrolledKey, mmUserId)
+      queueUnindexPerson(pipe, scripts, prefix, mmUserId)
       pipe.del(userKey(mmUserId))
       if (graphUserId) pipe.hdel(graphIndexKey, graphUserId)
       const results = await pipe.exec()
