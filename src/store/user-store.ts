@@ -34,6 +34,8 @@ export interface UserRecord<R = unknown, S = unknown> {
   rev: number
   lastSyncAt: number
   lastError: string | null
+  /** the reason codes of the last decision committed (docs/status-rules.md#reason-codes); [] before the first */
+  lastReasons: string[]
   /** the person's answer to "Ask first" for one block (docs/status-rules.md#confirm) */
   answer: ConfirmAnswer | null
 }
@@ -71,6 +73,8 @@ export interface StateUpdate<R> {
   remembered: R | null
   lastSyncAt: number
   lastError: string | null
+  /** the decision's reason codes, kept for the admin page (one more field in the same HSET) */
+  reasons?: string[]
 }
 
 export interface UserStore<R = unknown, S = unknown> {
@@ -116,6 +120,9 @@ function parseJson<T>(raw: string | undefined): T | null {
   }
 }
 
+/** The `lastReasons` field: JSON, '' when the caller gave none (read back as []). */
+const reasonsField = (update: { reasons?: string[] }): string => (update.reasons ? JSON.stringify(update.reasons) : '')
+
 export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: string): UserStore<R, S> {
   const userKey = (id: string): string => `${prefix}:user:${id}`
   const leaseKey = (id: string): string => `${prefix}:lease:${id}`
@@ -142,6 +149,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       rev: Number(h['rev'] ?? 0),
       lastSyncAt: Number(h['lastSyncAt'] ?? 0),
       lastError: h['lastError'] || null,
+      lastReasons: parseJson<string[]>(h['lastReasons']) ?? [],
       answer: parseJson<ConfirmAnswer>(h['answer'])
     }
   }
@@ -245,7 +253,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       if (updates.length === 0) return []
       const pipe = redis.pipeline()
       for (const u of updates) {
-        const args = [String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '']
+        const args = [String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '', reasonsField(u)]
         scripts.queue(pipe, 'commitUnchanged', [userKey(u.mmUserId), leaseKey(u.mmUserId)], args)
       }
       const results = (await pipe.exec()) ?? []
@@ -255,7 +263,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       })
     },
     async commit(lease, update) {
-      const args = [lease.token, String(update.viewAt), JSON.stringify(update.remembered), String(update.lastSyncAt), update.lastError ?? '']
+      const args = [lease.token, String(update.viewAt), JSON.stringify(update.remembered), String(update.lastSyncAt), update.lastError ?? '', reasonsField(update)]
       return (await scripts.run('commit', [userKey(lease.userId), leaseKey(lease.userId)], args)) as CommitResult
     },
     async setChoice(mmUserId, choice) {
