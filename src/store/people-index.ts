@@ -85,7 +85,12 @@ export function peopleIndexKeys(prefix: string) {
 }
 
 /** Queues "index this person as their record now says" (the record's HSET goes first). */
-export function queueIndexPerson(pipe: ChainableCommander, scripts: RedisScripts, prefix: string, p: { mmUserId: string; username: string; email: string }): void {
+export function queueIndexPerson(
+  pipe: ChainableCommander,
+  scripts: RedisScripts,
+  prefix: string,
+  p: { mmUserId: string; username: string; email: string }
+): void {
   const k = peopleIndexKeys(prefix)
   const e = personEntries(p.mmUserId, p.username, p.email)
   scripts.queue(pipe, 'indexPerson', [k.user(p.mmUserId), k.names, k.search, k.both], [p.username, p.email, e.user, e.mail, e.both])
@@ -124,7 +129,12 @@ export function createPeopleIndex(redis: Redis, prefix: string): PeopleIndex {
   const scripts = redisScripts(redis)
 
   const plainList = async (from: number, count: number): Promise<PeoplePage> => {
-    const [total, members] = await execAll(redis.multi().zcard(k.names).zrange(k.names, String(from), String(from + count - 1)))
+    const [total, members] = await execAll(
+      redis
+        .multi()
+        .zcard(k.names)
+        .zrange(k.names, String(from), String(from + count - 1))
+    )
     return { total: Number(total), rows: (members as string[]).map(idOf) }
   }
 
@@ -135,7 +145,11 @@ export function createPeopleIndex(redis: Redis, prefix: string): PeopleIndex {
    */
   const prefixSearch = async (key: string, from: number, count: number): Promise<PeoplePage> => {
     const [min, max] = prefixRange(key)
-    const tx = redis.multi().zlexcount(k.search, min, max).zlexcount(k.both, min, max).zrangebylex(k.search, min, max, 'LIMIT', 0, 2 * (from + count))
+    const tx = redis
+      .multi()
+      .zlexcount(k.search, min, max)
+      .zlexcount(k.both, min, max)
+      .zrangebylex(k.search, min, max, 'LIMIT', 0, 2 * (from + count))
     const [matches, twice, entries] = await execAll(tx)
     const ids = [...new Set((entries as string[]).map(idOf))]
     return { total: Number(matches) - Number(twice), rows: ids.slice(from, from + count) }

@@ -263,7 +263,14 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       })
     },
     async commit(lease, update) {
-      const args = [lease.token, String(update.viewAt), JSON.stringify(update.remembered), String(update.lastSyncAt), update.lastError ?? '', reasonsField(update)]
+      const args = [
+        lease.token,
+        String(update.viewAt),
+        JSON.stringify(update.remembered),
+        String(update.lastSyncAt),
+        update.lastError ?? '',
+        reasonsField(update)
+      ]
       return (await scripts.run('commit', [userKey(lease.userId), leaseKey(lease.userId)], args)) as CommitResult
     },
     async setChoice(mmUserId, choice) {

@@ -90,7 +90,13 @@ t.test('paging is stable and complete: every id once, in the plain list and in a
   t.equal(search.rows.length, 1000, 'everyone: all usernames start with p')
   t.equal(new Set(search.rows).size, 1000, 'people matched by username and e-mail come once')
   t.same(search.totals, [1000])
-  t.same((await allPages(index, 'p1', 10)).rows.sort(), entries.filter((e) => e.username.startsWith('p1') || e.email.startsWith('p1')).map((e) => e.mmUserId).sort())
+  t.same(
+    (await allPages(index, 'p1', 10)).rows.sort(),
+    entries
+      .filter((e) => e.username.startsWith('p1') || e.email.startsWith('p1'))
+      .map((e) => e.mmUserId)
+      .sort()
+  )
 })
 
 t.test("Redis' lex syntax in a query is literal and never an error", async (t) => {

@@ -153,12 +153,26 @@ t.test("both commit paths keep the decision's reason codes for the admin page", 
   t.same((await store.get('u1'))?.lastReasons, [], 'none before the first decision')
 
   const lease = await store.lease('u1', 5000)
-  t.equal(await store.commit(lease!, { viewAt: 1000, remembered: { block: 1 }, lastSyncAt: 1100, lastError: null, reasons: ['rule-6-entered', 'rule-15-custom-status-set'] }), 'committed')
+  t.equal(
+    await store.commit(lease!, {
+      viewAt: 1000,
+      remembered: { block: 1 },
+      lastSyncAt: 1100,
+      lastError: null,
+      reasons: ['rule-6-entered', 'rule-15-custom-status-set']
+    }),
+    'committed'
+  )
   await store.release(lease!)
   t.same((await store.get('u1'))?.lastReasons, ['rule-6-entered', 'rule-15-custom-status-set'])
 
   const rev = (await store.get('u1'))!.rev
-  t.same(await store.commitUnchanged([{ mmUserId: 'u1', rev, viewAt: 2000, remembered: { block: 1 }, lastSyncAt: 2100, lastError: null, reasons: ['rule-10-no-change'] }]), ['committed'])
+  t.same(
+    await store.commitUnchanged([
+      { mmUserId: 'u1', rev, viewAt: 2000, remembered: { block: 1 }, lastSyncAt: 2100, lastError: null, reasons: ['rule-10-no-change'] }
+    ]),
+    ['committed']
+  )
   t.same((await store.get('u1'))?.lastReasons, ['rule-10-no-change'])
 
   const again = await store.lease('u1', 5000)

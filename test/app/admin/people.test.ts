@@ -19,7 +19,9 @@ async function setup(t: Test) {
   const sync = createSyncUsers({
     users,
     calendars: {
-      fetchSchedules: async (emails) => ({ results: new Map(emails.map((e) => [e, calendar.get(e) ?? { kind: 'schedule' as const, items: [], fetchedAt: Date.now() }])) })
+      fetchSchedules: async (emails) => ({
+        results: new Map(emails.map((e) => [e, calendar.get(e) ?? { kind: 'schedule' as const, items: [], fetchedAt: Date.now() }]))
+      })
     },
     mattermost,
     sendNotice,
@@ -47,7 +49,11 @@ t.test('a person in a meeting: what the service set, why, until when, and their 
   const { calendar, sync, people, add, users, defaults } = await setup(t)
   const alice = await add('alice')
   const end = Math.ceil(Date.now() / 60_000) * 60_000 + 30 * 60_000
-  calendar.set('alice@example.com', { kind: 'schedule', items: [{ start: graphTime(Date.now() - 60_000), end: graphTime(end), status: 'busy' }], fetchedAt: Date.now() })
+  calendar.set('alice@example.com', {
+    kind: 'schedule',
+    items: [{ start: graphTime(Date.now() - 60_000), end: graphTime(end), status: 'busy' }],
+    fetchedAt: Date.now()
+  })
   t.match(await sync([alice], { reason: 'test', failIfBusy: true }), { changes: 1, errors: 0 })
   await defaults.set({ notify: 'off' })
   await users.setSettings(alice, { notify: 'every', offlineUsers: 'skip', pausedUntil: Date.now() - 1000 })
@@ -106,7 +112,10 @@ t.test('the list: search, paging, total; a slow Mattermost reads "unknown" withi
     page1.people.map((p) => p.username),
     ['carla', 'carol']
   )
-  t.same((await people(1500, 2).listPeople('', 3)).people.map((p) => p.username), ['erin'])
+  t.same(
+    (await people(1500, 2).listPeople('', 3)).people.map((p) => p.username),
+    ['erin']
+  )
   const cas = await people().listPeople('CA', 1)
   t.same(
     cas.people.map((p) => p.username),

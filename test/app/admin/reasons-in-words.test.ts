@@ -22,7 +22,10 @@ t.test('every documented code has words of its own, distinct from the others', a
 })
 
 t.test('the status set is named when known; an unknown code is shown as itself', async (t) => {
-  t.same(reasonsInWords(['rule-6-entered', 'rule-15-custom-status-set'], { status: 'dnd' }), ['a meeting started: set Do Not Disturb', 'custom status set for the meeting'])
+  t.same(reasonsInWords(['rule-6-entered', 'rule-15-custom-status-set'], { status: 'dnd' }), [
+    'a meeting started: set Do Not Disturb',
+    'custom status set for the meeting'
+  ])
   t.same(reasonsInWords(['rule-6-entered'], { status: 'away' }), ['a meeting started: set Away'])
   t.same(reasonsInWords(['rule-6-entered']), ['a meeting started: set the meeting status'])
   t.same(reasonsInWords(['rule-5-manual-respected']), ['the person set their own status: left alone'])
