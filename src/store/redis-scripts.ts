@@ -16,10 +16,12 @@ const SCRIPTS = {
   hashMax: { file: 'hash-max.lua', keys: 1 },
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
+  indexPerson: { file: 'index-person.lua', keys: 4 },
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },
   problemNoticed: { file: 'problem-noticed.lua', keys: 1 },
   problemRaise: { file: 'problem-raise.lua', keys: 1 },
-  reserveSlot: { file: 'reserve-slot.lua', keys: 1 }
+  reserveSlot: { file: 'reserve-slot.lua', keys: 1 },
+  unindexPerson: { file: 'unindex-person.lua', keys: 4 }
 } as const
 
 export type ScriptName = keyof typeof SCRIPTS

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { queueIndexPerson, queueUnindexPerson } from './people-index'
 import { redisScripts } from './redis-scripts'
 
 // Per-user state in Redis (docs/architecture.md#one-user-one-writer).
-// One hash per user; indexes: the enrolled set and Graph id -> Mattermost id.
+// One hash per user; indexes: the enrolled set, Graph id -> Mattermost id, and the admin page's
+// people index (src/store/people-index.ts), each kept in step in the same pipeline or MULTI.
 //
 // Two guards keep a shard and a sync-user for the same user, on two workers, from fighting:
 // - a short lease per user while a job evaluates and writes, so two jobs never write at once;
@@ -32,6 +34,8 @@ export interface UserRecord<R = unknown, S = unknown> {
   rev: number
   lastSyncAt: number
   lastError: string | null
+  /** the reason codes of the last decision committed (docs/status-rules.md#reason-codes); [] before the first */
+  lastReasons: string[]
   /** the person's answer to "Ask first" for one block (docs/status-rules.md#confirm) */
   answer: ConfirmAnswer | null
 }
@@ -69,6 +73,8 @@ export interface StateUpdate<R> {
   remembered: R | null
   lastSyncAt: number
   lastError: string | null
+  /** the decision's reason codes, kept for the admin page (one more field in the same HSET) */
+  reasons?: string[]
 }
 
 export interface UserStore<R = unknown, S = unknown> {
@@ -114,6 +120,9 @@ function parseJson<T>(raw: string | undefined): T | null {
   }
 }
 
+/** The `lastReasons` field: JSON, '' when the caller gave none (read back as []). */
+const reasonsField = (update: { reasons?: string[] }): string => (update.reasons ? JSON.stringify(update.reasons) : '')
+
 export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: string): UserStore<R, S> {
   const userKey = (id: string): string => `${prefix}:user:${id}`
   const leaseKey = (id: string): string => `${prefix}:lease:${id}`
@@ -140,6 +149,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       rev: Number(h['rev'] ?? 0),
       lastSyncAt: Number(h['lastSyncAt'] ?? 0),
       lastError: h['lastError'] || null,
+      lastReasons: parseJson<string[]>(h['lastReasons']) ?? [],
       answer: parseJson<ConfirmAnswer>(h['answer'])
     }
   }
@@ -173,6 +183,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
           isSystemAdmin: e.isSystemAdmin ? '1' : '0'
         })
         pipe.sadd(enrolledKey, e.mmUserId)
+        queueIndexPerson(pipe, scripts, prefix, { mmUserId: e.mmUserId, username: e.username, email: e.email.toLowerCase() })
       }
       await pipe.exec()
     },
@@ -184,6 +195,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       const graphUserId = await redis.hget(userKey(mmUserId), 'graphUserId')
       const pipe = redis.multi()
       pipe.srem(enrolledKey, mmUserId)
+      queueUnindexPerson(pipe, scripts, prefix, mmUserId)
       pipe.del(userKey(mmUserId))
       if (graphUserId) pipe.hdel(graphIndexKey, graphUserId)
       const results = await pipe.exec()
@@ -241,7 +253,7 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       if (updates.length === 0) return []
       const pipe = redis.pipeline()
       for (const u of updates) {
-        const args = [String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '']
+        const args = [String(u.rev), String(u.viewAt), JSON.stringify(u.remembered), String(u.lastSyncAt), u.lastError ?? '', reasonsField(u)]
         scripts.queue(pipe, 'commitUnchanged', [userKey(u.mmUserId), leaseKey(u.mmUserId)], args)
       }
       const results = (await pipe.exec()) ?? []
@@ -251,7 +263,14 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
       })
     },
     async commit(lease, update) {
-      const args = [lease.token, String(update.viewAt), JSON.stringify(update.remembered), String(update.lastSyncAt), update.lastError ?? '']
+      const args = [
+        lease.token,
+        String(update.viewAt),
+        JSON.stringify(update.remembered),
+        String(update.lastSyncAt),
+        update.lastError ?? '',
+        reasonsField(update)
+      ]
       return (await scripts.run('commit', [userKey(lease.userId), leaseKey(lease.userId)], args)) as CommitResult
     },
     async setChoice(mmUserId, choice) {

@@ -143,3 +143,39 @@ t.test('lease-free commits of quiet decisions: only while nobody committed or ho
   await store.release(held!)
   t.same(await store.commitUnchanged([]), [])
 })
+
+t.test("both commit paths keep the decision's reason codes for the admin page", async (t) => {
+  const server = await usePrivateRedis(t)
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect())
+  const store = createUserStore<{ block: number }>(redis, '{t}')
+  await store.upsertFromDirectory([entry('u1')])
+  t.same((await store.get('u1'))?.lastReasons, [], 'none before the first decision')
+
+  const lease = await store.lease('u1', 5000)
+  t.equal(
+    await store.commit(lease!, {
+      viewAt: 1000,
+      remembered: { block: 1 },
+      lastSyncAt: 1100,
+      lastError: null,
+      reasons: ['rule-6-entered', 'rule-15-custom-status-set']
+    }),
+    'committed'
+  )
+  await store.release(lease!)
+  t.same((await store.get('u1'))?.lastReasons, ['rule-6-entered', 'rule-15-custom-status-set'])
+
+  const rev = (await store.get('u1'))!.rev
+  t.same(
+    await store.commitUnchanged([
+      { mmUserId: 'u1', rev, viewAt: 2000, remembered: { block: 1 }, lastSyncAt: 2100, lastError: null, reasons: ['rule-10-no-change'] }
+    ]),
+    ['committed']
+  )
+  t.same((await store.get('u1'))?.lastReasons, ['rule-10-no-change'])
+
+  const again = await store.lease('u1', 5000)
+  t.equal(await store.commit(again!, { viewAt: 3000, remembered: null, lastSyncAt: 3100, lastError: null }), 'committed')
+  t.same((await store.get('u1'))?.lastReasons, [], 'a commit without reasons leaves none behind')
+})

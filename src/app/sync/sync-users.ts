@@ -184,6 +184,9 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
   }
 }
 
+/** What the admin page tells of the last decision: every rule that took part, or the main one. */
+const decisionReasons = (decision: Decision): string[] => (decision.reasons.length > 0 ? decision.reasons : [decision.reason])
+
 /**
  * The fast path: a decision that writes nothing to Mattermost and sends nothing (nearly every
  * user in a sweep) is committed without a lease, in one round trip for all of them, and only if
@@ -213,7 +216,8 @@ function createQuietPath(deps: SyncUsersDeps, now: () => number) {
         viewAt: result.fetchedAt,
         remembered: decision.remembered,
         lastSyncAt: now(),
-        lastError: null
+        lastError: null,
+        reasons: decisionReasons(decision)
       }))
     )
     const committed: Array<{ mmUserId: string; at: number | null; rev: number }> = []
@@ -304,7 +308,8 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       viewAt: result.fetchedAt,
       remembered: applied.remembered,
       lastSyncAt: now(),
-      lastError: applied.error
+      lastError: applied.error,
+      reasons: decisionReasons(decision)
     })
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
