@@ -56,7 +56,7 @@ export async function buildWebApp(
     notifications: createNotificationIntake(services),
     loginAttempts: createLoginAttemptStore(connections.state, config.queuePrefix, ADMIN_LOGIN_LIMIT),
     personControls: createPersonControls(services),
-    adminUseCases: createAdminUseCases(services),
+    adminUseCases: createAdminUseCases(services, connections.state),
     ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {})
   })
   registerSweepAgeMetric(metrics.registry, async () => (await services.sweeps.lastCompleted())?.finishedAt ?? null)

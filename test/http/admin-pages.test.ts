@@ -4,6 +4,7 @@ import { Queue } from 'bullmq'
 import { startSimulators } from '../../sim/index'
 import { createProblemStore } from '../../src/store/problem-store'
 import { createActivityStore } from '../../src/store/activity-store'
+import { createUserStore } from '../../src/store/user-store'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
 import { freePort } from '../helpers/service'
@@ -31,7 +32,8 @@ async function setup(t: Test) {
     redis.disconnect()
   })
   const browser = await launchBrowser(t)
-  const context = await browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USERNAME, password: ADMIN.ADMIN_PASSWORD } })
+  // The identity simulator speaks https with the simulators' own CA, which the browser does not know.
+  const context = await browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USERNAME, password: ADMIN.ADMIN_PASSWORD }, ignoreHTTPSErrors: true })
   const page = await context.newPage()
   const dialogs: string[] = []
   page.on('dialog', (d) => {
@@ -91,4 +93,69 @@ t.test('defaults: change one, see it saved, applied (a sweep) and in the audit l
   t.equal(forged.statusCode, 403, 'no CSRF token: 403')
   await page.goto(`${base}/admin/defaults`)
   t.equal(await page.inputValue('select[name=busy]'), 'away', 'nothing changed by it')
+})
+
+t.test('setup checklist against the simulators, and admin consent through the identity simulator and back', async (t) => {
+  const { base, page, web } = await setup(t)
+  await page.goto(`${base}/admin`)
+  const line = (id: string) => page.locator(`li[data-check="${id}"] .state`).textContent()
+  t.equal(await line('ms-token'), 'OK', 'Microsoft sign-in works against the identity simulator')
+  t.equal(await line('mm-bot'), 'OK', 'the bot is known to Mattermost')
+  t.equal(await line('webhook-reachable'), 'OK', 'the webhook answers the validation handshake through PUBLIC_URL')
+  t.equal(await line('mm-command'), 'Check', 'no slash command token: a line to check, with its fix')
+  t.match(await page.locator('li[data-check="mm-command"] .fix').textContent(), /MM_COMMAND_TOKEN/)
+  await screenshot(page, 'admin-overview-checklist')
+  t.match(await page.locator('main').textContent(), /No admin consent was recorded/)
+  await page.click('text=Grant admin consent')
+  await page.waitForURL(/\/admin\/consent\/callback/)
+  t.match(await page.locator('.flash').textContent(), /Consent granted/, 'back from Microsoft (the simulator): granted')
+  await screenshot(page, 'admin-consent-granted')
+  await page.goto(`${base}/admin`)
+  t.match(await page.locator('main').textContent(), /Granted by ops/, 'the overview says who consented, when, for which tenant')
+  // The callback once more with the same state (a replay), and a forged one: refused, nothing recorded.
+  const replay = await web.app.inject({
+    url: `/admin/consent/callback?admin_consent=True&tenant=x&state=forged`,
+    headers: { authorization: `Basic ${Buffer.from('ops:a long admin password').toString('base64')}` }
+  })
+  t.equal(replay.statusCode, 400, 'a forged state: 400')
+  t.match(replay.body, /Nothing was recorded/)
+})
+
+t.test('people: find one among 10,000, open the row, sync now and pause', async (t) => {
+  const { base, page, redis, prefix } = await setup(t)
+  const users = createUserStore(redis, prefix)
+  const id = (i: number) => `u${String(i).padStart(25, '0')}`
+  const entries = Array.from({ length: 10_000 }, (_, i) => ({
+    mmUserId: id(i),
+    email: `person${i}@example.com`,
+    username: `person${i}`,
+    timeZone: 'UTC',
+    isSystemAdmin: false
+  }))
+  for (let i = 0; i < entries.length; i += 1000) await users.upsertFromDirectory(entries.slice(i, i + 1000))
+  await users.upsertFromDirectory([{ mmUserId: id(10_001), email: 'zoe@example.com', username: XSS, timeZone: 'UTC', isSystemAdmin: false }])
+  await page.goto(`${base}/admin/people`)
+  t.match(await page.locator('main').textContent(), /10,?001 people/)
+  await screenshot(page, 'admin-people')
+  await page.fill('input[name=q]', 'person7777')
+  await page.click('input[type=submit]')
+  t.equal(await page.locator('tbody tr').count(), 1, 'one match')
+  await page.click('tbody a:has-text("person7777")')
+  t.match(await page.locator('h1').textContent(), 'person7777')
+  await page.click('button:has-text("Sync now")')
+  await page.waitForURL(/done=sync/)
+  const sync = new Queue('sync', { connection: redis, prefix })
+  t.teardown(() => sync.close())
+  t.ok(
+    (await sync.getJobs(['delayed', 'waiting'])).some((j) => (j.data as { userId?: string }).userId === id(7777)),
+    'a sync of that person is queued'
+  )
+  await page.click('button:has-text("Pause 1 h")')
+  await page.waitForURL(/done=pause/)
+  t.ok(((await users.get(id(7777)))?.settings as { pausedUntil?: number } | null)?.pausedUntil ?? 0 > Date.now(), 'paused for an hour')
+  t.ok(await page.locator('button:has-text("Resume")').count(), 'and the page offers Resume')
+  await screenshot(page, 'admin-person')
+  await page.goto(`${base}/admin/people?q=${encodeURIComponent('<img')}`)
+  t.equal(await page.locator('main img').count(), 0, 'a username with markup is shown as text')
+  t.match(await page.locator('tbody').textContent(), XSS)
 })

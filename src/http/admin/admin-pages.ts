@@ -1,13 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DateTime } from 'luxon'
-import type { Problem } from '../../store/problem-store'
 import type { DefaultsChange } from '../../store/defaults-audit-store'
-import type { DefaultsRow, SaveResult } from '../../app/admin/admin-defaults'
+import type { DefaultsRow } from '../../app/admin/admin-defaults'
+import type { AdminUseCases } from '../../app/admin/create-admin-use-cases'
+import { activityCharts } from './activity-charts'
+import { overviewBody } from './overview-page'
+import { peopleListBody, personBody } from './people-pages'
+import { consentSection, setupChecklist } from './setup-section'
 import { HttpError } from '../errors'
 import { acceptForms } from '../form-body'
 import { ADMIN_CSS } from './admin-css'
 import type { Csrf } from './csrf'
 import { html, type Html } from './html'
+import { when } from './when'
 import { layout, type Section } from './layout'
 
 // The admin pages (issue 17; docs/architecture.md#admin-pages), behind the basic auth of
@@ -17,21 +21,13 @@ import { layout, type Section } from './layout'
 export interface AdminPageDeps {
   admin: string
   csrf: Csrf
-  problems(): Promise<Problem[]>
-  defaults: {
-    view(): Promise<{ rows: DefaultsRow[]; audit: DefaultsChange[] }>
-    save(admin: string, form: Record<string, unknown>): Promise<SaveResult>
-  }
+  useCases: AdminUseCases
   /** the zone times are shown in (the server's, unless set) */
   zone?: string
 }
 
 /** No script, no inline style, no framing, forms to ourselves only. */
 export const ADMIN_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-export function when(ms: number, zone?: string): string {
-  return DateTime.fromMillis(ms, { zone: zone ?? 'local' }).toFormat('yyyy-MM-dd HH:mm')
-}
 
 export function sendPage(reply: FastifyReply, o: Parameters<typeof layout>[0], status = 200) {
   return reply
@@ -55,20 +51,6 @@ export function checkForm(request: FastifyRequest, deps: Pick<AdminPageDeps, 'cs
 
 export function csrfField(deps: Pick<AdminPageDeps, 'csrf' | 'admin'>): Html {
   return html`<input type="hidden" name="_csrf" value="${deps.csrf.token(deps.admin)}" />`
-}
-
-function problemsList(problems: Problem[], zone?: string): Html {
-  if (problems.length === 0) return html`<p>No problems now.</p>`
-  const sorted = [...problems].sort((a, b) => b.since - a.since)
-  return html`<ul class="checks">
-    ${sorted.map(
-      (p) =>
-        html`<li>
-          <span class="state fail">${p.kind}</span> since ${when(p.since, zone)}
-          <p class="fix">${p.text}</p>
-        </li>`
-    )}
-  </ul>`
 }
 
 function defaultsPage(deps: AdminPageDeps, rows: DefaultsRow[], audit: DefaultsChange[], errors: string[]): Html {
@@ -136,20 +118,31 @@ function defaultsPage(deps: AdminPageDeps, rows: DefaultsRow[], audit: DefaultsC
     }`
 }
 
-export async function adminPages(
-  app: FastifyInstance,
-  deps: AdminPageDeps & { overview(request: FastifyRequest): Promise<Html>; extra?: (app: FastifyInstance) => Promise<void> }
-): Promise<void> {
+const MM_ID = /^[a-z0-9]{26}$/
+
+export async function adminPages(app: FastifyInstance, deps: AdminPageDeps): Promise<void> {
+  const u = deps.useCases
+  const at = (ms: number) => when(ms, deps.zone)
   acceptForms(app)
   const page = (reply: FastifyReply, section: Section | null, title: string, body: Html, flash?: { text: string; error?: boolean } | null, status = 200) =>
     sendPage(reply, { title, section, admin: deps.admin, body, flash: flash ?? null }, status)
 
   app.get('/assets/admin.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(ADMIN_CSS))
 
-  app.get('/', async (request, reply) => page(reply, 'overview', 'Overview', await deps.overview(request)))
+  app.get('/', async (_request, reply) => {
+    const [problems, activity, checks, lastConsent] = await Promise.all([u.problems(), u.activity.readLast24h(Date.now()), u.setup.check(), u.lastConsent()])
+    const body = overviewBody({
+      problems,
+      zone: deps.zone,
+      checklist: setupChecklist(checks),
+      consent: consentSection(lastConsent, at),
+      activity: activityCharts(activity, deps.zone)
+    })
+    return page(reply, 'overview', 'Overview', body)
+  })
 
   app.get('/defaults', async (request, reply) => {
-    const { rows, audit } = await deps.defaults.view()
+    const { rows, audit } = await u.defaults.view()
     const saved = (request.query as Record<string, string | undefined>)['saved']
     const flash =
       saved === undefined ? null : { text: saved === '0' ? 'Nothing changed.' : `Saved: ${Number(saved) || 0} setting(s) changed, applying to everyone now.` }
@@ -157,12 +150,65 @@ export async function adminPages(
   })
   app.post('/defaults', async (request, reply) => {
     const form = checkForm(request, deps)
-    const result = await deps.defaults.save(deps.admin, form)
+    const result = await u.defaults.save(deps.admin, form)
     if (result.ok) return reply.redirect(`/admin/defaults?saved=${result.changed}`, 303)
-    const { rows, audit } = await deps.defaults.view()
+    const { rows, audit } = await u.defaults.view()
     return page(reply, 'defaults', 'Defaults for everyone', defaultsPage(deps, rows, audit, result.errors), null, 400)
   })
-  await deps.extra?.(app)
+
+  app.get('/people', async (request, reply) => {
+    const q = request.query as Record<string, string | undefined>
+    const query = (q['q'] ?? '').trim().slice(0, 100)
+    const pageNo = Math.max(1, Math.min(1_000_000, Number.parseInt(q['page'] ?? '1', 10) || 1))
+    return page(reply, 'people', 'People', peopleListBody(await u.people.listPeople(query, pageNo), at))
+  })
+  app.get('/people/:id', async (request, reply) => {
+    const id = (request.params as { id: string }).id
+    if (!MM_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
+    const person = await u.people.person(id)
+    if (!person) throw new HttpError(404, 'nobody with this id is synced (left, opted out, or never enrolled)')
+    const done = (request.query as Record<string, string | undefined>)['done']
+    const flash = done ? { text: DONE[done] ?? 'Done.' } : null
+    return page(reply, 'people', person.username, personBody(person, at, csrfField(deps)), flash)
+  })
+  for (const action of ['sync', 'pause', 'resume'] as const) {
+    app.post(`/people/:id/${action}`, async (request, reply) => {
+      checkForm(request, deps)
+      const id = (request.params as { id: string }).id
+      if (!MM_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
+      const run = { sync: u.personActions.syncNow, pause: u.personActions.pause, resume: u.personActions.resume }[action]
+      if (!(await run(id))) throw new HttpError(404, 'nobody with this id is synced')
+      return reply.redirect(`/admin/people/${id}?done=${action}`, 303)
+    })
+  }
+
+  app.get('/consent', async (_request, reply) => {
+    const start = await u.consent.start(deps.admin)
+    if (start.ok) return reply.redirect(start.url, 302)
+    return page(
+      reply,
+      'overview',
+      'Admin consent',
+      html`<p>${start.message}</p>
+        <p><a href="/admin">← Overview</a></p>`,
+      { text: `Set ${start.variable} first.`, error: true },
+      400
+    )
+  })
+  app.get('/consent/callback', async (request, reply) => {
+    const outcome = await u.consent.callback(request.query as Record<string, string | undefined>, deps.admin)
+    const body = html`<p>${outcome.message}</p>
+      <p><a href="/admin">← Overview</a></p>`
+    if (outcome.kind === 'refused') return page(reply, 'overview', 'Admin consent', body, { text: 'Nothing was recorded.', error: true }, 400)
+    return page(reply, 'overview', 'Admin consent', body, {
+      text: outcome.kind === 'granted' ? 'Consent granted.' : 'Consent declined.',
+      error: outcome.kind !== 'granted'
+    })
+  })
 }
 
-export { problemsList }
+const DONE: Record<string, string> = {
+  sync: 'A sync of this person is queued: reload in a few seconds.',
+  pause: 'Paused for an hour: calstatus leaves their status alone.',
+  resume: 'Resumed: calstatus follows their calendar again.'
+}

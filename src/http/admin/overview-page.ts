@@ -1,6 +1,6 @@
 import type { Problem } from '../../store/problem-store'
 import { html, type Html } from './html'
-import { problemsList } from './admin-pages'
+import { when } from './when'
 
 /** The parts of the overview, each present when its use case is configured. */
 export interface OverviewParts {
@@ -37,4 +37,18 @@ export function overviewBody(p: OverviewParts): Html {
       <li><a href="/admin/people">People</a>: who is synced, and why their status is what it is</li>
       <li><a href="/admin/defaults">Defaults for everyone</a></li>
     </ul>`
+}
+
+export function problemsList(problems: Problem[], zone?: string): Html {
+  if (problems.length === 0) return html`<p>No problems now.</p>`
+  const sorted = [...problems].sort((a, b) => b.since - a.since)
+  return html`<ul class="checks">
+    ${sorted.map(
+      (p) =>
+        html`<li>
+          <span class="state fail">${p.kind}</span> since ${when(p.since, zone)}
+          <p class="fix">${p.text}</p>
+        </li>`
+    )}
+  </ul>`
 }

@@ -10,8 +10,6 @@ import { HttpError } from '../errors'
 import type { AdminUseCases } from '../../app/admin/create-admin-use-cases'
 import { adminPages } from '../admin/admin-pages'
 import { createCsrf } from '../admin/csrf'
-import { overviewBody } from '../admin/overview-page'
-import { activityCharts } from '../admin/activity-charts'
 
 export interface AdminDeps {
   credentials: { username: string; password: string } | null
@@ -80,18 +78,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
 
   const useCases = deps.useCases
   if (useCases) {
-    await app.register(async (pages) =>
-      adminPages(pages, {
-        admin: credentials.username,
-        csrf: createCsrf(credentials.password),
-        problems: useCases.problems,
-        defaults: useCases.defaults,
-        overview: async () => {
-          const [problems, activity] = await Promise.all([useCases.problems(), useCases.activity.readLast24h(Date.now())])
-          return overviewBody({ problems, activity: activityCharts(activity) })
-        }
-      })
-    )
+    await app.register(async (pages) => adminPages(pages, { admin: credentials.username, csrf: createCsrf(credentials.password), useCases }))
   }
 
   const serverAdapter = new FastifyAdapter()
