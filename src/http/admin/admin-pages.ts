@@ -129,14 +129,28 @@ export async function adminPages(app: FastifyInstance, deps: AdminPageDeps): Pro
 
   app.get('/assets/admin.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(ADMIN_CSS))
 
-  app.get('/', async (_request, reply) => {
-    const [problems, activity, checks, lastConsent] = await Promise.all([u.problems(), u.activity.readLast24h(Date.now()), u.setup.check(), u.lastConsent()])
+  // The page admins open when something is wrong: each part that cannot be read says so, and the
+  // rest still shows (the checklist's own lines say what is wrong with Redis).
+  app.get('/', async (request, reply) => {
+    const part = <T>(what: string, work: Promise<T>): Promise<T | null> =>
+      work.catch((err: unknown) => {
+        request.log.warn({ err, part: what }, 'an admin overview part could not be read')
+        return null
+      })
+    const [problems, activity, checks, lastConsent] = await Promise.all([
+      part('problems', u.problems()),
+      part('activity', u.activity.readLast24h(Date.now())),
+      part('checklist', u.setup.check()),
+      part('consent', u.lastConsent())
+    ])
+    const unreadable = (what: string) => html`<p class="flash error">Could not read ${what} (Redis did not answer): see the log.</p>`
     const body = overviewBody({
-      problems,
+      problems: problems ?? [],
+      problemsUnreadable: problems === null,
       zone: deps.zone,
-      checklist: setupChecklist(checks),
+      checklist: checks ? setupChecklist(checks) : unreadable('the checklist'),
       consent: consentSection(lastConsent, at),
-      activity: activityCharts(activity, deps.zone)
+      activity: activity ? activityCharts(activity, deps.zone) : unreadable('the activity')
     })
     return page(reply, 'overview', 'Overview', body)
   })

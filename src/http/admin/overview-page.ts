@@ -5,6 +5,8 @@ import { when } from './when'
 /** The parts of the overview, each present when its use case is configured. */
 export interface OverviewParts {
   problems: Problem[]
+  /** the list could not be read (Redis away) */
+  problemsUnreadable?: boolean
   checklist?: Html
   consent?: Html
   activity?: Html
@@ -21,7 +23,7 @@ export function overviewBody(p: OverviewParts): Html {
     }
     ${p.consent ?? ''}
     <h2>Problems now</h2>
-    ${problemsList(p.problems, p.zone)}
+    ${p.problemsUnreadable ? html`<p class="flash error">Could not read the current problems: Redis did not answer.</p>` : problemsList(p.problems, p.zone)}
     <p class="muted">
       The same problems go to the Mattermost users in <code>ADMIN_MM_USERS</code> by direct message, once an hour each, and when they are fixed.
     </p>
