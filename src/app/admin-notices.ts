@@ -7,7 +7,15 @@ import type { Problem, ProblemStore } from '../store/problem-store'
 // sent by DM to the ADMIN_MM_USERS once per kind and hour for the cluster; when it clears,
 // the admins who were told hear that too.
 
-export type ProblemKind = 'graph-sign-in' | 'graph-outage' | 'mattermost-outage' | 'mattermost-permission' | 'people-not-synced'
+export type ProblemKind =
+  | 'graph-sign-in'
+  | 'graph-outage'
+  | 'mattermost-outage'
+  | 'mattermost-permission'
+  | 'people-not-synced'
+  | 'subscriptions-failing'
+  | 'redis-persistence'
+  | 'redis-eviction'
 
 interface KindPolicy {
   title: string
@@ -27,7 +35,10 @@ export const PROBLEM_KINDS: Record<ProblemKind, KindPolicy> = {
       'Statuses could not be changed meanwhile. A Do Not Disturb calstatus had set ended on its own at the meeting end (Mattermost expires it), and the next sweep brings every status back in step with the calendars.'
   },
   'mattermost-permission': { title: 'Mattermost permission', noticeOnRaise: true },
-  'people-not-synced': { title: 'People not synced', noticeOnRaise: true }
+  'people-not-synced': { title: 'People not synced', noticeOnRaise: true },
+  'subscriptions-failing': { title: 'Calendar subscriptions failing', noticeOnRaise: true },
+  'redis-persistence': { title: 'Redis keeps nothing on disk', noticeOnRaise: true },
+  'redis-eviction': { title: 'Redis may delete keys', noticeOnRaise: true }
 }
 
 /** How the notices reach the admins: the Mattermost adapter's DMs to ADMIN_MM_USERS. */

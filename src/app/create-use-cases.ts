@@ -9,6 +9,7 @@ import { createSyncSoon } from './sync/sync-soon'
 import { createSyncUsers, type SyncUsers } from './sync/sync-users'
 import { createWakeUps } from './sync/wake-ups'
 import { createSendNotice } from './sync/send-notice'
+import { createHealthWatch } from './admin/health-watch'
 
 /** The use cases the worker runs, one per job (src/queue/create-processors.ts maps jobs to them). */
 export interface UseCases {
@@ -22,6 +23,8 @@ export interface UseCases {
   enrol(): Promise<Outcome>
   /** `enrol-user`: one person who just opted in. */
   enrolOne(mmUserId: string): Promise<Outcome>
+  /** `health`: the lasting problems the setup checklist finds, as admin notices. */
+  watchHealth(): Promise<Outcome>
   /** `subscriptions`: upkeep, or work for a few users or subscriptions. */
   subscriptions(work: SubscriptionWork): Promise<Outcome>
 }
@@ -110,6 +113,7 @@ export function createUseCases(s: SyncServices): UseCases {
     }),
     enrol,
     enrolOne,
+    watchHealth: createHealthWatch({ subscriptions: s.subscriptions, redis: s.redisInfo, notices: s.notices }),
     subscriptions: async (work) => (upkeep ? upkeep(work) : { outcome: 'skipped', reason: 'PUBLIC_URL is not set: no change notifications' })
   }
 }

@@ -11,6 +11,7 @@ import type { SweepStore } from '../store/sweep-store'
 import type { UserRecord, UserStore } from '../store/user-store'
 import type { WakeUpStore } from '../store/wake-up-store'
 import type { DailyNoticeStore } from '../store/daily-notice-store'
+import type { RedisInfoPort } from './admin/redis-checks'
 import type { ActivityStore } from '../store/activity-store'
 import type { DefaultsAuditStore } from '../store/defaults-audit-store'
 import type { NonceStore } from '../store/nonce-store'
@@ -46,6 +47,8 @@ export interface Services {
   jobs: JobQueue
   /** problems admins must hear of: kept in Redis, a gauge, DMs to ADMIN_MM_USERS */
   notices: AdminNotices
+  /** Redis's own INFO and CONFIG (the setup checklist, the health job) */
+  redisInfo: RedisInfoPort
   /** the last 24 hours in 5-minute buckets, for the admin page */
   activity: ActivityStore
   /** notify `daily`: one message per person and day */

@@ -10,6 +10,7 @@ export function createProcessors(useCases: UseCases): Processors {
     'wake-up': (job) => useCases.wakeUp(job.data.userId, job.data.at),
     'enrol-user': (job) => useCases.enrolOne(job.data.userId),
     subscriptions: (job) => useCases.subscriptions(job.data),
-    directory: () => useCases.enrol()
+    directory: () => useCases.enrol(),
+    health: () => useCases.watchHealth()
   }
 }

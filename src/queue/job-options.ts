@@ -13,7 +13,8 @@ export const JOB_OPTIONS: { readonly [K in JobName]: JobsOptions } = {
   sweep: { ...keep(100, 24 * 3600, 100, 7 * 24 * 3600) },
   'sweep-shard': { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, ...keep(2000, 3600, 2000) },
   subscriptions: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...keep(1000, 3600, 5000, 7 * 24 * 3600) },
-  directory: { ...keep(100, 24 * 3600, 100, 7 * 24 * 3600) }
+  directory: { ...keep(100, 24 * 3600, 100, 7 * 24 * 3600) },
+  health: { ...keep(100, 24 * 3600, 100, 7 * 24 * 3600) }
 }
 
 /**

@@ -15,6 +15,8 @@ export interface JobDataMap {
   'enrol-user': { userId: string }
   subscriptions: SubscriptionWork
   directory: { reason: string }
+  /** the lasting problems the setup checklist finds, as admin notices */
+  health: Record<string, never>
 }
 
 export type JobName = keyof JobDataMap
@@ -29,7 +31,8 @@ export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
   sweep: 'sweep',
   'sweep-shard': 'sweep',
   subscriptions: 'maintenance',
-  directory: 'maintenance'
+  directory: 'maintenance',
+  health: 'maintenance'
 }
 
 /** What a processor returns: a use case's outcome (`skipped` for expected skips, with a reason). */

@@ -9,7 +9,8 @@ import type { QueueName } from './jobs'
 const SCHEDULERS: ReadonlyArray<{ id: string; queue: QueueName }> = [
   { id: 'sweep', queue: 'sweep' },
   { id: 'directory', queue: 'maintenance' },
-  { id: 'subscriptions', queue: 'maintenance' }
+  { id: 'subscriptions', queue: 'maintenance' },
+  { id: 'health', queue: 'maintenance' }
 ]
 
 /**
@@ -25,6 +26,7 @@ export async function upsertSchedules(queues: Queues, config: Config, reason = '
     { every: 15 * 60_000 },
     { name: 'subscriptions', data: { reason: 'upkeep' }, opts: JOB_OPTIONS.subscriptions }
   )
+  await queues.maintenance.upsertJobScheduler('health', { every: 10 * 60_000 }, { name: 'health', data: {}, opts: JOB_OPTIONS.health })
   // And a directory run now, once however many workers ask together.
   await queues.maintenance.add('directory', { reason }, { ...JOB_OPTIONS.directory, deduplication: { id: 'directory-start', ttl: 60_000 } })
 }

@@ -28,6 +28,8 @@ t.test('Graph down for "10 minutes": jobs back off, one notice, one recovery not
   let opsId = ''
   const svc = await startService(t, {
     env: ENV,
+    // Persisted, as in production: the health job would rightly tell the admin otherwise.
+    appendfsync: 'everysec',
     sims: { mattermost: { dndExpiryPeriodMs: 2000 } },
     before: (sims) => {
       for (const name of ['alice', 'bob']) {
@@ -102,6 +104,8 @@ t.test('a bad client secret: one DM naming MS_CLIENT_SECRET, the gauge, no per-u
   let opsId = ''
   const svc = await startService(t, {
     env: ENV,
+    // Persisted, as in production: the health job would rightly tell the admin otherwise.
+    appendfsync: 'everysec',
     before: (sims) => {
       alice = { name: 'alice', ...sims.addPerson({ username: 'alice', email: 'alice@example.com' }) }
       opsId = sims.mattermost.driver.addUser({ username: 'ops', email: 'ops@example.com' }).id

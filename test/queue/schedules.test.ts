@@ -50,9 +50,9 @@ t.test('the check interval: a minute, or half the sweep interval when shorter', 
 t.test('FLUSHALL: the check finds the schedulers missing, restores them and starts a directory run', async (t) => {
   const redis = await usePrivateRedis(t)
   const { config, producer, queues, admin } = await setUp(t, redis.url)
-  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions'], 'none before the first upsert')
+  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions', 'health'], 'none before the first upsert')
   await upsertSchedules(queues, config)
-  t.same(await missingSchedules(queues), [], 'all three after it')
+  t.same(await missingSchedules(queues), [], 'all four after it')
 
   // A long interval: only the explicit checks below run.
   const watch = watchSchedules({ queues, config, log, connection: producer, intervalMs: 3600_000 })
@@ -60,8 +60,8 @@ t.test('FLUSHALL: the check finds the schedulers missing, restores them and star
   t.same(await watch.check('test'), [], 'nothing to do while they are there')
 
   await admin.flushall()
-  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions'], 'gone with the data')
-  t.same(await watch.check('test'), ['sweep', 'directory', 'subscriptions'], 'the check says what it restored')
+  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions', 'health'], 'gone with the data')
+  t.same(await watch.check('test'), ['sweep', 'directory', 'subscriptions', 'health'], 'the check says what it restored')
   t.same(await missingSchedules(queues), [], 'all three back')
   t.same(await directoryRuns(queues), ['schedules-restored'], 'and one directory run to enrol everyone again')
   t.equal((await queues.sweep.getJobScheduler('sweep'))?.every, config.sweepIntervalSeconds * 1000, 'the sweep keeps its interval')
@@ -73,7 +73,7 @@ t.test('FLUSHALL: the check finds the schedulers missing, restores them and star
   // Two workers noticing at once: still one scheduler each and one directory run.
   await admin.flushall()
   await Promise.all([watch.check('a'), watch.check('b'), upsertSchedules(queues, config, 'schedules-restored')])
-  t.equal(await queues.maintenance.getJobSchedulersCount(), 2, 'directory and subscriptions once each')
+  t.equal(await queues.maintenance.getJobSchedulersCount(), 3, 'directory, subscriptions and health once each')
   t.same(await directoryRuns(queues), ['schedules-restored'], 'one directory run')
 })
 

@@ -18,7 +18,16 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 /** Processors for the jobs a test does not use: an expected skip, never a failure. */
 function unusedProcessors(): Processors {
   const unused = async () => ({ outcome: 'skipped' as const, reason: 'not used by this test' })
-  return { sweep: unused, 'sweep-shard': unused, 'sync-user': unused, 'wake-up': unused, 'enrol-user': unused, subscriptions: unused, directory: unused }
+  return {
+    sweep: unused,
+    'sweep-shard': unused,
+    'sync-user': unused,
+    'wake-up': unused,
+    'enrol-user': unused,
+    subscriptions: unused,
+    directory: unused,
+    health: unused
+  }
 }
 
 const silent = createLogger({ level: 'silent', name: 'test' }, new Writable({ write: (_c, _e, done) => done() }))
