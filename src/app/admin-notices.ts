@@ -61,6 +61,8 @@ export interface AdminNoticesDeps {
   messenger: () => AdminMessenger | null
   log: Logger
   registry: Registry
+  /** where the admin page is (PUBLIC_URL/admin), named at the end of every DM; null without one */
+  adminPageUrl?: string | null
   now?: () => number
 }
 
@@ -99,7 +101,7 @@ export function createAdminNotices(deps: AdminNoticesDeps, opts: { noticeEverySe
   const tell = async (message: string): Promise<{ sent: number; failed: number }> => {
     const messenger = deps.messenger()
     if (!messenger) return { sent: 0, failed: 0 }
-    return messenger.messageAdmins(message)
+    return messenger.messageAdmins(deps.adminPageUrl ? `${message}\n\nThe admin page shows this and the setup checklist: ${deps.adminPageUrl}` : message)
   }
 
   const mayBeCurrent = async (kind: ProblemKind): Promise<boolean> => {

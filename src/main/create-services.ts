@@ -43,7 +43,8 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
   const problems = createProblemStore(state, prefix)
   let mattermost: MattermostAdapter | null = null
   const savedDefaults = createDefaultsStore<SettingsOverrides>(state, prefix)
-  const notices = createAdminNotices({ problems, messenger: () => mattermost, log, registry })
+  const adminPageUrl = config.publicUrl && config.admin ? `${config.publicUrl.replace(/\/+$/, '')}/admin` : null
+  const notices = createAdminNotices({ problems, messenger: () => mattermost, log, registry, adminPageUrl })
   const hooks = adminNoticeHooks(config, log, problems, notices)
   mattermost = config.mattermost
     ? createMattermostAdapter(config.mattermost, {

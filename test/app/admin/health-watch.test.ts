@@ -19,7 +19,8 @@ t.test('Redis without persistence, with eviction, and failing subscriptions: not
     problems: createProblemStore(redis, '{h}'),
     messenger: () => ({ messageAdmins: async (m: string) => (dms.push(m), { sent: 1, failed: 0 }) }),
     log: silentLogger,
-    registry: new Registry()
+    registry: new Registry(),
+    adminPageUrl: 'https://calstatus.example.com/admin'
   })
   const subscriptions = createSubscriptionStore(redis, '{h}')
   await subscriptions.save({
@@ -41,6 +42,10 @@ t.test('Redis without persistence, with eviction, and failing subscriptions: not
   t.same(kinds, ['redis-eviction', 'redis-persistence', 'subscriptions-failing'], 'three problems listed')
   t.equal(dms.length, 3, 'and the admins told of each')
   t.match(dms.join('\n'), /PUBLIC_URL/, 'with the fix')
+  t.ok(
+    dms.every((m) => m.includes('https://calstatus.example.com/admin')),
+    'and a link to the admin page'
+  )
   await watch()
   t.equal(dms.length, 3, 'not told again within the hour')
 
