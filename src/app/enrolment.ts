@@ -180,8 +180,8 @@ export type EnrolOneDeps = Pick<EnrolmentDeps, 'identities' | 'users' | 'onEnrol
 export function createEnrolOne(deps: EnrolOneDeps, opts: EnrolmentOptions): (mmUserId: string) => Promise<Outcome> {
   const now = deps.now ?? Date.now
   return async (mmUserId) => {
-    const { optedIn, optedOut } = await deps.users.choices()
-    const allowed = opts.syncUsers === 'all' ? !optedOut.has(mmUserId) : optedIn.has(mmUserId)
+    const choice = await deps.users.choiceOf(mmUserId)
+    const allowed = opts.syncUsers === 'all' ? choice !== 'out' : choice === 'in'
     if (!allowed) return { outcome: 'skipped', reason: 'the person has not opted in' }
     const user = await deps.directory.getUser(mmUserId)
     if (!user) return { outcome: 'skipped', reason: 'no active Mattermost person with this id' }

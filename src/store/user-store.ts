@@ -107,6 +107,8 @@ export interface UserStore<R = unknown, S = unknown> {
   /** The user's own choice about being synced: SYNC_USERS=all honours opt-out, opt-in needs opt-in. */
   setChoice(mmUserId: string, choice: 'in' | 'out' | null): Promise<void>
   choices(): Promise<{ optedIn: Set<string>; optedOut: Set<string> }>
+  /** One person's choice, without reading everyone's (a command, a single enrolment). */
+  choiceOf(mmUserId: string): Promise<'in' | 'out' | null>
   /** When the user's Graph identity was last looked up (ms), to re-check unknown mailboxes daily. */
   resolvedAt(mmUserIds: string[]): Promise<Map<string, number>>
 }
@@ -284,6 +286,10 @@ export function createUserStore<R = unknown, S = unknown>(redis: Redis, prefix: 
     async choices() {
       const [optedIn, optedOut] = await Promise.all([redis.smembers(optInKey), redis.smembers(optOutKey)])
       return { optedIn: new Set(optedIn), optedOut: new Set(optedOut) }
+    },
+    async choiceOf(mmUserId) {
+      const [inSet, outSet] = await Promise.all([redis.sismember(optInKey, mmUserId), redis.sismember(optOutKey, mmUserId)])
+      return inSet ? 'in' : outSet ? 'out' : null
     },
     async resolvedAt(mmUserIds) {
       const pipe = redis.pipeline()

@@ -30,7 +30,7 @@ import type { SettingsPatch } from './person-settings'
 // (docs/mattermost.md#custom-slash-commands).
 
 export interface PersonCommandsDeps {
-  users: Pick<SyncedUserStore, 'get' | 'setChoice' | 'choices'>
+  users: Pick<SyncedUserStore, 'get' | 'setChoice' | 'choiceOf'>
   defaults: Pick<DefaultsStore<SettingsOverrides>, 'get'>
   jobs: Pick<JobQueue, 'syncUsers' | 'enrolUser'>
   mattermost: Pick<MattermostAdapter, 'getUser'>
@@ -64,8 +64,8 @@ export function createPersonCommands(deps: PersonCommandsDeps) {
 
   /** Who is asking: their record, whether they are synced, their zone and language. */
   const whoIs = async (userId: string, now: number): Promise<Asker> => {
-    const [user, choices] = await Promise.all([deps.users.get(userId), deps.users.choices()])
-    const optedOut = optInSite ? !choices.optedIn.has(userId) : choices.optedOut.has(userId)
+    const [user, choice] = await Promise.all([deps.users.get(userId), deps.users.choiceOf(userId)])
+    const optedOut = optInSite ? choice !== 'in' : choice === 'out'
     const state: PersonState = optedOut ? 'opted-out' : !user || user.mailbox === 'pending' ? 'not-enrolled' : user.mailbox !== 'ok' ? 'no-mailbox' : 'synced'
     // Not enrolled (yet): their zone and language from Mattermost, for "until 17:00" and the reply.
     const known = user ?? (await deps.mattermost.getUser(userId).catch(() => null))
