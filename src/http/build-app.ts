@@ -115,10 +115,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.logger.info("MS_TENANT_ID is a domain: notifications' tenantId is not checked (Graph names the tenant by GUID); set the tenant GUID to check it")
   }
   await app.register(graphNotificationRoutes, { ...deps.notifications, tenantId, registry: deps.metrics.registry })
-  // The slash command's token is what proves a caller is Mattermost: no token, no routes (404).
-  const commandToken = deps.config.mattermost?.commandToken
-  if (commandToken && deps.personControls) {
-    await app.register(mattermostIntegrationRoutes, { commandToken, controls: deps.personControls, log: deps.logger })
+  // The slash command's token proves a caller is Mattermost: no token, no command route (404).
+  // Clicks carry their own signed context, so "Ask first" works without the slash command.
+  if (deps.personControls) {
+    await app.register(mattermostIntegrationRoutes, {
+      commandToken: deps.config.mattermost?.commandToken ?? null,
+      controls: deps.personControls,
+      log: deps.logger
+    })
   }
   await app.register(adminRoutes, {
     prefix: '/admin',

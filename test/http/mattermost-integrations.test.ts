@@ -68,7 +68,7 @@ t.test('the token: wrong or missing is a 401, right in either place is heard', a
   t.match(((await bad.json()) as { message: string }).message, /user_id/)
 })
 
-t.test('without MM_COMMAND_TOKEN the routes are not there', async (t) => {
+t.test('without MM_COMMAND_TOKEN the command route is not there; clicks (Ask first) still are', async (t) => {
   const server = await usePrivateRedis(t)
   const sims = await startSimulators()
   t.teardown(() => sims.stop())
@@ -80,6 +80,8 @@ t.test('without MM_COMMAND_TOKEN the routes are not there', async (t) => {
     headers: { 'content-type': 'application/x-www-form-urlencoded' }
   })
   t.equal(res.statusCode, 404)
+  const click = await web.app.inject({ method: 'POST', url: '/mattermost/actions', payload: { user_id: 'x' } })
+  t.equal(click.statusCode, 400, 'the actions route answers (a bad click: 400 with the reason)')
 })
 
 t.test('help, a misspelling and a bad duration get an answer that says what to type', async (t) => {

@@ -11,8 +11,8 @@ import { acceptForms } from '../form-body'
 // failed" with no hint of what to type). The work a command starts runs as jobs.
 
 export interface MattermostIntegrationDeps {
-  /** MM_COMMAND_TOKEN: the slash command's token; the routes are off without it */
-  commandToken: string
+  /** MM_COMMAND_TOKEN: the slash command's token; the command route is off without it (clicks prove themselves) */
+  commandToken: string | null
   controls: PersonControls
   log: Logger
 }
@@ -51,24 +51,27 @@ export async function mattermostIntegrationRoutes(app: FastifyInstance, deps: Ma
   // Slash commands come form-urlencoded; no plugin needed for a flat form.
   acceptForms(app)
 
-  app.post('/mattermost/command', { bodyLimit: 64 * 1024 }, async (request, reply) => {
-    const body = request.body
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new HttpError(400, 'expected a form (application/x-www-form-urlencoded) as Mattermost sends a slash command')
-    const form = body as Record<string, unknown>
-    if (!tokenOk(request, form, deps.commandToken)) throw new HttpError(401, 'the slash command token does not match MM_COMMAND_TOKEN')
-    const userId = field(form, 'user_id')
-    if (!MM_ID.test(userId)) throw new HttpError(400, 'user_id must be a Mattermost user id (26 characters)')
-    const text = field(form, 'text')
-    if (text.length > MAX_TEXT) return ephemeral(reply, 'That is longer than any `/calstatus` command. Type `/calstatus help` to see what I understand.')
-    try {
-      const answer = await deps.controls.command({ userId, channelId: field(form, 'channel_id'), text: text.trim() })
-      return ephemeral(reply, answer.text, answer.attachments)
-    } catch (err) {
-      deps.log.error({ err, user: userId }, 'slash command failed')
-      return ephemeral(reply, SORRY)
-    }
-  })
+  const commandToken = deps.commandToken
+  if (commandToken) {
+    app.post('/mattermost/command', { bodyLimit: 64 * 1024 }, async (request, reply) => {
+      const body = request.body
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new HttpError(400, 'expected a form (application/x-www-form-urlencoded) as Mattermost sends a slash command')
+      const form = body as Record<string, unknown>
+      if (!tokenOk(request, form, commandToken)) throw new HttpError(401, 'the slash command token does not match MM_COMMAND_TOKEN')
+      const userId = field(form, 'user_id')
+      if (!MM_ID.test(userId)) throw new HttpError(400, 'user_id must be a Mattermost user id (26 characters)')
+      const text = field(form, 'text')
+      if (text.length > MAX_TEXT) return ephemeral(reply, 'That is longer than any `/calstatus` command. Type `/calstatus help` to see what I understand.')
+      try {
+        const answer = await deps.controls.command({ userId, channelId: field(form, 'channel_id'), text: text.trim() })
+        return ephemeral(reply, answer.text, answer.attachments)
+      } catch (err) {
+        deps.log.error({ err, user: userId }, 'slash command failed')
+        return ephemeral(reply, SORRY)
+      }
+    })
+  }
 
   app.post('/mattermost/actions', { bodyLimit: 64 * 1024 }, async (request, reply) => {
     const body = request.body
