@@ -10,30 +10,22 @@ t.setTimeout(300_000)
 
 t.test('opt-in: only the people who turn it on', async (t) => {
   const people: Record<'ivy' | 'ned', Person> = {} as never
-  const env: Record<string, string> = { SYNC_USERS: 'opt-in' }
-  let commandId = ''
   const svc = await startService(t, {
-    sims: { mattermost: { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } } },
-    webKnowsPublicUrl: true,
-    env,
+    slashCommand: true,
+    env: { SYNC_USERS: 'opt-in' },
     before: (sims) => {
       for (const name of ['ivy', 'ned'] as const) {
         const ids = sims.addPerson({ username: name, email: `${name}@example.com`, timeZone: 'America/New_York' })
         people[name] = { name, ...ids }
         sims.mattermost.driver.presence(ids.mmUserId, 'active')
       }
-      const cmd = sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'http://127.0.0.1:9/' })
-      commandId = cmd.id
-      env['MM_COMMAND_TOKEN'] = cmd.token
     }
   })
   const { sims } = svc
-  const mm = sims.mattermost.driver
-  mm.updateCommandUrl(commandId, `${svc.webUrl}/mattermost/command`)
   t.teardown(() => {
     if (!t.passing()) t.comment(svc.output().slice(-6000))
   })
-  const say = async (p: Person, text: string) => (await mm.executeCommand({ userId: p.mmUserId, command: `/calstatus ${text}` })).ephemeralText ?? ''
+  const say = (p: Person, text: string) => svc.calstatus(p.mmUserId, text)
 
   t.match(await say(people.ivy, ''), /calstatus on/, 'before: told how to start')
   t.match(await say(people.ivy, 'pause 1h'), /calstatus on/, 'nothing to pause yet')

@@ -26,36 +26,23 @@ t.setTimeout(600_000)
 
 t.test('a person’s own controls, from Mattermost alone', async (t) => {
   const people = {} as Record<Name, Person>
-  const env: Record<string, string> = {}
-  let commandId = ''
   const svc = await startService(t, {
-    sims: { mattermost: { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } } },
-    webKnowsPublicUrl: true,
-    env,
+    slashCommand: true,
     before: (sims) => {
       for (const name of NAMES) {
         const ids = sims.addPerson({ username: name, email: `${name}@example.com`, timeZone: 'Europe/Berlin' })
         people[name] = { name, ...ids }
         sims.mattermost.driver.presence(ids.mmUserId, 'active')
       }
-      // The admin creates the command; its URL is the web's, known once it listens (set below).
-      const cmd = sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'http://127.0.0.1:9/' })
-      commandId = cmd.id
-      env['MM_COMMAND_TOKEN'] = cmd.token
     }
   })
   const { sims } = svc
   const mm = sims.mattermost.driver
-  mm.updateCommandUrl(commandId, `${svc.webUrl}/mattermost/command`)
   const ours = byService(sims)
   t.teardown(() => {
     if (!t.passing()) t.comment(svc.output().slice(-8000))
   })
-  const say = async (name: Name, text: string): Promise<string> => {
-    const r = await mm.executeCommand({ userId: people[name].mmUserId, command: `/calstatus ${text}` })
-    t.equal(r.reply.status, 200, `/calstatus ${text} (${name}) answered`)
-    return r.ephemeralText ?? ''
-  }
+  const say = (name: Name, text: string): Promise<string> => svc.calstatus(people[name].mmUserId, text)
   const byServiceTo = (p: Person, status: string) => statusChanges(sims, p.mmUserId).filter((c) => ours(c.who) && c.to === status)
 
   await waitFor('everyone enrolled and subscribed', 30 * S, async () => (sims.graph.driver.subscriptions().length >= NAMES.length ? true : undefined))

@@ -21,6 +21,8 @@ export interface RunningService {
   prefix: string
   /** Start one more worker process with the same environment. */
   addWorker(): Promise<RunningProcess>
+  /** `/calstatus <text>` typed by a person (with `slashCommand`): the ephemeral answer, '' if none. */
+  calstatus(mmUserId: string, text: string): Promise<string>
   /** Everything the processes printed (for failure messages). */
   output(): string
 }
@@ -34,10 +36,12 @@ export interface ServiceOptions {
   /** Redis asks for this password (requirepass), and REDIS_URL carries it. */
   redisPassword?: string
   /**
-   * The web knows its own PUBLIC_URL from the start, as in production (buttons in messages call
-   * it back): its port is picked here, at the small risk that another process takes it first.
+   * The admin created `/calstatus` (its token in MM_COMMAND_TOKEN, its URL the web's), and the
+   * Mattermost simulator may call integrations on localhost. The web then knows its own PUBLIC_URL
+   * from the start, as in production (buttons call it back): its port is picked here, at the small
+   * risk that another process takes it first.
    */
-  webKnowsPublicUrl?: boolean
+  slashCommand?: boolean
   /** Seed people before the processes start (the directory run at start enrols them). */
   before?: (sims: Simulators) => void | Promise<void>
 }
@@ -52,9 +56,12 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     admin.disconnect()
     redisUrl = redis.url.replace('redis://', `redis://default:${encodeURIComponent(opts.redisPassword)}@`)
   }
-  const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...opts.sims?.mattermost } })
+  const localIntegrations = opts.slashCommand ? { config: { allowedUntrustedInternalConnections: ['127.0.0.1'] } } : {}
+  const sims = await startSimulators({ ...opts.sims, mattermost: { dndExpiryPeriodMs: 60_000, ...localIntegrations, ...opts.sims?.mattermost } })
   t.teardown(() => sims.stop())
   await opts.before?.(sims)
+  // Its URL is the web's, set once the port is known below.
+  const command = opts.slashCommand ? sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'http://127.0.0.1:9/' }) : null
   const prefix = '{e2e}'
   const env = baseEnv({
     ...sims.env,
@@ -63,16 +70,18 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SHUTDOWN_TIMEOUT_SECONDS: '5',
+    ...(command ? { MM_COMMAND_TOKEN: command.token } : {}),
     ...opts.env
   })
   const cmd = procfileCommands()
   // The web listens on a port of its own choosing (PORT=0) and says which in its "web listening"
   // line (info, hence its level): a port picked here and handed over could be taken in between.
-  const port = opts.webKnowsPublicUrl ? await freePort() : 0
+  const port = opts.slashCommand ? await freePort() : 0
   if (port !== 0) env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? `http://127.0.0.1:${port}`
   const web = startCommand(cmd['web'] as string, { ...env, PORT: String(port), LOG_LEVEL: opts.env?.['LOG_LEVEL'] ?? 'info' })
   t.teardown(() => web.end())
   const webUrl = (await loggedUrl(web, 'web listening', 30_000)).replace('://0.0.0.0:', '://127.0.0.1:')
+  if (command) sims.mattermost.driver.updateCommandUrl(command.id, `${webUrl}/mattermost/command`)
   // Graph's notifications go to the web: the workers make subscriptions with this URL.
   env['PUBLIC_URL'] = opts.env?.['PUBLIC_URL'] ?? webUrl
   // Redis reachable; the job schedulers come with the first worker (until then /readyz says so).
@@ -103,6 +112,12 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     env,
     prefix,
     addWorker,
+    async calstatus(mmUserId, text) {
+      if (!command) throw new Error('startService: pass slashCommand: true to type /calstatus')
+      const r = await sims.mattermost.driver.executeCommand({ userId: mmUserId, command: `/calstatus ${text}` })
+      if (r.reply.status !== 200) throw new Error(`/calstatus ${text}: HTTP ${r.reply.status}`)
+      return r.ephemeralText ?? ''
+    },
     output: () => [`--- web ---`, web.output(), ...workers.map((w, i) => `--- worker ${i} ---\n${w.output()}`)].join('\n')
   }
 }
