@@ -9,7 +9,6 @@ import { ADMIN_LOGIN_LIMIT } from '../http/routes/admin'
 import { createMetrics, type Metrics } from '../observability/create-metrics'
 import { serveMetrics } from '../observability/serve-metrics'
 import { createActivitySampler } from '../observability/activity-sampler'
-import { createActivityStore } from '../store/activity-store'
 import { closeQueues, createQueues, type Queues } from '../queue/create-queues'
 import { missingSchedules } from '../queue/schedules'
 import { registerSweepAgeMetric } from '../observability/sweep-age-metric'
@@ -77,9 +76,9 @@ export async function startWeb(config: Config, log: Logger): Promise<RunningWeb>
   if (config.mattermost && !config.publicUrl)
     log.warn('PUBLIC_URL is not set: no settings buttons and no "Ask first" (their buttons call PUBLIC_URL/mattermost/actions)')
   const metrics = createMetrics('web')
-  const { app, queues } = await buildWebApp(config, log, metrics, connections)
+  const { app, queues, services } = await buildWebApp(config, log, metrics, connections)
   // The admin page's last 24 hours: this process's share, every 10 s.
-  const activity = createActivitySampler({ registry: metrics.registry, activity: createActivityStore(connections.state, config.queuePrefix), log })
+  const activity = createActivitySampler({ registry: metrics.registry, activity: services.activity, log })
   activity.start()
   const url = await app.listen({ port: config.port, host: config.host })
   log.info({ url }, 'web listening')

@@ -6,7 +6,6 @@ import { MattermostAuthError } from '../mattermost/errors'
 import { createMetrics } from '../observability/create-metrics'
 import { serveMetrics } from '../observability/serve-metrics'
 import { createActivitySampler } from '../observability/activity-sampler'
-import { createActivityStore } from '../store/activity-store'
 import { createProcessors } from '../queue/create-processors'
 import { closeQueues, createQueues } from '../queue/create-queues'
 import { missingSchedules, upsertSchedules, watchSchedules } from '../queue/schedules'
@@ -57,7 +56,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const set = startWorkers({ connection, prefix: config.queuePrefix, processors, log, metrics, concurrency })
   log.info({ queues: set.workers.map((w) => w.name) }, 'workers started')
   // The admin page's last 24 hours: this process's share, every 10 s.
-  const activity = createActivitySampler({ registry: metrics.registry, activity: createActivityStore(state, config.queuePrefix), log })
+  const activity = createActivitySampler({ registry: metrics.registry, activity: services.activity, log })
   activity.start()
 
   const metricsServer =

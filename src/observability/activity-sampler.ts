@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import { SLOT_MS, type ActivityMaximum, type ActivitySample, type ActivityStore, type ActivityTotal } from '../store/activity-store'
+import { ACTIVITY_TOTALS, SLOT_MS, type ActivityMaximum, type ActivitySample, type ActivityStore, type ActivityTotal } from '../store/activity-store'
 import { toError } from '../shared/to-error'
 
 /**
@@ -52,16 +52,6 @@ const ZERO: Readings = {
   lastSweepMs: 0,
   lastSweepUsers: 0
 }
-const CUMULATIVE: readonly ActivityTotal[] = [
-  'mattermostCalls',
-  'mattermost429s',
-  'graph429s',
-  'notifications',
-  'statusChanges',
-  'customStatusChanges',
-  'sweeps',
-  'sweepSeconds'
-]
 const STOP_FLUSH_MS = 2000
 
 export function createActivitySampler(deps: ActivitySamplerDeps): ActivitySampler {
@@ -133,7 +123,8 @@ async function atMost(ms: number, work: Promise<void>): Promise<void> {
 function toSample(last: Readings, read: Readings, at: number, lastAt: number): ActivitySample {
   const delta = (k: keyof Readings): number => (read[k] >= last[k] ? read[k] - last[k] : read[k])
   const totals: Partial<Record<ActivityTotal, number>> = {}
-  for (const k of CUMULATIVE) totals[k] = delta(k)
+  // Every total is a running count in the registry: the sample adds its change since the last one.
+  for (const k of ACTIVITY_TOTALS) totals[k] = delta(k)
   const sweeps = delta('sweeps')
   const maxima: Partial<Record<ActivityMaximum, number>> = {}
   if (sweeps > 0) {

@@ -18,12 +18,7 @@ export const SLOT_MS = 10_000
 const KEEP_SECONDS = 25 * 3600
 
 /** Counted things, summed over every process. */
-export type ActivityTotal =
-  'mattermostCalls' | 'mattermost429s' | 'graph429s' | 'notifications' | 'statusChanges' | 'customStatusChanges' | 'sweeps' | 'sweepSeconds'
-/** Largest values any process saw in the bucket. */
-export type ActivityMaximum = 'sweepLongestSeconds' | 'sweepUsers'
-
-const TOTALS: readonly ActivityTotal[] = [
+export const ACTIVITY_TOTALS = [
   'mattermostCalls',
   'mattermost429s',
   'graph429s',
@@ -32,7 +27,11 @@ const TOTALS: readonly ActivityTotal[] = [
   'customStatusChanges',
   'sweeps',
   'sweepSeconds'
-]
+] as const
+export type ActivityTotal = (typeof ACTIVITY_TOTALS)[number]
+/** Largest values any process saw in the bucket. */
+export type ActivityMaximum = 'sweepLongestSeconds' | 'sweepUsers'
+
 const MAXIMA: readonly ActivityMaximum[] = ['sweepLongestSeconds', 'sweepUsers']
 const RATE_FIELD = 'mattermostRate:'
 
@@ -118,7 +117,7 @@ function toBucket(start: number, hash: Record<string, string>): ActivityBucket {
   for (const field of Object.keys(hash)) if (field.startsWith(RATE_FIELD)) busiest = Math.max(busiest, num(field))
   return {
     start,
-    totals: Object.fromEntries(TOTALS.map((f) => [f, num(f)])) as Record<ActivityTotal, number>,
+    totals: Object.fromEntries(ACTIVITY_TOTALS.map((f) => [f, num(f)])) as Record<ActivityTotal, number>,
     maxima: Object.fromEntries(MAXIMA.map((f) => [f, num(f)])) as Record<ActivityMaximum, number>,
     busiestMattermostRate: busiest
   }

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis'
-import { createServer } from 'node:net'
 import { startSimulators, type Simulators, type StartSimulatorsOptions } from '../../sim/index'
-import type { AppendFsync } from '../../sim/private-redis'
+import { freePort, type AppendFsync } from '../../sim/private-redis'
 import { usePrivateRedis, type PrivateRedis } from './redis-server'
 import { assertBuilt, baseEnv, loggedUrl, procfileCommands, startCommand, waitFor, type RunningProcess } from './processes'
 
@@ -120,16 +119,4 @@ export async function startService(t: { teardown(fn: () => unknown): void }, opt
     },
     output: () => [`--- web ---`, web.output(), ...workers.map((w, i) => `--- worker ${i} ---\n${w.output()}`)].join('\n')
   }
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }

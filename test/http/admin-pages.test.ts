@@ -7,7 +7,7 @@ import { createActivityStore } from '../../src/store/activity-store'
 import { createUserStore } from '../../src/store/user-store'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
-import { freePort } from '../helpers/service'
+import { freePort } from '../../sim/private-redis'
 import { launchBrowser, screenshot } from '../helpers/browser'
 
 // The admin pages in a real browser (Debian's chromium through playwright-core) against the real

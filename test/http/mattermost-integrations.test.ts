@@ -6,7 +6,7 @@ import { createUserStore } from '../../src/store/user-store'
 import type { RememberedState, SettingsOverrides } from '../../src/domain'
 import { usePrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
-import { freePort } from '../helpers/service'
+import { freePort } from '../../sim/private-redis'
 import { seeded } from '../helpers/seeded-random'
 
 // The `/calstatus` command and the clicks on our messages, as Mattermost sends them: the

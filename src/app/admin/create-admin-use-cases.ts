@@ -32,7 +32,14 @@ export function createAdminUseCases(s: Services, redis: Redis, now: () => number
     activity: createActivity({ activity: s.activity, config: s.config }),
     consent: createConsent({ config: s.config, consents }),
     lastConsent: () => consents.last(),
-    setup: createSetupHealth({ config: s.config, graph: s.graph, mattermost: s.mattermost, users: s.users, subscriptions: s.subscriptions, redis }),
+    setup: createSetupHealth({
+      config: s.config,
+      graph: s.graph,
+      mattermost: s.mattermost,
+      users: s.users,
+      subscriptions: s.subscriptions,
+      redis: s.redisInfo
+    }),
     people: createPeople({
       index: createPeopleIndex(redis, s.config.queuePrefix),
       users: s.users,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { withinBudget } from '../../shared/within-budget'
 import type { MattermostAdapter, MmUserStatus } from '../../mattermost/create-mattermost-adapter'
 import type { PeopleIndex } from '../../store/people-index'
 import type { WakeUpStore } from '../../store/wake-up-store'
@@ -54,17 +55,12 @@ const DEFAULT_PER_PAGE = 50
 /** The statuses of `ids`, or null when Mattermost fails or takes longer than the budget. */
 async function statusesWithin(deps: PeopleDeps, ids: string[], budgetMs: number): Promise<Map<string, MmUserStatus> | null> {
   if (!deps.mattermost || ids.length === 0) return deps.mattermost ? new Map() : null
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), budgetMs)))
   const asked = deps.mattermost.getStatuses(ids).catch((err: unknown) => {
     deps.log.warn({ err: toError(err) }, 'admin page: Mattermost statuses unavailable')
     return null
   })
-  try {
-    return await Promise.race([asked, late])
-  } finally {
-    clearTimeout(timer)
-  }
+  const read = await withinBudget(budgetMs, asked)
+  return read.done ? read.value : null
 }
 
 export function createPeople(deps: PeopleDeps, opts: PeopleOptions = {}): People {

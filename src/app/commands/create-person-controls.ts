@@ -1,6 +1,7 @@
 import { resolveLocale, resolveSettings } from '../../domain'
 import { settingsIntroText, settingsNeedPublicUrlText, settingsRows, settingsSentText, settingsSoonText, type ReplyContext } from '../../domain/commands'
 import type { Services } from '../services'
+import { withinBudget } from '../../shared/within-budget'
 import type { PersonControls } from './command-port'
 import { createExplainStatus } from './explain-status'
 import { createPersonActions } from './person-actions'
@@ -38,9 +39,9 @@ export function createPersonControls(s: Services, now: () => number = Date.now):
     const content = await panel(user, reader, actions)
     const sent = mattermost.sendDirectMessage(user.mmUserId, content.text, { attachments: content.attachments })
     // Behind a busy rate ceiling the post may wait: the person hears back in time either way.
-    const late = await Promise.race([sent.then(() => false), new Promise<true>((resolve) => setTimeout(resolve, SETTINGS_POST_BUDGET_MS, true).unref())])
-    if (late) sent.catch((err: unknown) => s.log.warn({ err, user: user.mmUserId }, 'settings message not sent'))
-    return { text: late ? settingsSoonText(reader) : settingsSentText(reader) }
+    const posted = await withinBudget(SETTINGS_POST_BUDGET_MS, sent)
+    if (!posted.done) sent.catch((err: unknown) => s.log.warn({ err, user: user.mmUserId }, 'settings message not sent'))
+    return { text: posted.done ? settingsSentText(reader) : settingsSoonText(reader) }
   }
 
   const command = createPersonCommands({

@@ -4,6 +4,7 @@ import type { ScheduleResult, ScheduleWindow } from '../../graph/fetch-schedules
 import type { MattermostAdapter } from '../../mattermost/create-mattermost-adapter'
 import type { SyncedUser } from '../services'
 import { meetingsAround } from './meetings-around'
+import { withinBudget } from '../../shared/within-budget'
 
 // `/calstatus` (or `status`): what the service sees now and why, for the person asking. It reads
 // their calendar and status live, within a budget, so the answer is today's, not the last sweep's;
@@ -22,17 +23,13 @@ export type PersonState = StatusView['state']
 
 const LOOK_AHEAD_MS = 25 * 3600_000
 
-/** A promise's value, or undefined once `ms` have passed (the read goes on and is dropped). */
+/** A live read's value; undefined when it failed or took longer than the budget. */
 async function within<T>(ms: number, work: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
-  })
-  try {
-    return await Promise.race([work.catch(() => undefined), late])
-  } finally {
-    clearTimeout(timer)
-  }
+  const read = await withinBudget(
+    ms,
+    work.catch(() => undefined)
+  )
+  return read.done ? read.value : undefined
 }
 
 export function createExplainStatus(deps: ExplainDeps) {

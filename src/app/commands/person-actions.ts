@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { SettingsOverrides } from '../../domain'
 import { actionRefusedText, settingChange, type RefusedAction, type ReplyContext } from '../../domain/commands'
 import type { ContextSigner } from '../../shared/signed-context'
 import type { NonceStore } from '../../store/nonce-store'
@@ -17,7 +18,8 @@ export interface PersonActionsDeps {
   nonces: NonceStore
   users: Pick<SyncedUserStore, 'get' | 'setAnswer'>
   jobs: Pick<JobQueue, 'syncUsers'>
-  changeSettings(user: SyncedUser, patch: SettingsPatch, reason: string): Promise<unknown>
+  /** the person's overrides after the change */
+  changeSettings(user: SyncedUser, patch: SettingsPatch, reason: string): Promise<SettingsOverrides>
   settingsPanel(user: SyncedUser, reader: ReplyContext): Promise<CommandReply>
   /** the person's zone, language and date format (a person not synced reads English) */
   reader(user: SyncedUser | null): ReplyContext
@@ -35,9 +37,8 @@ export function createPersonActions(deps: PersonActionsDeps) {
   }
 
   const setting = async (user: SyncedUser, key: string, change: { overrides: SettingsPatch; said: string }): Promise<ActionReply> => {
-    await deps.changeSettings(user, change.overrides, `setting ${key}`)
-    const fresh = (await deps.users.get(user.mmUserId)) ?? user
-    const panel = await deps.settingsPanel(fresh, deps.reader(fresh))
+    const settings = await deps.changeSettings(user, change.overrides, `setting ${key}`)
+    const panel = await deps.settingsPanel({ ...user, settings }, deps.reader(user))
     return { update: { message: panel.text, props: { attachments: panel.attachments ?? [] } }, ephemeralText: change.said }
   }
 

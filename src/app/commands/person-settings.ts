@@ -1,6 +1,7 @@
 import type { SettingsOverrides } from '../../domain'
 import type { SyncedUser, SyncedUserStore } from '../services'
 import type { JobQueue } from '../job-queue'
+import { layerOverrides } from '../effective-defaults'
 
 // A person's own settings (their overrides of the admin's defaults) changed from Mattermost. Every
 // change takes effect at once: a sync of that person runs right after (docs/mattermost.md, the
@@ -14,18 +15,15 @@ export interface PersonSettingsDeps {
 /** A patch of overrides; `null` for a field removes the person's override (the default applies again). */
 export type SettingsPatch = { [K in keyof SettingsOverrides]?: SettingsOverrides[K] | null }
 
+/** The person's overrides after a patch: set fields layered as the defaults are, removed ones gone. */
 export function applyPatch(current: SettingsOverrides | null, patch: SettingsPatch): SettingsOverrides {
-  const next: Record<string, unknown> = { ...(current ?? {}) }
+  const kept: Record<string, unknown> = { ...(current ?? {}) }
+  const set: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(patch)) {
-    if (key === 'mapping' && value && typeof value === 'object') {
-      const mapping: Record<string, unknown> = { ...(current?.mapping ?? {}) }
-      for (const [availability, entry] of Object.entries(value as Record<string, object>))
-        mapping[availability] = { ...(mapping[availability] as object), ...entry }
-      next['mapping'] = mapping
-    } else if (value === null) delete next[key]
-    else next[key] = value
+    if (value === null) delete kept[key]
+    else set[key] = value
   }
-  return next
+  return layerOverrides(kept, set)
 }
 
 export function createPersonSettings(deps: PersonSettingsDeps) {

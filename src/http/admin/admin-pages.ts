@@ -7,6 +7,7 @@ import { overviewBody } from './overview-page'
 import { peopleListBody, personBody } from './people-pages'
 import { consentSection, setupChecklist } from './setup-section'
 import { HttpError } from '../errors'
+import { MATTERMOST_ID } from '../mattermost-id'
 import { acceptForms } from '../form-body'
 import { ADMIN_CSS } from './admin-css'
 import type { Csrf } from './csrf'
@@ -118,8 +119,6 @@ function defaultsPage(deps: AdminPageDeps, rows: DefaultsRow[], audit: DefaultsC
     }`
 }
 
-const MM_ID = /^[a-z0-9]{26}$/
-
 export async function adminPages(app: FastifyInstance, deps: AdminPageDeps): Promise<void> {
   const u = deps.useCases
   const at = (ms: number) => when(ms, deps.zone)
@@ -178,7 +177,7 @@ export async function adminPages(app: FastifyInstance, deps: AdminPageDeps): Pro
   })
   app.get('/people/:id', async (request, reply) => {
     const id = (request.params as { id: string }).id
-    if (!MM_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
+    if (!MATTERMOST_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
     const person = await u.people.person(id)
     if (!person) throw new HttpError(404, 'nobody with this id is synced (left, opted out, or never enrolled)')
     const done = (request.query as Record<string, string | undefined>)['done']
@@ -189,7 +188,7 @@ export async function adminPages(app: FastifyInstance, deps: AdminPageDeps): Pro
     app.post(`/people/:id/${action}`, async (request, reply) => {
       checkForm(request, deps)
       const id = (request.params as { id: string }).id
-      if (!MM_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
+      if (!MATTERMOST_ID.test(id)) throw new HttpError(400, 'not a Mattermost user id (26 letters and digits)')
       const run = { sync: u.personActions.syncNow, pause: u.personActions.pause, resume: u.personActions.resume }[action]
       if (!(await run(id))) throw new HttpError(404, 'nobody with this id is synced')
       return reply.redirect(`/admin/people/${id}?done=${action}`, 303)

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { PersonControls } from '../../app/commands/command-port'
 import { timingSafeEqualStrings } from '../timing-safe-equal'
 import { HttpError } from '../errors'
+import { MATTERMOST_ID } from '../mattermost-id'
 import { acceptForms } from '../form-body'
 
 // Mattermost's calls to us: the `/calstatus` slash command and clicks on our message buttons and
@@ -17,7 +18,6 @@ export interface MattermostIntegrationDeps {
   log: Logger
 }
 
-const MM_ID = /^[a-z0-9]{26}$/
 /** Mattermost caps a message at 16,383 characters; a command's text is far shorter. */
 const MAX_TEXT = 16_383
 
@@ -60,7 +60,7 @@ export async function mattermostIntegrationRoutes(app: FastifyInstance, deps: Ma
       const form = body as Record<string, unknown>
       if (!tokenOk(request, form, commandToken)) throw new HttpError(401, 'the slash command token does not match MM_COMMAND_TOKEN')
       const userId = field(form, 'user_id')
-      if (!MM_ID.test(userId)) throw new HttpError(400, 'user_id must be a Mattermost user id (26 characters)')
+      if (!MATTERMOST_ID.test(userId)) throw new HttpError(400, 'user_id must be a Mattermost user id (26 characters)')
       const text = field(form, 'text')
       if (text.length > MAX_TEXT) return ephemeral(reply, 'That is longer than any `/calstatus` command. Type `/calstatus help` to see what I understand.')
       try {
@@ -80,7 +80,7 @@ export async function mattermostIntegrationRoutes(app: FastifyInstance, deps: Ma
     const payload = body as Record<string, unknown>
     const userId = field(payload, 'user_id')
     const postId = field(payload, 'post_id')
-    if (!MM_ID.test(userId) || !MM_ID.test(postId)) throw new HttpError(400, 'user_id and post_id must be Mattermost ids (26 characters)')
+    if (!MATTERMOST_ID.test(userId) || !MATTERMOST_ID.test(postId)) throw new HttpError(400, 'user_id and post_id must be Mattermost ids (26 characters)')
     try {
       const answer = await deps.controls.action({ userId, postId, context: payload['context'] })
       return reply
