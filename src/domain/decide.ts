@@ -7,6 +7,7 @@ import { presentCustomStatus } from './custom-status-rules'
 import type { DecideContext } from './decide-context'
 import { clearLeftCustomStatus, decideCustomStatus } from './decide-custom-status'
 import { enterBlock } from './enter-block'
+import { entryTime } from './entry-time'
 import { leaveBlock } from './leave-block'
 import type { Left } from './leave-block'
 import { freshRemembered, nextRemembered, worthRemembering } from './remembered-state'
@@ -49,7 +50,10 @@ function decision(ctx: DecideContext, remembered: RememberedState | null, change
 
 /** The decision of docs/status-rules.md: pure, `now` is an input, every path goes through here. */
 export function decide(input: DecisionInput): Decision {
-  const { now, settings, remembered } = input
+  const { settings, remembered } = input
+  const blocks = buildBlocks(input.items, settings)
+  // Usually `now`; the next block's start when it is entered early (docs/status-rules.md#early-starts).
+  const now = entryTime(input, blocks)
   const ctx: DecideContext = {
     now,
     settings,
@@ -66,7 +70,7 @@ export function decide(input: DecisionInput): Decision {
   if (!settings.enabled) return decision(ctx, remembered, disabled(ctx, remembered, currentCustom))
   const boundary = nextItemBoundary(input.items, now)
   if (boundary !== null) ctx.wakeTimes.push(boundary)
-  const at = blockNow(buildBlocks(input.items, settings), remembered, now, settings)
+  const at = blockNow(blocks, remembered, now, settings)
 
   // Rule 1, pause: no changes until pausedUntil.
   if (settings.pausedUntil !== null && settings.pausedUntil > now) {

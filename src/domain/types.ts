@@ -154,6 +154,11 @@ export interface DecisionInput {
   language?: Language
   /** "Ask first": the person's answer, for the remembered block starting at blockStart */
   answer?: ConfirmAnswer | null
+  /**
+   * How long before its start a block may be entered now (ms; absent or 0: at its start): the
+   * pre-roll of a crowded minute, at most MAX_EARLY_SECONDS (docs/status-rules.md#early-starts)
+   */
+  earlyEntryMs?: number
 }
 
 export interface ConfirmAnswer {

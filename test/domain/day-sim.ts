@@ -74,6 +74,8 @@ export interface Scenario {
   sweepPhaseSec: number
   expiryPhaseSec: number
   wakeDelaySec: number
+  /** the pre-roll of a crowded minute: wake-ups also come this early, with earlyEntryMs (0: none) */
+  earlySec: number
   notifyDelaySec: number
   downtime: { fromMin: number; durMin: number } | null
 }
@@ -184,6 +186,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   sweepPhaseSec: fc.integer({ min: 0, max: 299 }),
   expiryPhaseSec: fc.integer({ min: 0, max: 59 }),
   wakeDelaySec: fc.integer({ min: 0, max: 3 }),
+  earlySec: fc.constantFrom(0, 0, 15, 60),
   notifyDelaySec: fc.integer({ min: 0, max: 60 }),
   downtime: rarely(fc.record({ fromMin: fc.integer({ min: 7 * 60, max: 19 * 60 }), durMin: fc.integer({ min: 5, max: 120 }) }), 3)
 })
@@ -285,8 +288,9 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     )
   }
 
-  const inputAt = (now: number, list: ScheduleItem[], zone = sc.zone): DecisionInput => ({
+  const inputAt = (now: number, list: ScheduleItem[], zone = sc.zone, earlyEntryMs = 0): DecisionInput => ({
     now,
+    ...(earlyEntryMs > 0 ? { earlyEntryMs } : {}),
     items: list,
     current: { status: mm.status, manual: mm.manual, dndEndTime: mm.dnd_end_time },
     customStatus: custom,
@@ -302,7 +306,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     }
   }
 
-  const evaluate = (now: number): Decision => {
+  const evaluate = (now: number, earlyEntryMs = 0): Decision => {
     if (pendingRelease !== null) {
       // Changes that end where the service left it (away then away again) cannot be seen.
       if (serviceState !== null && mm.status === serviceState.status && (mm.status !== 'dnd' || mm.dnd_end_time === serviceState.end)) lastSetter = 'service'
@@ -310,10 +314,16 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       pendingRelease = null
     }
     const list = windowed(items, now)
-    const input = inputAt(now, list)
+    const input = inputAt(now, list, sc.zone, earlyEntryMs)
     const d = decide(input)
     stats.decisions++
     for (const r of d.reasons) stats.reasons.set(r, (stats.reasons.get(r) ?? 0) + 1)
+
+    // A DND is never set more than earlyEntryMs before a meeting (docs/status-rules.md#early-starts).
+    if (d.statusWrites.some((x) => x.status === 'dnd')) {
+      if (!list.some((it) => it.startMs <= now + earlyEntryMs && it.endMs > now)) fail(now, `DND more than ${earlyEntryMs} ms before any meeting`, d)
+      if (!list.some((it) => it.startMs <= now && it.endMs > now)) stats.reasons.set('early-entry', (stats.reasons.get('early-entry') ?? 0) + 1)
+    }
 
     // nextWakeAt is never in the past and never later than the next item boundary.
     const nb = nextBoundary(list, now)
@@ -451,6 +461,10 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
   const changes = [...sc.changes].sort((a, b) => a.atMin - b.atMin)
   const pendingEvals: number[] = []
   let wakeAt: number | null = null
+  /** the instant of the pending wake-up, and the one whose pre-roll ran already */
+  let wakeInstant: number | null = null
+  let earlyDoneFor: number | null = null
+  const earlyAt = (): number | null => (wakeInstant !== null && sc.earlySec > 0 && earlyDoneFor !== wakeInstant ? wakeInstant - sc.earlySec * 1000 : null)
   const down = (t: number): boolean => sc.downtime !== null && t >= at(sc.downtime.fromMin) && t < at(sc.downtime.fromMin + sc.downtime.durMin)
   let ai = 0
   let ci = 0
@@ -521,11 +535,15 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     checkPrevStatus(t)
     const sweep = (t - day) % (5 * MIN) === sc.sweepPhaseSec * 1000
     const due = sweep || (wakeAt !== null && t >= wakeAt) || pendingEvals.some((p) => p <= t)
+    const early = earlyAt()
+    const preRoll = !due && early !== null && wakeInstant !== null && t >= early && t < wakeInstant
     if (down(t)) wasDown = true
-    else if (due || wasDown) {
+    else if (due || wasDown || preRoll) {
       wasDown = false
       for (let k = pendingEvals.length - 1; k >= 0; k--) if (pendingEvals[k]! <= t) pendingEvals.splice(k, 1)
-      const d = evaluate(t)
+      if (preRoll) earlyDoneFor = wakeInstant
+      const d = evaluate(t, preRoll && wakeInstant !== null ? wakeInstant - t : 0)
+      wakeInstant = d.nextWakeAt
       wakeAt = d.nextWakeAt === null ? null : d.nextWakeAt + sc.wakeDelaySec * 1000
     }
     // Jump to the next instant at which anything can happen.
@@ -538,6 +556,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       nextPhase(5 * MIN, sc.sweepPhaseSec * 1000),
       ...[
         wakeAt ?? Infinity,
+        earlyAt() ?? Infinity,
         ...pendingEvals,
         ai < actions.length ? day + actions[ai]!.atSec * 1000 : Infinity,
         ci < changes.length ? at(changes[ci]!.atMin) : Infinity,

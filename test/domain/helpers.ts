@@ -105,9 +105,10 @@ export class World {
     return this
   }
 
-  input(now: number): DecisionInput {
+  input(now: number, earlyEntryMs?: number): DecisionInput {
     return {
       now,
+      ...(earlyEntryMs !== undefined ? { earlyEntryMs } : {}),
       items: this.items,
       current: { status: this.mm.status, manual: this.mm.manual, dndEndTime: this.mm.dnd_end_time },
       customStatus: this.custom,
@@ -132,8 +133,9 @@ export class World {
     this.remembered = d.remembered
   }
 
-  evaluate(now: number): Decision {
-    const d = decide(this.input(now))
+  /** With `earlyEntryMs`, as a crowded minute's pre-roll decides (docs/status-rules.md#early-starts). */
+  evaluate(now: number, earlyEntryMs?: number): Decision {
+    const d = decide(this.input(now, earlyEntryMs))
     this.apply(d, now)
     this.decisions.push(d)
     return d
