@@ -431,6 +431,13 @@ const SPECS = {
   },
 
   SWEEP_INTERVAL_SECONDS: { group: 'operations', kind: wholeNumber(10, 86_400), default: '300', description: 'safety-net sweep period' },
+  MAX_EARLY_SECONDS: {
+    group: 'operations',
+    kind: wholeNumber(0, 300),
+    default: '60',
+    description:
+      'how long before a meeting starts its Do Not Disturb may be set when many people start at the same minute, so that the last one lands by the start at the rate Mattermost allows (0: never early; ends are never early)'
+  },
   OUTAGE_NOTICE_SECONDS: {
     group: 'operations',
     kind: wholeNumber(5, 86_400),

@@ -68,6 +68,8 @@ export interface Config {
   sweepIntervalSeconds: number
   /** sustained failure of Graph or Mattermost before admins are told (docs/architecture.md#failure-notices) */
   outageNoticeSeconds: number
+  /** MAX_EARLY_SECONDS: how early a crowded minute's block may be entered (docs/status-rules.md#early-starts) */
+  maxEarlySeconds: number
   syncUsers: SyncUsers
   /** Enrol e-mail-login users too, whose address Mattermost does not show as verified (docs/mattermost.md#who-is-enrolled). */
   syncUnverifiedEmails: boolean
@@ -265,6 +267,7 @@ export function loadConfig(env: Env): LoadedConfig {
     admin: admin(env),
     sweepIntervalSeconds: withDefault(env, VARIABLES.SWEEP_INTERVAL_SECONDS),
     outageNoticeSeconds: withDefault(env, VARIABLES.OUTAGE_NOTICE_SECONDS),
+    maxEarlySeconds: withDefault(env, VARIABLES.MAX_EARLY_SECONDS),
     syncUsers: withDefault(env, VARIABLES.SYNC_USERS),
     syncUnverifiedEmails: withDefault(env, VARIABLES.SYNC_UNVERIFIED_EMAILS),
     defaults: defaults(env),

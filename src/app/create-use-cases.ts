@@ -8,6 +8,7 @@ import { createSweep, type Sweep } from './sync/sweep'
 import { createSyncSoon } from './sync/sync-soon'
 import { createSyncUsers, type SyncUsers } from './sync/sync-users'
 import { createWakeUps } from './sync/wake-ups'
+import { createCohorts, type Cohorts } from './sync/cohorts'
 import { createSendNotice } from './sync/send-notice'
 import { createHealthWatch } from './admin/health-watch'
 
@@ -18,6 +19,8 @@ export interface UseCases {
   syncUser(mmUserId: string, reason: string): Promise<Outcome>
   /** `wake-up`: one user at a boundary, unless a later wake-up replaced this one. */
   wakeUp(mmUserId: string, at: number): Promise<Outcome>
+  /** `wake-cohort` and `wake-shard`: everyone due at the same instant, together. */
+  cohorts: Cohorts
   sweep: Sweep
   /** `directory`: enrolment. */
   enrol(): Promise<Outcome>
@@ -32,8 +35,13 @@ export interface UseCases {
 /** Services with both integrations configured: what syncing statuses needs. */
 export type SyncServices = Services & { graph: GraphAdapter; mattermost: MattermostAdapter }
 
+/** How long before the pre-roll may begin a cohort's early run counts who is due. */
+const EARLY_PLAN_MS = 5000
+
 export function createUseCases(s: SyncServices): UseCases {
-  const wakeUps = createWakeUps({ markers: s.wakeUpMarkers, jobs: s.jobs })
+  const maxEarlyMs = s.config.maxEarlySeconds * 1000
+  // The early run plans a few seconds before the earliest the pre-roll may begin.
+  const wakeUps = createWakeUps({ markers: s.wakeUpMarkers, jobs: s.jobs, earlyRunLeadMs: maxEarlyMs > 0 ? maxEarlyMs + EARLY_PLAN_MS : 0 })
   const sendNotice = createSendNotice({ mattermost: s.mattermost, daily: s.dailyNotices, actions: s.personActions, log: s.log })
   const syncUsers = createSyncUsers({
     users: s.users,
@@ -98,6 +106,14 @@ export function createUseCases(s: SyncServices): UseCases {
   return {
     syncUsers,
     syncUser,
+    cohorts: createCohorts({
+      markers: s.wakeUpMarkers,
+      jobs: s.jobs,
+      syncUsers,
+      allowance: s.mattermostAllowance,
+      maxEarlyMs,
+      log: s.log
+    }),
     async wakeUp(mmUserId, at) {
       if (!(await wakeUps.isCurrent(mmUserId, at))) return { outcome: 'skipped', reason: 'superseded by a later wake-up' }
       return syncUser(mmUserId, 'wake-up')

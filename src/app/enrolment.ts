@@ -128,8 +128,10 @@ export function createEnrolment(deps: EnrolmentDeps, opts: EnrolmentOptions): ()
     // Only after the whole directory was read: a listing that failed half-way drops nobody.
     const leavers = [...before].filter((id) => !run.seen.has(id))
     for (const id of leavers) {
-      await deps.onLeave(id)
+      // The record first: a sync still running for them can then commit nothing and schedule
+      // no wake-up after onLeave cancelled theirs.
       await deps.users.remove(id)
+      await deps.onLeave(id)
     }
     if (run.newlyEnrolled.length > 0) await deps.onEnrolled(run.newlyEnrolled)
     let joined = 0

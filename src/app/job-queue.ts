@@ -15,8 +15,19 @@ export interface JobQueue {
   subscriptionWork(work: SubscriptionWork): Promise<void>
   /** Enrol one person now (`/calstatus on`); one pending job per person. */
   enrolUser(mmUserId: string): Promise<void>
-  /** A wake-up of the user at `at` (epoch ms); its job id carries the time. */
-  addWakeUp(mmUserId: string, at: number): Promise<void>
-  /** Remove a pending wake-up; one running right now cannot be removed and skips itself. */
-  removeWakeUp(mmUserId: string, at: number): Promise<void>
+  /**
+   * A wake-up of the user's own at `at` (epoch ms), or `afterMs` from now when that is later:
+   * each call adds one (a run that finds it is no longer the user's wake-up skips).
+   */
+  addWakeUp(mmUserId: string, at: number, afterMs?: number): Promise<void>
+  /**
+   * The runs of the cohort of `at`: an early one `earlyLeadMs` before it (none when 0), which
+   * plans the pre-roll, and the on-time one at `at`. Ids carry the instant: adding twice adds once.
+   */
+  addCohort(at: number, earlyLeadMs: number): Promise<void>
+  /** The shards of one run of a cohort, 400 users each at most; ids carry instant, run and index. */
+  cohortShards(at: number, run: CohortRun, shards: string[][]): Promise<void>
 }
+
+/** A cohort's two runs: `early` may enter blocks before their start (pre-roll), `on-time` at the instant. */
+export type CohortRun = 'early' | 'on-time'

@@ -19,6 +19,7 @@ import type { ContextSigner } from '../shared/signed-context'
 import type { AdminNotices } from './admin-notices'
 import type { JobQueue } from './job-queue'
 import type { SweepSummary } from './sync/sweep'
+import type { Allowance } from './sync/plan-lead'
 
 /** The user store as the service uses it: remembered state and settings of the rule engine. */
 export type SyncedUserStore = UserStore<RememberedState, SettingsOverrides>
@@ -42,6 +43,8 @@ export interface Services {
   /** who changed the saved defaults, when, what */
   defaultsAudit: DefaultsAuditStore
   wakeUpMarkers: WakeUpStore
+  /** what Mattermost allows now: a crowded minute's pre-roll is planned with it */
+  mattermostAllowance: () => Promise<Allowance>
   sweeps: SweepStore<SweepSummary>
   locks: ClusterLock
   jobs: JobQueue

@@ -66,6 +66,8 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     savedDefaults,
     defaultsAudit: createDefaultsAuditStore(state, prefix),
     wakeUpMarkers: createWakeUpStore(state, prefix),
+    // The ceiling's slots are spaced for 90% of MM_MAX_REQUESTS_PER_SECOND (create-rate-ceiling.ts).
+    mattermostAllowance: async () => ({ perSecond: (config.mattermost?.maxRequestsPerSecond ?? 20) * 0.9, burst: 0 }),
     sweeps: createSweepStore<SweepSummary>(state, prefix),
     locks: createClusterLock(state, prefix),
     jobs: createJobQueue(queues),

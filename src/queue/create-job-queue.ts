@@ -1,4 +1,5 @@
-import type { JobQueue } from '../app/job-queue'
+import { randomUUID } from 'node:crypto'
+import type { CohortRun, JobQueue } from '../app/job-queue'
 import type { Queues } from './create-queues'
 import { JOB_OPTIONS } from './job-options'
 import type { JobDataMap } from './jobs'
@@ -13,8 +14,9 @@ export const SYNC_DEBOUNCE_MS = 150
 /** A sweep asked for outside the schedule (many users enrolled at once): one per 10 s at most. */
 const SWEEP_NOW_TTL_MS = 10_000
 
-export function wakeUpJobId(mmUserId: string, at: number): string {
-  return `wake-up-${mmUserId}-${at}`
+/** A cohort run's job id: one per instant and run, so adding it again is a no-op. */
+export function cohortJobId(at: number, run: CohortRun): string {
+  return `cohort-${at}-${run}`
 }
 
 /** The use cases' job port on BullMQ queues. */
@@ -56,19 +58,34 @@ export function createJobQueue(queues: Queues, now: () => number = Date.now): Jo
     async subscriptionWork(work) {
       await queues.maintenance.add('subscriptions', work satisfies JobDataMap['subscriptions'], JOB_OPTIONS.subscriptions)
     },
-    async addWakeUp(mmUserId, at) {
+    async addWakeUp(mmUserId, at, afterMs = 0) {
+      // A unique id: BullMQ silently ignores an add whose id exists, finished jobs included, and a
+      // user may need a second wake-up at the same instant (issue 18: starts missed that way).
       await queues.sync.add('wake-up', { userId: mmUserId, at } satisfies JobDataMap['wake-up'], {
         ...JOB_OPTIONS['wake-up'],
-        jobId: wakeUpJobId(mmUserId, at),
-        delay: Math.max(0, at - now())
+        jobId: `wake-up-${mmUserId}-${at}-${randomUUID()}`,
+        delay: Math.max(afterMs, at - now(), 0)
       })
     },
-    async removeWakeUp(mmUserId, at) {
-      try {
-        await queues.sync.remove(wakeUpJobId(mmUserId, at))
-      } catch {
-        // Active (locked) right now: it will find it is no longer current and skip.
-      }
+    async addCohort(at, earlyLeadMs) {
+      const runs: Array<{ run: CohortRun; runAt: number }> = [{ run: 'on-time', runAt: at }]
+      if (earlyLeadMs > 0) runs.unshift({ run: 'early', runAt: at - earlyLeadMs })
+      await queues.sync.addBulk(
+        runs.map(({ run, runAt }) => ({
+          name: 'wake-cohort',
+          data: { at, run } satisfies JobDataMap['wake-cohort'],
+          opts: { ...JOB_OPTIONS['wake-cohort'], jobId: cohortJobId(at, run), delay: Math.max(0, runAt - now()) }
+        }))
+      )
+    },
+    async cohortShards(at, run, shards) {
+      await queues.sync.addBulk(
+        shards.map((userIds, i) => ({
+          name: 'wake-shard',
+          data: { at, run, userIds } satisfies JobDataMap['wake-shard'],
+          opts: { ...JOB_OPTIONS['wake-shard'], jobId: `${cohortJobId(at, run)}-${i}` }
+        }))
+      )
     }
   }
 }

@@ -8,6 +8,8 @@ export function createProcessors(useCases: UseCases): Processors {
     'sweep-shard': (job) => useCases.sweep.shard(job.data),
     'sync-user': (job) => useCases.syncUser(job.data.userId, job.data.reason),
     'wake-up': (job) => useCases.wakeUp(job.data.userId, job.data.at),
+    'wake-cohort': (job) => useCases.cohorts.run(job.data),
+    'wake-shard': (job) => useCases.cohorts.shard(job.data),
     'enrol-user': (job) => useCases.enrolOne(job.data.userId),
     subscriptions: (job) => useCases.subscriptions(job.data),
     directory: () => useCases.enrol(),

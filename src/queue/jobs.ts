@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq'
 import type { Outcome } from '../app/outcome'
+import type { CohortRun } from '../app/job-queue'
 import type { SubscriptionWork } from '../app/subscription-upkeep'
 
 // Every job of the service (docs/architecture.md, "Jobs"), the queue it runs on and the shape
@@ -10,7 +11,12 @@ export interface JobDataMap {
   sweep: { scheduledAt?: number }
   'sweep-shard': { sweepId: string; shard: number; userIds: string[] }
   'sync-user': { userId: string; reason: string }
+  /** one user's own wake-up (a cohort's run had them busy, or they joined a closed cohort) */
   'wake-up': { userId: string; at: number }
+  /** a run of the cohort of `at`: plans the shards (docs/architecture.md, "Wake-ups") */
+  'wake-cohort': { at: number; run: CohortRun }
+  /** up to 400 members of a cohort, woken together */
+  'wake-shard': { at: number; run: CohortRun; userIds: string[] }
   /** one person who just opted in (`/calstatus on`) */
   'enrol-user': { userId: string }
   subscriptions: SubscriptionWork
@@ -27,6 +33,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number]
 export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
   'sync-user': 'sync',
   'wake-up': 'sync',
+  'wake-cohort': 'sync',
+  'wake-shard': 'sync',
   'enrol-user': 'sync',
   sweep: 'sweep',
   'sweep-shard': 'sweep',

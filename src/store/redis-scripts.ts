@@ -10,6 +10,7 @@ import type { ChainableCommander, Redis } from 'ioredis'
  * big sweep makes.
  */
 const SCRIPTS = {
+  closeCohort: { file: 'close-cohort.lua', keys: 2 },
   commit: { file: 'commit.lua', keys: 2 },
   commitUnchanged: { file: 'commit-unchanged.lua', keys: 2 },
   deleteIfEquals: { file: 'delete-if-equals.lua', keys: 1 },
@@ -17,6 +18,7 @@ const SCRIPTS = {
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
   indexPerson: { file: 'index-person.lua', keys: 4 },
+  joinCohort: { file: 'join-cohort.lua', keys: 4 },
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },
   problemNoticed: { file: 'problem-noticed.lua', keys: 1 },
   problemRaise: { file: 'problem-raise.lua', keys: 1 },

@@ -53,6 +53,6 @@ t.test('a wake-up that is no longer the current one skips', async (t) => {
   const { useCases, state } = await setup(t)
   const user = 'u'.repeat(26)
   const now = Date.now()
-  await createWakeUpStore(state, '{uc}').set(user, now + 60_000, 120_000) // a later wake-up replaced it
+  await createWakeUpStore(state, '{uc}').join(user, now + 60_000, null, 120_000) // a later wake-up replaced it
   t.same(await useCases.wakeUp(user, now), { outcome: 'skipped', reason: 'superseded by a later wake-up' })
 })

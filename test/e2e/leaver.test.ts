@@ -1,4 +1,5 @@
 import t from 'tap'
+import { cohortJobId } from '../../src/queue/create-job-queue'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startService } from '../helpers/service'
@@ -41,9 +42,13 @@ t.test('a user who leaves: wake-up cancelled, subscription deleted, state droppe
     redis.disconnect()
   })
   const subscriptionOf = (p: Person) => sims.graph.driver.subscriptions().find((s) => s.userId === p.graphUserId)
-  // Delayed jobs on the sync queue are wake-ups and, for 150 ms, debounced sync-users: by name.
-  const wakeUpJobsOf = async (p: Person) =>
-    (await sync.getJobs(['delayed'])).filter((j) => j.name === 'wake-up' && (j.data as { userId?: string }).userId === p.mmUserId)
+  /** The person's pending wake-ups: 1 when marked, a member of that instant's cohort, and its run pending. */
+  const wakeUpJobsOf = async (p: Person): Promise<number[]> => {
+    const at = await redis.get(`${prefix}:wake-at:${p.mmUserId}`)
+    if (at === null) return []
+    const member = await redis.sismember(`${prefix}:cohort:${at}`, p.mmUserId)
+    return member === 1 && (await sync.getJobState(cohortJobId(Number(at), 'on-time'))) === 'delayed' ? [Number(at)] : []
+  }
 
   await waitFor('all subscribed and with a wake-up', 30 * S, async () => {
     for (const p of [leo, ursa, stay]) if (!subscriptionOf(p) || (await wakeUpJobsOf(p)).length !== 1) return undefined

@@ -6,7 +6,7 @@ import { httpStatus, loggedUrl, waitFor } from '../helpers/processes'
 import { byService, MINUTE, type Person, S, statusChanges, waitForStatus } from '../helpers/statuses'
 import { createUserStore } from '../../src/store/user-store'
 import { createDefaultsStore } from '../../src/store/defaults-store'
-import { wakeUpJobId } from '../../src/queue/create-job-queue'
+import { cohortJobId } from '../../src/queue/create-job-queue'
 
 // redis-server crashes (SIGKILL) while the service is busy and is started again on the same port
 // with its AOF (appendonly yes, appendfsync everysec: Redis writes each command to the file before
@@ -30,7 +30,9 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
   const svc = await startService(t, {
     workers: 1,
     appendfsync: 'everysec',
-    env: { SWEEP_INTERVAL_SECONDS: '600', MM_MAX_REQUESTS_PER_SECOND: '300', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' },
+    // No pre-roll (MAX_EARLY_SECONDS=0): the on-time run of a cohort scheduled before the crash
+    // is what must fire after it.
+    env: { SWEEP_INTERVAL_SECONDS: '600', MM_MAX_REQUESTS_PER_SECOND: '300', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info', MAX_EARLY_SECONDS: '0' },
     // Graph retries a notification the web could not take for hours; the simulator's default
     // (3 retries in 0.7 s) would give up while Redis restarts.
     sims: { graph: { deliveryRetries: 8 } },
@@ -86,7 +88,7 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
       if ((c['waiting'] ?? 0) + (c['active'] ?? 0) + (c['prioritized'] ?? 0) > 0) return undefined
     }
     const delayed = await syncQueue.getJobs(['delayed'])
-    return delayed.some((j) => j.name !== 'wake-up') ? undefined : true
+    return delayed.some((j) => j.name !== 'wake-cohort') ? undefined : true
   })
   await waitFor('a wake-up for each quiet user', 30 * S, async () => {
     const markers = await redis.mget(quiet.map((q) => `${p}:wake-at:${q.mmUserId}`))
@@ -99,7 +101,7 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
   const end = start + 20 * S
   sims.graph.driver.addEvent(W.graphUserId, { start, end, showAs: 'busy', subject: 'After the crash' })
   await waitFor("wake's wake-up at her meeting's start", 30 * S, async () =>
-    (await redis.get(`${p}:wake-at:${W.mmUserId}`)) === String(start) && (await syncQueue.getJobState(wakeUpJobId(W.mmUserId, start))) === 'delayed'
+    (await redis.get(`${p}:wake-at:${W.mmUserId}`)) === String(start) && (await syncQueue.getJobState(cohortJobId(start, 'on-time'))) === 'delayed'
       ? true
       : undefined
   )
@@ -114,7 +116,7 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
       out[q.name] = {
         record: await redis.hgetall(`${p}:user:${q.mmUserId}`),
         wakeAt: at,
-        wakeJob: at ? await syncQueue.getJobState(wakeUpJobId(q.mmUserId, Number(at))) : null,
+        wakeJob: at ? await syncQueue.getJobState(cohortJobId(Number(at), 'on-time')) : null,
         sub: subId ? await redis.hgetall(`${p}:sub:${subId}`) : null
       }
     }
@@ -196,7 +198,7 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
   const dndAt = await waitForStatus(sims, W, 'dnd', restartedAt, 120 * S)
   t.ok(dndAt >= start - 50, `wake: DND not before her meeting (${dndAt - start} ms after its start)`)
   const wakeJob = await waitFor('the wake-up job done', 60 * S, async () => {
-    const state = await syncQueue.getJobState(wakeUpJobId(W.mmUserId, start))
+    const state = await syncQueue.getJobState(cohortJobId(start, 'on-time'))
     return state === 'completed' || state === 'failed' ? state : undefined
   })
   t.equal(wakeJob, 'completed', 'by the wake-up scheduled before the crash')

@@ -48,7 +48,7 @@ export async function useSyncParts(t: Test, prefix: string) {
     jobs,
     mattermost,
     users: createUserStore<RememberedState, SettingsOverrides>(redis, prefix),
-    wakeUps: createWakeUps({ markers: createWakeUpStore(redis, prefix), jobs }),
+    wakeUps: createWakeUps({ markers: createWakeUpStore(redis, prefix), jobs, earlyRunLeadMs: 0 }),
     defaults: createDefaultsStore<SettingsOverrides>(redis, prefix),
     /** notices as DMs; no buttons (no PUBLIC_URL), so no "Ask first" */
     sendNotice: createSendNotice({ mattermost, daily: createDailyNoticeStore(redis, prefix), actions: null, log: silentLogger })

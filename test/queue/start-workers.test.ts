@@ -23,6 +23,8 @@ function unusedProcessors(): Processors {
     'sweep-shard': unused,
     'sync-user': unused,
     'wake-up': unused,
+    'wake-cohort': unused,
+    'wake-shard': unused,
     'enrol-user': unused,
     subscriptions: unused,
     directory: unused,

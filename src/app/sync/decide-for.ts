@@ -13,13 +13,20 @@ export interface MattermostView {
 }
 
 /** The rule engine's decision for one user (docs/status-rules.md), from what was read. */
-export function decideFor(user: SyncedUser, result: Extract<ScheduleResult, { kind: 'schedule' }>, view: MattermostView, now: number): Decision {
+export function decideFor(
+  user: SyncedUser,
+  result: Extract<ScheduleResult, { kind: 'schedule' }>,
+  view: MattermostView,
+  now: number,
+  earlyEntryMs = 0
+): Decision {
   const status = view.statuses.get(user.mmUserId)
   const custom = view.customStatuses.get(user.mmUserId) ?? null
   const settings = resolveSettings(view.defaults, user.settings ?? {})
   const { language, dateLocale } = resolveLocale(user.locale)
   return decide({
     now,
+    ...(earlyEntryMs > 0 ? { earlyEntryMs } : {}),
     items: parseScheduleItems(result.items),
     // A user Mattermost did not list reads as offline, as Mattermost itself answers for unknown ids.
     current: { status: status?.status ?? 'offline', manual: status?.manual ?? false, dndEndTime: status?.dnd_end_time ?? 0 },

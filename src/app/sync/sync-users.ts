@@ -53,6 +53,17 @@ export interface SyncOptions {
    * false (a sweep shard): a user another job holds is skipped.
    */
   failIfBusy: boolean
+  /**
+   * A cohort's early run: blocks starting by this instant may be entered now, at most
+   * `maxEarlyMs` before their start (docs/status-rules.md#early-starts).
+   */
+  earlyEntryUntil?: number
+  maxEarlyMs?: number
+  /**
+   * Told of each user this sync could not do (another job held them, or their calendar could
+   * not be read), so that a cohort's on-time run tries them again instead of losing them.
+   */
+  onNotDone?: (mmUserId: string, why: 'busy' | 'failed') => void
 }
 
 export type SyncUsers = (mmUserIds: string[], opts: SyncOptions) => Promise<SyncSummary>
@@ -74,7 +85,12 @@ export const LEASE_MS = 30_000
 export const OUTCOME_UNKNOWN_HOLD_MS = 60_000
 const CONCURRENCY = 16
 
-/** Another job holds the user: run again once its lease is over (a sync-user must not lose its newer view). */
+/**
+ * Another job holds the user: run again soon, polling (not after the lease's whole remaining
+ * time: a holder that decided just before a meeting's start leaves the start to this job, and
+ * waiting out a 30 s lease made short meetings go by unseen, issue 18).
+ */
+export const BUSY_RETRY_MS = 1000
 export class UserBusyError extends RetryLater {
   constructor(
     readonly mmUserId: string,
@@ -83,6 +99,20 @@ export class UserBusyError extends RetryLater {
     super(`user ${mmUserId} is being synced by another job`, afterMs)
     this.name = 'UserBusyError'
   }
+}
+
+/** The calendars of a single-user sync could not be read: the job tries again with its backoff. */
+export class CalendarReadError extends Error {
+  constructor(readonly mmUserIds: string[]) {
+    super(`could not read the calendar of ${mmUserIds.join(', ')}`)
+    this.name = 'CalendarReadError'
+  }
+}
+
+/** How long before its start a block may be entered by this decision (0 outside a cohort's early run). */
+function earlyEntryMs(opts: Pick<SyncOptions, 'earlyEntryUntil' | 'maxEarlyMs'>, now: number): number {
+  if (opts.earlyEntryUntil === undefined) return 0
+  return Math.min(opts.maxEarlyMs ?? 0, Math.max(0, opts.earlyEntryUntil - now))
 }
 
 type ScheduledResult = Extract<ScheduleResult, { kind: 'schedule' }>
@@ -95,7 +125,7 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
   const now = deps.now ?? Date.now
 
   /** The users with a mailbox, their schedules; those without one are counted as skipped or failed. */
-  const readSchedules = async (mmUserIds: string[], summary: SyncSummary): Promise<Scheduled[]> => {
+  const readSchedules = async (mmUserIds: string[], summary: SyncSummary, opts: Pick<SyncOptions, 'onNotDone'>): Promise<Scheduled[]> => {
     const records = await deps.users.getMany(mmUserIds)
     const eligible = [...records.values()].filter((u) => u.graphUserId && u.mailbox === 'ok')
     summary.skipped += mmUserIds.length - eligible.length
@@ -113,6 +143,7 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
       if (!result || result.kind === 'failed') {
         summary.errors += 1
         await deps.users.recordError(user.mmUserId, `calendar: ${result?.reason ?? 'no answer'}`, startedAt)
+        opts.onNotDone?.(user.mmUserId, 'failed')
       } else if (result.kind === 'unknown-mailbox' || result.kind === 'rest-disabled') {
         // Stop asking until the directory job finds a mailbox again.
         summary.skipped += 1
@@ -148,13 +179,17 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
     try {
       for (const id of mmUserIds) {
         const lease = await deps.users.lease(id, LEASE_MS)
-        if (!lease) throw new UserBusyError(id, (await deps.users.leaseRemainingMs(id)) + 250 + Math.random() * 500)
+        if (!lease) throw new UserBusyError(id, Math.min(await deps.users.leaseRemainingMs(id), BUSY_RETRY_MS) + 100 + Math.random() * 300)
         held.set(id, holdLease(deps.users, lease, LEASE_MS))
       }
-      const scheduled = await readSchedules(mmUserIds, summary)
+      const failed: string[] = []
+      const scheduled = await readSchedules(mmUserIds, summary, { onNotDone: (id) => failed.push(id) })
+      // Tried again with the job's backoff: a wake-up that completed without reading the
+      // calendar would leave the user as they are until the next sweep (issue 18).
+      if (failed.length > 0) throw new CalendarReadError(failed)
       if (scheduled.length === 0) return
       const view = await readMattermost(scheduled, summary)
-      await inPool(scheduled, CONCURRENCY, (s) => leasedPath(s, view, summary, held.get(s.user.mmUserId)))
+      await inPool(scheduled, CONCURRENCY, (s) => leasedPath(s, view, summary, {}, held.get(s.user.mmUserId)))
     } finally {
       await Promise.all([...held.values()].map((h) => h.release().catch((err: unknown) => deps.log.warn({ err }, 'could not release a lease'))))
     }
@@ -175,11 +210,11 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
       await syncHeld(mmUserIds, summary)
       return summary
     }
-    const scheduled = await readSchedules(mmUserIds, summary)
+    const scheduled = await readSchedules(mmUserIds, summary, opts)
     if (scheduled.length === 0) return summary
     const view = await readMattermost(scheduled, summary)
-    const leased = await quietPath(scheduled, view, summary)
-    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, summary))
+    const leased = await quietPath(scheduled, view, summary, opts)
+    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, summary, opts))
     return summary
   }
 }
@@ -195,13 +230,14 @@ const decisionReasons = (decision: Decision): string[] => (decision.reasons.leng
  * commit refused; the leased path reads the record again under the lease and decides again.
  */
 function createQuietPath(deps: SyncUsersDeps, now: () => number) {
-  return async (scheduled: Scheduled[], view: MattermostView, summary: SyncSummary): Promise<Scheduled[]> => {
+  return async (scheduled: Scheduled[], view: MattermostView, summary: SyncSummary, opts: SyncOptions): Promise<Scheduled[]> => {
     const leased: Scheduled[] = []
     const quiet: Array<Scheduled & { decision: Decision }> = []
     for (const s of scheduled) {
       let decision: Decision
       try {
-        decision = decideFor(s.user, s.result, view, now())
+        const at = now()
+        decision = decideFor(s.user, s.result, view, at, earlyEntryMs(opts, at))
       } catch {
         leased.push(s) // the leased path records the error
         continue
@@ -286,7 +322,14 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     }
   }
 
-  const decideAndApply = async ({ user, result }: Scheduled, view: MattermostView, summary: SyncSummary, held: HeldLease, single: boolean) => {
+  const decideAndApply = async (
+    { user, result }: Scheduled,
+    view: MattermostView,
+    summary: SyncSummary,
+    held: HeldLease,
+    single: boolean,
+    opts: Pick<SyncOptions, 'earlyEntryUntil' | 'maxEarlyMs'>
+  ) => {
     // Under the lease, before any write: a newer view already applied wins, and this decision
     // is dropped, never applied (docs/architecture.md, "One user, one writer").
     const fresh = await deps.users.get(user.mmUserId)
@@ -296,7 +339,8 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     }
     let decision: Decision
     try {
-      decision = decideFor(fresh, result, view, now())
+      const at = now()
+      decision = decideFor(fresh, result, view, at, earlyEntryMs(opts, at))
     } catch (err) {
       summary.errors += 1
       return recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
@@ -314,8 +358,9 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
     // The message goes out once the state that says "sent for this block" is saved.
-    if (decision.message && outcome === 'committed' && (await deps.sendNotice(user.mmUserId, decision.message, { beforeSend: held.check })))
-      summary.messages += 1
+    if (outcome !== 'committed') return
+    if (decision.message && (await deps.sendNotice(user.mmUserId, decision.message, { beforeSend: held.check }))) summary.messages += 1
+    // Only a decision that was remembered schedules its wake-up (a user who left has no record).
     await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
   }
 
@@ -323,22 +368,30 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
    * With `preHeld`, the caller took the lease (and releases it); otherwise it is taken here, and a
    * user another job holds is skipped (a sweep: that job has a view at least as new).
    */
-  return async (scheduled: Scheduled, view: MattermostView, summary: SyncSummary, preHeld?: HeldLease): Promise<void> => {
+  return async (
+    scheduled: Scheduled,
+    view: MattermostView,
+    summary: SyncSummary,
+    opts: SyncOptions | Record<string, never>,
+    preHeld?: HeldLease
+  ): Promise<void> => {
     let held = preHeld
     if (!held) {
       const lease = await deps.users.lease(scheduled.user.mmUserId, LEASE_MS)
       if (!lease) {
         summary.skipped += 1
+        opts.onNotDone?.(scheduled.user.mmUserId, 'busy')
         return
       }
       held = holdLease(deps.users, lease, LEASE_MS)
     }
     try {
-      await decideAndApply(scheduled, view, summary, held, preHeld !== undefined)
+      await decideAndApply(scheduled, view, summary, held, preHeld !== undefined, opts)
     } catch (err) {
       if (!(err instanceof LeaseLostError)) throw err
       // Another job took the user over (this process stalled past the lease): it decides now.
       summary.skipped += 1
+      opts.onNotDone?.(scheduled.user.mmUserId, 'busy')
       deps.log.warn({ user: scheduled.user.mmUserId }, 'lease lost before a write: left to the job that holds the user')
     } finally {
       if (!preHeld) await held.release()

@@ -3,9 +3,10 @@ import type { JobQueue } from '../job-queue'
 
 /**
  * One pending wake-up per user, at the rule engine's `nextWakeAt`, so statuses change at the
- * minute a meeting starts or ends rather than at the next sweep. A running wake-up cannot remove
- * itself, so moving the time adds a new job; the old one, when it fires, finds it is no longer
- * the user's current wake-up (the marker) and skips (docs/architecture.md, "Wake-ups").
+ * minute a meeting starts or ends rather than at the next sweep. Users whose wake-up falls on the
+ * same instant form its cohort and are woken together, 400 per shard (docs/architecture.md,
+ * "Wake-ups"): a cohort's runs are jobs whose ids carry the instant. A user who joins once the
+ * cohort's on-time run has taken its members gets a wake-up job of their own.
  */
 export interface WakeUps {
   /** Replace the user's pending wake-up with one at `at`; null: none needed. */
@@ -20,30 +21,46 @@ export interface WakeUps {
 
 export interface WakeUpDeps {
   markers: WakeUpStore
-  jobs: Pick<JobQueue, 'addWakeUp' | 'removeWakeUp'>
+  jobs: Pick<JobQueue, 'addWakeUp' | 'addCohort'>
+  /** how long before a cohort's instant its early run looks at it (MAX_EARLY_SECONDS plus planning time) */
+  earlyRunLeadMs: number
   now?: () => number
 }
 
-/** A marker outlives its wake-up by an hour: long enough for a late job to find it. */
-const MARKER_GRACE_MS = 3600_000
+/** Markers and cohorts outlive their instant by an hour: long enough for a late run to find them. */
+export const WAKE_UP_GRACE_MS = 3600_000
 
-export function createWakeUps({ markers, jobs, now = Date.now }: WakeUpDeps): WakeUps {
-  const cancel = async (mmUserId: string): Promise<void> => {
-    const previous = await markers.get(mmUserId)
-    if (previous === null) return
-    await markers.delete(mmUserId)
-    await jobs.removeWakeUp(mmUserId, previous)
+export function createWakeUps({ markers, jobs, earlyRunLeadMs, now = Date.now }: WakeUpDeps): WakeUps {
+  // The cohorts whose jobs this process added already: adding them again would be a no-op
+  // (their ids are deterministic), this only saves the round trips.
+  const added = new Map<number, number>()
+  const ensureCohortJobs = async (at: number): Promise<void> => {
+    if (added.has(at)) return
+    await jobs.addCohort(at, earlyRunLeadMs)
+    const t = now()
+    for (const [instant] of added) if (instant < t - WAKE_UP_GRACE_MS) added.delete(instant)
+    added.set(at, t)
   }
   return {
     async schedule(mmUserId, at) {
-      if (at === null) return cancel(mmUserId)
       const previous = await markers.get(mmUserId)
+      if (at === null) {
+        if (previous !== null) await markers.leave(mmUserId, previous)
+        return
+      }
       if (previous === at) return
-      // The job before its marker: a marker names a job that exists. A job whose marker could
-      // not be written still runs (isCurrent takes no marker as current).
-      await jobs.addWakeUp(mmUserId, at)
-      await markers.set(mmUserId, at, Math.max(60_000, at - now() + MARKER_GRACE_MS))
-      if (previous !== null) await jobs.removeWakeUp(mmUserId, previous)
+      // The cohort's jobs before the marker: a marker names a wake-up that will run (a failed
+      // join leaves no marker, and the next decision schedules again).
+      await ensureCohortJobs(at)
+      const ttlMs = Math.max(60_000, at - now() + WAKE_UP_GRACE_MS)
+      if (await markers.join(mmUserId, at, previous, ttlMs)) return
+      // The cohort's on-time run is over: a wake-up of the user's own, at once if `at` has passed.
+      try {
+        await jobs.addWakeUp(mmUserId, at)
+      } catch (err) {
+        await markers.leave(mmUserId, at)
+        throw err
+      }
     },
     async moved(entries) {
       const pending = await markers.getMany(entries.map((e) => e.mmUserId))
@@ -53,6 +70,9 @@ export function createWakeUps({ markers, jobs, now = Date.now }: WakeUpDeps): Wa
       const marker = await markers.get(mmUserId)
       return marker === at || marker === null
     },
-    cancel
+    async cancel(mmUserId) {
+      const previous = await markers.get(mmUserId)
+      if (previous !== null) await markers.leave(mmUserId, previous)
+    }
   }
 }
