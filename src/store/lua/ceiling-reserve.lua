@@ -9,7 +9,7 @@
 -- of it) and any pause after a 429. Returns {wait µs, ticket, epoch, r, lim} as strings; wait is
 -- negative (no slot taken) when it would exceed ARGV[2]. Until the first answer is recorded
 -- (a new state: first start, or quiet for the state's lifetime) at most 8 calls go; the others
--- book 5 s ahead and are woken by the re-plan the first answer makes, so a burst does not
+-- book 5 s ahead (or as far as they may wait) and are woken by the re-plan the first answer makes, so a burst does not
 -- fly blind into a server that limits. ticket is set when the call goes now;
 -- a call that waits comes back when its slot is due and takes it, unless the ceiling re-planned
 -- meanwhile (a new epoch voids every booked slot): then it books again at once, ahead of calls
@@ -45,7 +45,12 @@ end
 local slot = now
 if tok < 1 then slot = now + math.ceil((1 - tok) * 1000000 / r) end
 slot = math.max(slot, nextMax, pause)
-if seen == '0' and sent + queued >= 8 then slot = math.max(slot, now + 5000000) end
+if seen == '0' and sent + queued >= 8 then
+  -- Not past the caller's longest wait: a blind start is no reason to delay a job.
+  local blind = 5000000
+  if maxWait >= 0 then blind = math.min(blind, maxWait) end
+  slot = math.max(slot, now + blind)
+end
 local wait = slot - now
 if maxWait >= 0 and wait > maxWait then return {str(-wait), '0', epoch, str(r), str(lim), seen} end
 tok = tok - 1
