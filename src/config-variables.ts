@@ -363,7 +363,13 @@ const SPECS = {
     secret: { field: 'mattermost.commandToken' },
     description: 'token of the /calstatus slash command; the command is off without it'
   },
-  MM_MAX_REQUESTS_PER_SECOND: { group: 'mattermost', kind: wholeNumber(1, 10_000), default: '20', description: 'cluster-wide ceiling on calls to Mattermost' },
+  MM_MAX_REQUESTS_PER_SECOND: {
+    group: 'mattermost',
+    kind: wholeNumber(1, 10_000),
+    default: '200',
+    description:
+      "cluster-wide ceiling on calls to Mattermost; below it the service follows Mattermost's own rate limit when that is on (learned from its X-Ratelimit-* headers and 429s)"
+  },
   ADMIN_MM_USERS: { group: 'mattermost', kind: mattermostUsernames(), description: 'Mattermost users that get failure notices by DM' },
 
   DEFAULT_WHEN_BUSY: { group: 'defaults', kind: oneOf(STATUS_ACTIONS, WHEN), builtIn: 'dnd', description: 'status during a meeting shown as busy' },

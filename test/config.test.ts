@@ -105,7 +105,7 @@ t.test('Microsoft defaults and tenant forms', async (t) => {
   t.equal(config.microsoft?.maxConcurrentBatches, 10)
   t.equal(config.microsoft?.timeoutSeconds, 30)
   t.equal(config.microsoft?.subscriptionLifetimeMinutes, 4200)
-  t.equal(config.mattermost?.maxRequestsPerSecond, 20)
+  t.equal(config.mattermost?.maxRequestsPerSecond, 200)
   t.equal(config.mattermost?.commandToken, null)
   t.same(config.mattermost?.adminUsers, [])
   t.equal(loadConfig({ ...FULL, MS_TENANT_ID: 'contoso.onmicrosoft.com' }).config.microsoft?.tenantId, 'contoso.onmicrosoft.com')

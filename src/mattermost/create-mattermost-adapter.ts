@@ -192,7 +192,11 @@ function watched(http: MattermostHttp, health: ((up: boolean) => void) | undefin
 
 export function createMattermostAdapter(config: MattermostConfig, deps: MattermostAdapterDeps, httpOpts?: Partial<MattermostHttpOptions>): MattermostAdapter {
   const metrics = createMattermostMetrics(deps.registry)
-  const ceiling = createRateCeiling(deps.redis, { key: `${deps.keyPrefix}:mm:ceiling`, perSecond: config.maxRequestsPerSecond })
+  const ceiling = createRateCeiling(deps.redis, {
+    key: `${deps.keyPrefix}:mm:ceiling-state`,
+    perSecond: config.maxRequestsPerSecond,
+    onRate: (r) => metrics.allowedRate.set(r)
+  })
   const http = watched(
     createMattermostHttp(
       config,

@@ -5,7 +5,7 @@ import { backoffMs } from '../shared/backoff'
 import { parseJsonBody } from '../shared/parse-json-body'
 import { errorMessage, toError } from '../shared/to-error'
 import type { MattermostMetrics } from './mattermost-metrics'
-import type { RateCeiling } from './create-rate-ceiling'
+import type { RateCeiling, RateLimitAnswer } from './create-rate-ceiling'
 
 // This project compiles to CommonJS, where the named import of this CommonJS package works
 // (under native ESM it would fail at run time: docs/mattermost.md#mattermostclient-from-node-20).
@@ -68,6 +68,21 @@ function header(res: Response, name: string): number | undefined {
   return Number(raw)
 }
 
+/** The X-Ratelimit-* headers and Retry-After, where present and numeric (docs/mattermost.md#rate-limiting). */
+function rateLimitAnswer(res: Response): RateLimitAnswer {
+  const limit = header(res, 'x-ratelimit-limit')
+  const remaining = header(res, 'x-ratelimit-remaining')
+  const resetSeconds = header(res, 'x-ratelimit-reset')
+  const retryAfterSeconds = header(res, 'retry-after')
+  return {
+    throttled: res.status === 429,
+    ...(limit !== undefined ? { limit } : {}),
+    ...(remaining !== undefined ? { remaining } : {}),
+    ...(resetSeconds !== undefined ? { resetSeconds } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {})
+  }
+}
+
 export function createMattermostHttp(
   config: { url: string; botToken: string },
   deps: { ceiling: RateCeiling | null; metrics: MattermostMetrics; log: Logger },
@@ -81,10 +96,21 @@ export function createMattermostHttp(
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
   const backoff = (attempt: number): number => backoffMs(attempt, opts.backoffBaseMs, 30_000)
 
+  // The ceiling learns the server's limit from every answer; a Redis failure here must not fail a
+  // call the server has already applied (a DM would be posted twice when the job retries).
+  async function observe(res: Response, ticket: number | undefined): Promise<void> {
+    try {
+      await deps.ceiling?.observe(rateLimitAnswer(res), ticket)
+    } catch (err) {
+      deps.log.warn({ err: errorMessage(err) }, 'mattermost rate ceiling: could not record the answer')
+    }
+  }
+
   async function call<T>(req: MattermostRequest): Promise<MattermostResponse<T>> {
     let attempts = 0
     let throttled = 0
     for (;;) {
+      let ticket: number | undefined
       if (deps.ceiling) {
         const slot = await deps.ceiling.acquire(opts.maxWaitMs)
         if ('busyForMs' in slot)
@@ -94,6 +120,7 @@ export function createMattermostHttp(
             `the cluster's ceiling (MM_MAX_REQUESTS_PER_SECOND) is booked for the next ${Math.ceil(slot.busyForMs / 1000)} s`
           )
         deps.metrics.ceilingWait.observe(slot.waitedMs / 1000)
+        ticket = slot.ticket
       }
       await req.beforeSend?.()
       attempts += 1
@@ -112,6 +139,7 @@ export function createMattermostHttp(
         throw new MattermostError(0, req.route, 'network', message)
       }
       deps.metrics.calls.inc({ route: req.route, outcome: `${Math.floor(res.status / 100)}xx` })
+      await observe(res, ticket)
       // Mattermost answers JSON with exactly `application/json`; parse anything JSON-ish.
       const body = parseJsonBody(await res.text(), res.headers.get('content-type'))
       if (res.ok || req.accept?.includes(res.status)) return { status: res.status, body: body as T }

@@ -10,6 +10,9 @@ import type { ChainableCommander, Redis } from 'ioredis'
  * big sweep makes.
  */
 const SCRIPTS = {
+  ceilingAllowance: { file: 'ceiling-allowance.lua', keys: 1 },
+  ceilingObserve: { file: 'ceiling-observe.lua', keys: 1 },
+  ceilingReserve: { file: 'ceiling-reserve.lua', keys: 1 },
   closeCohort: { file: 'close-cohort.lua', keys: 2 },
   commit: { file: 'commit.lua', keys: 2 },
   commitUnchanged: { file: 'commit-unchanged.lua', keys: 2 },
@@ -22,7 +25,6 @@ const SCRIPTS = {
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },
   problemNoticed: { file: 'problem-noticed.lua', keys: 1 },
   problemRaise: { file: 'problem-raise.lua', keys: 1 },
-  reserveSlot: { file: 'reserve-slot.lua', keys: 1 },
   unindexPerson: { file: 'unindex-person.lua', keys: 4 }
 } as const
 
