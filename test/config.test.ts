@@ -31,6 +31,7 @@ t.test('defaults: every variable of the table with no environment at all', async
     admin: null,
     sweepIntervalSeconds: 300,
     outageNoticeSeconds: 300,
+    maxEarlySeconds: 60,
     syncUsers: 'all',
     syncUnverifiedEmails: false,
     defaults: {},

@@ -58,6 +58,8 @@ export interface MattermostAdapter {
   /** Start-up check: the bot token works; who the bot is. */
   me(): Promise<{ id: string; username: string; roles: string[]; isBot: boolean }>
   getStatuses(userIds: string[]): Promise<Map<string, MmUserStatus>>
+  /** What the cluster's ceiling allows now (calls per second, calls that may go at once): a crowded minute's pre-roll is planned with it. */
+  allowance(): Promise<{ perSecond: number; burst: number }>
   setStatus(userId: string, status: MmStatusValue, dndEndTimeSeconds?: number, opts?: WriteOptions): Promise<WriteOutcome>
   getCustomStatus(userId: string): Promise<MmCustomStatus | null>
   /** Custom statuses of many users in one call per body-size chunk (POST /users/ids). */
@@ -287,6 +289,7 @@ export function createMattermostAdapter(config: MattermostConfig, deps: Mattermo
   }
 
   const adapter: MattermostAdapter = {
+    allowance: () => ceiling.allowance(),
     http,
     metrics,
     me,
