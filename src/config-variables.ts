@@ -323,11 +323,16 @@ const SPECS = {
     default: 'https://graph.microsoft.com',
     description: 'Graph host (a sovereign cloud, or a simulator)'
   },
+  // Graph's Outlook limits are per app and mailbox, and each getSchedule of a batch runs under a
+  // mailbox of its own (src/graph/mailbox-gate.ts): more batches in flight cost no mailbox more.
+  // 50 puts a 10,000-person sweep (25 batches) in one round trip; what bounds it is this process's
+  // memory and CPU per shard in flight (docs/graph.md#how-many-batches-at-once).
   GRAPH_MAX_CONCURRENT_BATCHES: {
     group: 'microsoft',
-    kind: wholeNumber(1, 50),
-    default: '10',
-    description: 'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker'
+    kind: wholeNumber(1, 100),
+    default: '50',
+    description:
+      'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker; Graph limits each mailbox, not batches, and every request of a batch runs under a mailbox of its own, so this only bounds our own memory and CPU'
   },
   GRAPH_TIMEOUT_SECONDS: { group: 'microsoft', kind: wholeNumber(1, 300), default: '30', description: 'timeout of one Graph HTTP attempt' },
   // Events allow 10,080 minutes (older pages: 4,230); the default stays under both.
