@@ -343,6 +343,18 @@ const SPECS = {
     description: 'lifetime asked for change-notification subscriptions (renewed well before expiry)'
   },
 
+  // Graph's subscription service allows 1,000 creations, renewals and deletions per 20 s per app
+  // and tenant (50/s; an older published version says 500) and 2,000 per tenant for all apps:
+  // 40/s leaves room for renewals and other apps, and a 429 slows it down by itself
+  // (docs/graph.md#creating-subscriptions-at-scale).
+  GRAPH_SUBSCRIPTION_CREATES_PER_SECOND: {
+    group: 'microsoft',
+    kind: wholeNumber(1, 50),
+    default: '40',
+    description:
+      "change-notification subscriptions created (or renewed) per second, cluster-wide, under Graph's 50/s per app and tenant; halved on a 429 and won back gradually. At 40/s a first start at 100,000 people has everyone subscribed in about 42 minutes"
+  },
+
   MM_URL: {
     group: 'mattermost',
     kind: baseUrl(['http', 'https']),

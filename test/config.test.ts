@@ -79,7 +79,8 @@ t.test('a full configuration is read as given', async (t) => {
     graphUrl: 'https://graph.microsoft.us',
     maxConcurrentBatches: 4,
     timeoutSeconds: 12,
-    subscriptionLifetimeMinutes: 2880
+    subscriptionLifetimeMinutes: 2880,
+    subscriptionCreatesPerSecond: 40
   })
   t.same(config.mattermost, {
     url: 'https://chat.example.com',

@@ -33,7 +33,8 @@ async function setup(t: Test, opts: Partial<GraphSimOptions> = {}) {
     graphUrl: sim.url,
     maxConcurrentBatches: 4,
     timeoutSeconds: 10,
-    subscriptionLifetimeMinutes: 4000
+    subscriptionLifetimeMinutes: 4000,
+    subscriptionCreatesPerSecond: 40
   }
   let token = tokens.issue({ tenant: 'tenant-1', clientId: 'app-1', scope: `${sim.url}/.default`, ttlSeconds: 3600 }).token
   const provider = {
