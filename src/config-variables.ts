@@ -325,12 +325,13 @@ const SPECS = {
   },
   // Graph's Outlook limits are per app and mailbox, and each getSchedule of a batch runs under a
   // mailbox of its own (src/graph/mailbox-gate.ts): more batches in flight cost no mailbox more.
-  // 50 puts a 10,000-person sweep (25 batches) in one round trip; what bounds it is this process's
-  // memory and CPU per shard in flight (docs/graph.md#how-many-batches-at-once).
+  // 25 puts a 10,000-person sweep (25 batches) in one round trip; what bounds it is this process's
+  // memory and CPU per shard in flight (docs/graph.md#how-many-batches-at-once): at 50 per worker
+  // on 2 busy cores, some batch answers waited past GRAPH_TIMEOUT_SECONDS to be read.
   GRAPH_MAX_CONCURRENT_BATCHES: {
     group: 'microsoft',
     kind: wholeNumber(1, 100),
-    default: '50',
+    default: '25',
     description:
       'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker; Graph limits each mailbox, not batches, and every request of a batch runs under a mailbox of its own, so this only bounds our own memory and CPU'
   },

@@ -103,7 +103,7 @@ t.test('Microsoft defaults and tenant forms', async (t) => {
   const { config } = loadConfig(FULL)
   t.equal(config.microsoft?.authorityHost, 'https://login.microsoftonline.com')
   t.equal(config.microsoft?.graphUrl, 'https://graph.microsoft.com')
-  t.equal(config.microsoft?.maxConcurrentBatches, 50)
+  t.equal(config.microsoft?.maxConcurrentBatches, 25)
   t.equal(config.microsoft?.timeoutSeconds, 30)
   t.equal(config.microsoft?.subscriptionLifetimeMinutes, 4200)
   t.equal(config.mattermost?.maxRequestsPerSecond, 20)
