@@ -62,10 +62,10 @@ const BUDGET_MS = Number(process.env['SWEEP_BENCH_BUDGET_S'] ?? 480) * 1000
 const AFTER_SEED_MS_PER_1000 = 3700
 /**
  * Graph $batch requests in flight per worker, and so sweep shards at once per worker: the
- * default (10), so the figures are what a default install does. SWEEP_BENCH_GRAPH_BATCHES
- * raises it (enrolment of 100,000 sends 5,000 look-up batches).
+ * default (25), so the figures are what a default install does. SWEEP_BENCH_GRAPH_BATCHES
+ * changes it (enrolment of 100,000 sends 5,000 look-up batches).
  */
-const GRAPH_MAX_CONCURRENT_BATCHES = Number(process.env['SWEEP_BENCH_GRAPH_BATCHES'] ?? 10)
+const GRAPH_MAX_CONCURRENT_BATCHES = Number(process.env['SWEEP_BENCH_GRAPH_BATCHES'] ?? 25)
 const SEED_CHUNK = 5000
 const SWEEP_TIMEOUT_MS = 180_000
 const CLK_TCK = 100

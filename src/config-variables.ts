@@ -323,11 +323,17 @@ const SPECS = {
     default: 'https://graph.microsoft.com',
     description: 'Graph host (a sovereign cloud, or a simulator)'
   },
+  // Graph's Outlook limits are per app and mailbox, and each getSchedule of a batch runs under a
+  // mailbox of its own (src/graph/mailbox-gate.ts): more batches in flight cost no mailbox more.
+  // 25 puts a 10,000-person sweep (25 batches) in one round trip; what bounds it is this process's
+  // memory and CPU per shard in flight (docs/graph.md#how-many-batches-at-once): at 50 per worker
+  // on 2 busy cores, some batch answers waited past GRAPH_TIMEOUT_SECONDS to be read.
   GRAPH_MAX_CONCURRENT_BATCHES: {
     group: 'microsoft',
-    kind: wholeNumber(1, 50),
-    default: '10',
-    description: 'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker'
+    kind: wholeNumber(1, 100),
+    default: '25',
+    description:
+      'Graph $batch requests (400 users each) in flight at once per process, and so sweep shards run at once per worker; Graph limits each mailbox, not batches, and every request of a batch runs under a mailbox of its own, so this only bounds our own memory and CPU'
   },
   GRAPH_TIMEOUT_SECONDS: { group: 'microsoft', kind: wholeNumber(1, 300), default: '30', description: 'timeout of one Graph HTTP attempt' },
   // Events allow 10,080 minutes (older pages: 4,230); the default stays under both.
@@ -336,6 +342,18 @@ const SPECS = {
     kind: wholeNumber(60, 10_080),
     default: '4200',
     description: 'lifetime asked for change-notification subscriptions (renewed well before expiry)'
+  },
+
+  // Graph's subscription service allows 1,000 creations, renewals and deletions per 20 s per app
+  // and tenant (50/s; an older published version says 500) and 2,000 per tenant for all apps:
+  // 40/s leaves room for renewals and other apps, and a 429 slows it down by itself
+  // (docs/graph.md#creating-subscriptions-at-scale).
+  GRAPH_SUBSCRIPTION_CREATES_PER_SECOND: {
+    group: 'microsoft',
+    kind: wholeNumber(1, 50),
+    default: '40',
+    description:
+      "change-notification subscriptions created (or renewed) per second, cluster-wide, under Graph's 50/s per app and tenant; halved on a 429 and won back gradually. At 40/s a first start at 100,000 people has everyone subscribed in about 42 minutes"
   },
 
   MM_URL: {

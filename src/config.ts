@@ -29,6 +29,7 @@ export interface MicrosoftConfig {
   maxConcurrentBatches: number
   timeoutSeconds: number
   subscriptionLifetimeMinutes: number
+  subscriptionCreatesPerSecond: number
 }
 
 export interface MattermostConfig {
@@ -150,7 +151,8 @@ function microsoft(env: Env): MicrosoftConfig | null {
     graphUrl: withDefault(env, VARIABLES.MS_GRAPH_URL),
     maxConcurrentBatches: withDefault(env, VARIABLES.GRAPH_MAX_CONCURRENT_BATCHES),
     timeoutSeconds: withDefault(env, VARIABLES.GRAPH_TIMEOUT_SECONDS),
-    subscriptionLifetimeMinutes: withDefault(env, VARIABLES.GRAPH_SUBSCRIPTION_LIFETIME_MINUTES)
+    subscriptionLifetimeMinutes: withDefault(env, VARIABLES.GRAPH_SUBSCRIPTION_LIFETIME_MINUTES),
+    subscriptionCreatesPerSecond: withDefault(env, VARIABLES.GRAPH_SUBSCRIPTION_CREATES_PER_SECOND)
   }
 }
 

@@ -80,7 +80,8 @@ t.test('a full configuration is read as given', async (t) => {
     graphUrl: 'https://graph.microsoft.us',
     maxConcurrentBatches: 4,
     timeoutSeconds: 12,
-    subscriptionLifetimeMinutes: 2880
+    subscriptionLifetimeMinutes: 2880,
+    subscriptionCreatesPerSecond: 40
   })
   t.same(config.mattermost, {
     url: 'https://chat.example.com',
@@ -103,7 +104,7 @@ t.test('Microsoft defaults and tenant forms', async (t) => {
   const { config } = loadConfig(FULL)
   t.equal(config.microsoft?.authorityHost, 'https://login.microsoftonline.com')
   t.equal(config.microsoft?.graphUrl, 'https://graph.microsoft.com')
-  t.equal(config.microsoft?.maxConcurrentBatches, 10)
+  t.equal(config.microsoft?.maxConcurrentBatches, 25)
   t.equal(config.microsoft?.timeoutSeconds, 30)
   t.equal(config.microsoft?.subscriptionLifetimeMinutes, 4200)
   t.equal(config.mattermost?.maxRequestsPerSecond, 200)
@@ -138,7 +139,7 @@ const errors: Array<[string, Env, string, RegExp]> = [
   ['MS_CLIENT_SECRET missing', { ...MM, MS_TENANT_ID: MS.MS_TENANT_ID, MS_CLIENT_ID: MS.MS_CLIENT_ID }, 'MS_CLIENT_SECRET', /is required/],
   ['MS_AUTHORITY_HOST http', { ...FULL, MS_AUTHORITY_HOST: 'http://login.example.com' }, 'MS_AUTHORITY_HOST', /https URL/],
   ['MS_GRAPH_URL http', { ...FULL, MS_GRAPH_URL: 'http://graph.example.com' }, 'MS_GRAPH_URL', /https URL/],
-  ['GRAPH_MAX_CONCURRENT_BATCHES zero', { ...FULL, GRAPH_MAX_CONCURRENT_BATCHES: '0' }, 'GRAPH_MAX_CONCURRENT_BATCHES', /from 1 to 50/],
+  ['GRAPH_MAX_CONCURRENT_BATCHES zero', { ...FULL, GRAPH_MAX_CONCURRENT_BATCHES: '0' }, 'GRAPH_MAX_CONCURRENT_BATCHES', /from 1 to 100/],
   ['GRAPH_TIMEOUT_SECONDS too large', { ...FULL, GRAPH_TIMEOUT_SECONDS: '301' }, 'GRAPH_TIMEOUT_SECONDS', /from 1 to 300/],
   [
     'GRAPH_SUBSCRIPTION_LIFETIME_MINUTES over the maximum',

@@ -119,13 +119,16 @@ export function createApi(deps: ApiDeps): Api {
 
     // A subscription to a user's events is an Outlook resource of that mailbox: its calls count
     // against that mailbox's limits (docs/graph.md#throttling), not one budget for the whole app.
+    // Writes also count against the subscription service's budget per app and tenant.
+    const write = (target: ThrottleTarget): ThrottleTarget => ({ ...target, subscriptionWrite: { appKey: `${app.clientId}|app` } })
     const resourceTarget = (resource: unknown): ThrottleTarget => {
       const ref = typeof resource === 'string' ? /^\/?users\/([^/]+)\/events$/i.exec(resource)?.[1] : undefined
-      return ref ? mailboxTarget(ref) : appTarget(false)
+      return write(ref ? mailboxTarget(ref) : appTarget(false))
     }
-    const subscriptionTarget = (id: string): ThrottleTarget => {
+    const subscriptionTarget = (id: string, isWrite = false): ThrottleTarget => {
       const sub = subscriptions.find(id)
-      return sub ? mailboxTarget(sub.userId) : appTarget(false)
+      const target = sub ? mailboxTarget(sub.userId) : appTarget(false)
+      return isWrite ? write(target) : target
     }
 
     /** A route on one mailbox's path: throttled as that mailbox, which is the path mailbox. */
@@ -164,8 +167,8 @@ export function createApi(deps: ApiDeps): Api {
       case '/subscriptions/{id}': {
         const id = segments[1]!
         if (m === 'GET') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.get(app, id) }
-        if (m === 'PATCH') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.patch(app, id, req.body) }
-        if (m === 'DELETE') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id), run: () => subscriptions.delete(app, id) }
+        if (m === 'PATCH') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id, true), run: () => subscriptions.patch(app, id, req.body) }
+        if (m === 'DELETE') return { kind: 'route', template: tpl, throttle: subscriptionTarget(id, true), run: () => subscriptions.delete(app, id) }
         return { kind: 'error', template: tpl, res: methodNotAllowed() }
       }
       case '/subscriptions/{id}/reauthorize':

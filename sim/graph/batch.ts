@@ -68,6 +68,16 @@ function lowerHeaders(h: Record<string, unknown> | undefined): Record<string, st
 
 export async function handleBatch(outer: ApiRequest, ctx: ApiContext, deps: BatchDeps): Promise<ApiResponse> {
   deps.stats.c.batches += 1
+  deps.stats.batchesInFlight += 1
+  deps.stats.c.maxBatchesInFlight = Math.max(deps.stats.c.maxBatchesInFlight, deps.stats.batchesInFlight)
+  try {
+    return await answerBatch(outer, ctx, deps)
+  } finally {
+    deps.stats.batchesInFlight -= 1
+  }
+}
+
+async function answerBatch(outer: ApiRequest, ctx: ApiContext, deps: BatchDeps): Promise<ApiResponse> {
   const parsed = parseItems(outer.body)
   if (!parsed.ok) return parsed.res
   const items = parsed.items

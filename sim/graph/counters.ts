@@ -6,6 +6,8 @@ export interface GraphSimCounters {
   /** Requests inside batches by route template, e.g. 'POST /v1.0/users/{id}/calendar/getSchedule'. */
   innerRequestsByRoute: Record<string, number>
   batches: number
+  /** Most $batch requests being answered at the same moment (how many a client has in flight). */
+  maxBatchesInFlight: number
   innerRequests: number
   /** getSchedule requests received (outer or inner, throttled ones included). */
   getScheduleCalls: number
@@ -44,6 +46,8 @@ export interface GraphSimCounters {
 export interface Stats {
   c: GraphSimCounters
   mailboxes: Set<string>
+  /** $batch requests being answered now (not a counter: a reset keeps it) */
+  batchesInFlight: number
   route(key: string, inner: boolean): void
   throttled(reason: string): void
   pathMailbox(key: string): void
@@ -56,6 +60,7 @@ function fresh(): GraphSimCounters {
     requestsByRoute: {},
     innerRequestsByRoute: {},
     batches: 0,
+    maxBatchesInFlight: 0,
     innerRequests: 0,
     getScheduleCalls: 0,
     schedulesAsked: 0,
@@ -83,6 +88,7 @@ export function createStats(): Stats {
   const s: Stats = {
     c: fresh(),
     mailboxes: new Set(),
+    batchesInFlight: 0,
     route(key, inner) {
       const map = inner ? s.c.innerRequestsByRoute : s.c.requestsByRoute
       map[key] = (map[key] ?? 0) + 1

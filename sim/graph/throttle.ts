@@ -15,9 +15,22 @@ export interface ThrottleSettings {
   /** The same limits for routes without a path mailbox (per app); default: the mailbox ones. */
   appConcurrency?: number
   appRequestsPer10Min?: number
+  /**
+   * The subscription service's limit on POST, PATCH and DELETE of subscriptions per app and tenant
+   * per sliding 20 s (docs/graph.md#creating-subscriptions-at-scale): 500, the harsher of the
+   * published versions (others say 1,000). Throttled requests count too.
+   */
+  subscriptionWritesPer20s: number
+  /** The window of that limit (default 20,000 ms; tests scale time with a shorter one). */
+  subscriptionWritesWindowMs?: number
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { mailboxConcurrency: 4, mailboxRequestsPer10Min: 10_000, retryAfterSeconds: 2 }
+export const DEFAULT_THROTTLE: ThrottleSettings = {
+  mailboxConcurrency: 4,
+  mailboxRequestsPer10Min: 10_000,
+  retryAfterSeconds: 2,
+  subscriptionWritesPer20s: 500
+}
 
 export interface ThrottleTarget {
   scope: 'mailbox' | 'app'
@@ -27,13 +40,16 @@ export interface ThrottleTarget {
   identity: string
   /** whether the injected throttle share applies (getSchedule and users requests) */
   shareApplies: boolean
+  /** a POST, PATCH or DELETE of a subscription: also counts against the app's subscription-write budget */
+  subscriptionWrite?: { appKey: string }
 }
 
-export type Admission =
-  | { ok: true; release(): void }
-  | { ok: false; retryAfterSeconds: number; code: string; message: string; reason: 'share' | 'early-retry' | 'concurrency' | 'window' }
+export type Admission = { ok: true; release(): void } | { ok: false; retryAfterSeconds: number; code: string; message: string; reason: Reason }
+
+type Reason = 'share' | 'early-retry' | 'concurrency' | 'window' | 'subscription-writes'
 
 const WINDOW_MS = 10 * 60_000
+const SUBSCRIPTION_WINDOW_MS = 20_000
 
 export interface Throttle {
   admit(t: ThrottleTarget): Admission
@@ -56,7 +72,7 @@ export function createThrottle(opts: { settings: ThrottleSettings; random: () =>
     for (const [k, v] of m) if (v.until <= now) m.delete(k)
   }
 
-  const deny = (t: ThrottleTarget, now: number, reason: 'share' | 'early-retry' | 'concurrency' | 'window', code: string, message: string): Admission => {
+  const deny = (t: ThrottleTarget, now: number, reason: Reason, code: string, message: string): Admission => {
     const retryAfterSeconds = settings.retryAfterSeconds
     const until = now + retryAfterSeconds * 1000
     blockedKeys.set(t.key, { until, code, message })
@@ -85,6 +101,15 @@ export function createThrottle(opts: { settings: ThrottleSettings; random: () =>
       while (times.length > 0 && times[0]! <= now - WINDOW_MS) times.shift()
       times.push(now)
 
+      let writes: number[] | undefined
+      if (t.subscriptionWrite) {
+        const k = `${t.subscriptionWrite.appKey}|subscription-writes`
+        writes = windows.get(k)
+        if (!writes) windows.set(k, (writes = []))
+        while (writes.length > 0 && writes[0]! <= now - (settings.subscriptionWritesWindowMs ?? SUBSCRIPTION_WINDOW_MS)) writes.shift()
+        writes.push(now)
+      }
+
       const byKey = blockedKeys.get(t.key)
       const byIdentity = blockedIdentities.get(t.identity)
       const early = [byKey, byIdentity].find((b) => b !== undefined && b.until > now)
@@ -101,6 +126,14 @@ export function createThrottle(opts: { settings: ThrottleSettings; random: () =>
       }
       if (times.length > limitPer10) {
         return deny(t, now, 'window', 'ApplicationThrottled', 'Application is over its MailboxRequestsPer10Minutes limit.')
+      }
+      if (writes && writes.length > settings.subscriptionWritesPer20s) {
+        // The app's budget, not this mailbox's: other subscriptions are not blocked by it beyond the window itself.
+        opts.stats.throttled('subscription-writes')
+        // Retry-After: until the oldest write of the window leaves it (whole seconds, at least 1).
+        const windowMs = settings.subscriptionWritesWindowMs ?? SUBSCRIPTION_WINDOW_MS
+        const retryAfterSeconds = Math.max(1, Math.ceil((writes[0]! + windowMs - now) / 1000))
+        return { ok: false, retryAfterSeconds, code: 'TooManyRequests', message: 'Too many requests.', reason: 'subscription-writes' }
       }
       inflight.set(t.key, running + 1)
       if (t.scope === 'mailbox' && running + 1 > opts.stats.c.maxConcurrentPerMailbox) opts.stats.c.maxConcurrentPerMailbox = running + 1

@@ -93,9 +93,18 @@ export function createUseCases(s: SyncServices): UseCases {
           log: s.log,
           registry: s.registry,
           // Changes made before a subscription existed were never notified: look once more.
-          onSubscribed: (ids) => syncSoon(ids, 'subscribed')
+          onSubscribed: (ids) => syncSoon(ids, 'subscribed'),
+          locks: s.locks,
+          continueLater: () => s.jobs.subscriptionWork({ reason: 'upkeep' })
         },
-        { lifetimeMinutes: subscriptionsApi.lifetimeMinutes, maxCreatesPerRun: 2500, concurrency: 4 }
+        {
+          lifetimeMinutes: subscriptionsApi.lifetimeMinutes,
+          createsPerSecond: s.config.microsoft?.subscriptionCreatesPerSecond ?? 40,
+          // Enough in flight for the rate when each creation waits a second or two on the handshake.
+          concurrency: 100,
+          // Under the 15-minute schedule, so runs follow each other instead of overlapping.
+          runBudgetMs: 10 * 60_000
+        }
       )
     : null
 

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino'
 import { Gauge, type Registry } from 'prom-client'
-import { isSignInFailure } from '../graph/errors'
+import { GraphRequestError, isSignInFailure } from '../graph/errors'
 import { SubscriptionGoneError, type Subscription, type SubscriptionsApi } from '../graph/subscriptions'
 import { inPool } from '../shared/in-pool'
 import { errorMessage } from '../shared/to-error'
+import { RetryLater } from '../shared/retry-later'
+import type { ClusterLock } from '../store/cluster-lock'
 import type { StoredSubscription, SubscriptionStore } from '../store/subscription-store'
 import type { UserStore } from '../store/user-store'
 import type { Outcome } from './outcome'
+import { createPace } from './subscription-pace'
 
 // Every enrolled user with a mailbox has one live change-notification subscription
 // (docs/architecture.md, "Subscriptions"; docs/graph.md#change-notifications).
@@ -20,10 +23,19 @@ export interface SubscriptionWork {
 
 export interface UpkeepOptions {
   lifetimeMinutes: number
-  /** Creations per run: 100,000 users must not hit Graph (and our handshake route) at once. */
-  maxCreatesPerRun: number
-  /** Graph calls in flight at once. */
+  /**
+   * Creations (and renewals) started per second, in this process: a steady rate under Graph's
+   * subscription-service limit per app and tenant (docs/graph.md#creating-subscriptions-at-scale),
+   * slowed down by any 429.
+   */
+  createsPerSecond: number
+  /** Graph calls in flight at once (each creation waits on the validation handshake). */
   concurrency: number
+  /**
+   * How long one run creates before it hands over to the next (`continueLater`): a run never
+   * overlaps the next scheduled one, and a worker that stops loses little.
+   */
+  runBudgetMs: number
 }
 
 export interface UpkeepDeps {
@@ -38,6 +50,10 @@ export interface UpkeepDeps {
    * synced once more.
    */
   onSubscribed?(mmUserIds: string[]): Promise<void>
+  /** One run that creates for many at a time in the cluster: two would create the same twice. */
+  locks: Pick<ClusterLock, 'run'>
+  /** A run that stopped at its budget with people left: the next run, now. */
+  continueLater(): Promise<void>
   now?: () => number
 }
 
@@ -46,15 +62,23 @@ interface Run {
   failures: string[]
   listExisting: () => Promise<Subscription[]>
   subscribed: string[]
-  counts: { created: number; renewed: number; deleted: number }
+  counts: { created: number; renewed: number; deleted: number; throttled: number }
+  /** when the run stops creating (its budget) */
+  deadline: number
+  /** people still without a subscription when the budget ran out */
+  left: number
 }
 
+type CreateOutcome = 'created' | 'skipped' | 'failed' | 'throttled' | 'late'
 type RenewOutcome = 'renewed' | 'recreated' | 'failed' | 'unknown'
 
 /** Records are read this many at a time when looking for users without a subscription. */
 const READ_CHUNK = 2000
 const EVERY = Number.POSITIVE_INFINITY
 const ALL = 1_000_000
+/** Targeted work up to this many people runs at once, outside the cluster lock (a lifecycle event, a newcomer). */
+const FEW = 20
+const LOCK = 'subscriptions'
 
 function createUpkeepGauges(registry: Registry) {
   return {
@@ -74,16 +98,20 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
   // Renew once less than half the lifetime is left: well before expiry, and since creations
   // are spread over runs, renewals spread out the same way.
   const renewWindowMs = (opts.lifetimeMinutes * 60_000) / 2
+  const pace = createPace({ perSecond: opts.createsPerSecond, now })
   const fail = (run: Run, what: string, err: unknown): void => {
     // No subscription can be made or renewed without a token: end the run, not one failure each.
     if (isSignInFailure(err)) throw err
     run.failures.push(`${what}: ${errorMessage(err)}`)
   }
 
-  const create = async (mmUserId: string, run: Run): Promise<boolean> => {
+  const create = async (mmUserId: string, run: Run): Promise<CreateOutcome> => {
     const user = await deps.users.get(mmUserId)
-    if (!user?.graphUserId || user.mailbox !== 'ok') return true
+    if (!user?.graphUserId || user.mailbox !== 'ok') return 'skipped'
     const existing = await deps.subscriptions.byUser(mmUserId)
+    await pace.turn()
+    // Its turn came after the run's budget: the next run makes it.
+    if (now() >= run.deadline) return 'late'
     try {
       const sub = await deps.api.create(user.graphUserId, {
         knownClientState: (id) => (existing && existing.id === id ? existing.clientState : null),
@@ -99,17 +127,24 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
         lastError: null
       })
       run.subscribed.push(mmUserId)
-      return true
+      pace.succeeded()
+      return 'created'
     } catch (err) {
+      if (err instanceof GraphRequestError && (err.status === 429 || err.status === 503)) {
+        // Graph's budget, not this person's problem: everyone waits, and this one goes again.
+        pace.throttled(err.retryAfterSeconds)
+        return 'throttled'
+      }
       fail(run, mmUserId, err)
       if (existing) await deps.subscriptions.setError(existing.id, errorMessage(err))
-      return false
+      return 'failed'
     }
   }
 
   const renew = async (subscriptionId: string, run: Run, reauthorize = false): Promise<RenewOutcome> => {
     const sub = await deps.subscriptions.get(subscriptionId)
     if (!sub) return 'unknown'
+    await pace.turn()
     try {
       if (reauthorize) await deps.api.reauthorize(subscriptionId)
       const { expirationDateTime } = await deps.api.renew(subscriptionId)
@@ -119,7 +154,9 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
       if (err instanceof SubscriptionGoneError) {
         // Graph no longer knows it: forget it and make a new one.
         await deps.subscriptions.remove(subscriptionId)
-        return (await create(sub.mmUserId, run)) ? 'recreated' : 'failed'
+        const made = await create(sub.mmUserId, run)
+        // Throttled: the user has none now, and the creations of this run or the next make it.
+        return made === 'created' ? 'recreated' : made === 'failed' ? 'failed' : 'unknown'
       }
       fail(run, subscriptionId, err)
       await deps.subscriptions.setError(subscriptionId, errorMessage(err))
@@ -132,10 +169,28 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
     else if (outcome === 'recreated') run.counts.created += 1
   }
 
-  const createFor = async (mmUserIds: string[], run: Run): Promise<void> => {
-    await inPool(mmUserIds, opts.concurrency, async (id) => {
-      if (await create(id, run)) run.counts.created += 1
-    })
+  /**
+   * Creates for everyone in `mmUserIds` at the pace, until the run's deadline: a throttled one
+   * goes to the back of the line, never counted as failed. Returns how many are left.
+   */
+  const createFor = async (mmUserIds: string[], run: Run): Promise<number> => {
+    const line = [...mmUserIds]
+    await inPool(
+      Array.from({ length: Math.min(opts.concurrency, line.length) }, (_, i) => i),
+      opts.concurrency,
+      async () => {
+        while (line.length > 0 && now() < run.deadline) {
+          const id = line.shift() as string
+          const outcome = await create(id, run)
+          if (outcome === 'created') run.counts.created += 1
+          else if (outcome === 'throttled') {
+            run.counts.throttled += 1
+            line.push(id)
+          } else if (outcome === 'late') line.push(id)
+        }
+      }
+    )
+    return line.length
   }
 
   /** Work for a few users or subscriptions, from enrolment or a lifecycle event. */
@@ -144,14 +199,14 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
       await inPool(work.subscriptionIds ?? [], opts.concurrency, async (id) => tally(run, await renew(id, run, true)))
       return
     }
-    const ids = (work.mmUserIds ?? []).slice(0, opts.maxCreatesPerRun)
+    const ids = work.mmUserIds ?? []
     if (work.reason === 'removed') {
       for (const id of ids) {
         const old = await deps.subscriptions.byUser(id)
         if (old) await deps.subscriptions.remove(old.id)
       }
     }
-    await createFor(ids, run)
+    run.left += await createFor(ids, run)
   }
 
   /**
@@ -188,27 +243,23 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
   }
 
   /**
-   * The enrolled users with a mailbox and no subscription, at most maxCreatesPerRun. Records are
-   * read 2,000 at a time and only until the run's batch is full: on a first start at 100,000
-   * users, reading every record at once held them all in memory.
+   * Creates for the enrolled users with a mailbox and no subscription, until the run's deadline.
+   * Records are read 2,000 at a time as the creations go: on a first start at 100,000 users,
+   * reading every record at once held them all in memory.
    */
-  const missing = async (held: Map<string, StoredSubscription>, enrolled: Set<string>): Promise<string[]> => {
+  const createMissing = async (held: Map<string, StoredSubscription>, enrolled: Set<string>, run: Run): Promise<void> => {
     const withSub = new Set([...held.values()].map((s) => s.mmUserId))
     const candidates = [...enrolled].filter((id) => !withSub.has(id))
-    const batch: string[] = []
-    let checked = 0
-    let more = false
-    while (checked < candidates.length && batch.length < opts.maxCreatesPerRun) {
-      const chunk = candidates.slice(checked, checked + READ_CHUNK)
-      checked += chunk.length
-      for (const u of (await deps.users.getMany(chunk)).values()) {
-        if (!u.graphUserId || u.mailbox !== 'ok') continue
-        if (batch.length < opts.maxCreatesPerRun) batch.push(u.mmUserId)
-        else more = true
+    for (let checked = 0; checked < candidates.length; checked += READ_CHUNK) {
+      if (now() >= run.deadline) {
+        run.left += candidates.length - checked
+        break
       }
+      const records = await deps.users.getMany(candidates.slice(checked, checked + READ_CHUNK))
+      const eligible = [...records.values()].filter((u) => u.graphUserId && u.mailbox === 'ok').map((u) => u.mmUserId)
+      run.left += await createFor(eligible, run)
     }
-    if (more || checked < candidates.length) deps.log.info({ notYetChecked: candidates.length - checked }, 'more subscriptions to create in later runs')
-    return batch
+    if (run.left > 0) deps.log.info({ left: run.left }, 'more subscriptions to create in the next run')
   }
 
   /** The periodic upkeep: forget vanished ones, delete orphans, renew the due, create the missing. */
@@ -220,7 +271,7 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
     const due = await deps.subscriptions.expiringBefore(now() + renewWindowMs, ALL)
     const dueLive = due.filter((id) => enrolled.has(held.get(id)?.mmUserId ?? ''))
     await inPool(dueLive, opts.concurrency, async (id) => tally(run, await renew(id, run)))
-    await createFor(await missing(held, enrolled), run)
+    await createMissing(held, enrolled, run)
   }
 
   const report = async (run: Run): Promise<Outcome> => {
@@ -230,20 +281,44 @@ export function createSubscriptionUpkeep(deps: UpkeepDeps, opts: UpkeepOptions):
     gauges.failed.set(run.failures.length)
     if (run.failures.length > 0) deps.log.warn({ failures: run.failures.slice(0, 20), count: run.failures.length }, 'subscription upkeep had failures')
     if (run.subscribed.length > 0 && deps.onSubscribed) await deps.onSubscribed(run.subscribed)
-    return { outcome: 'done', detail: { ...run.counts, failed: run.failures.length, total } }
+    return { outcome: 'done', detail: { ...run.counts, failed: run.failures.length, left: run.left, total } }
   }
 
-  return async (work) => {
+  const newRun = (): Run => {
     let listed: Promise<Subscription[]> | null = null
-    const run: Run = {
+    return {
       failures: [],
       // One listing of Graph's subscriptions per run, shared by every 409 in that run.
       listExisting: () => (listed ??= deps.api.list()),
       subscribed: [],
-      counts: { created: 0, renewed: 0, deleted: 0 }
+      counts: { created: 0, renewed: 0, deleted: 0, throttled: 0 },
+      deadline: now() + opts.runBudgetMs,
+      left: 0
     }
-    if (work.reason === 'upkeep') await upkeep(run)
-    else await targeted(work, run)
-    return report(run)
+  }
+
+  return async (work) => {
+    const many = work.reason === 'upkeep' || (work.mmUserIds ?? []).length > FEW
+    if (!many) {
+      const run = newRun()
+      await targeted(work, run)
+      return report(run)
+    }
+    // One run for many at a time in the cluster, at the pace; the lock outlives the budget by
+    // the renewals and deletions that come first.
+    const locked = await deps.locks.run(LOCK, opts.runBudgetMs + 5 * 60_000, async () => {
+      const run = newRun()
+      if (work.reason === 'upkeep') await upkeep(run)
+      else await targeted(work, run)
+      return report(run)
+    })
+    if (!locked.ran) {
+      if (work.reason === 'upkeep') return { outcome: 'skipped', reason: 'another subscription run is in progress' }
+      // Newcomers the running upkeep may have listed before they were enrolled: try again after it.
+      throw new RetryLater('another subscription run is in progress', 60_000)
+    }
+    const result = locked.value
+    if (result.outcome === 'done' && Number(result.detail?.['left'] ?? 0) > 0) await deps.continueLater()
+    return result
   }
 }

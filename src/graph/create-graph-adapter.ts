@@ -4,6 +4,7 @@ import type { MicrosoftConfig } from '../config'
 import { createTokenProvider, type SignInHooks, type TokenProvider } from './create-token-provider'
 import { createGraphClient, type GraphClient } from './create-graph-client'
 import { createGraphMetrics, type GraphMetrics } from './graph-metrics'
+import { createMailboxGate } from './mailbox-gate'
 import { fetchSchedules, type ScheduleResult, type ScheduleWindow } from './fetch-schedules'
 import { resolveUsers, type ResolvedUser } from './resolve-users'
 import { createSubscriptionsApi, type SubscriptionsApi } from './subscriptions'
@@ -53,6 +54,8 @@ export function createGraphAdapter(
     { tokens, metrics, log: deps.log, ...(deps.health ? { health: deps.health } : {}) },
     { timeoutMs: config.timeoutSeconds * 1000, maxRetries: 3 }
   )
+  // One per process: every schedule fetch of this process counts against the same mailboxes.
+  const gate = createMailboxGate()
   const batchOpts = {
     maxConcurrentBatches: config.maxConcurrentBatches,
     maxAttempts: opts.maxItemAttempts ?? 8,
@@ -62,7 +65,7 @@ export function createGraphAdapter(
     tokens,
     client,
     metrics,
-    fetchSchedules: (emails, window) => fetchSchedules(client, metrics, emails, window, batchOpts),
+    fetchSchedules: (emails, window) => fetchSchedules(client, metrics, emails, window, { ...batchOpts, gate }),
     resolveUsers: (emails) => resolveUsers(client, metrics, emails, batchOpts),
     subscriptions: deps.publicUrl ? createSubscriptionsApi(client, { publicUrl: deps.publicUrl, lifetimeMinutes: config.subscriptionLifetimeMinutes }) : null
   }

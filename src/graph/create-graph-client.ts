@@ -46,13 +46,20 @@ export interface GraphClientOptions {
 }
 
 export interface GraphClient {
-  request<T = unknown>(
-    method: BatchRequest['method'],
-    path: string,
-    opts: { kind: string; body?: unknown; headers?: Record<string, string> }
-  ): Promise<GraphResponse<T>>
+  request<T = unknown>(method: BatchRequest['method'], path: string, opts: RequestOptions): Promise<GraphResponse<T>>
   /** POST /$batch; resolves with the items keyed by id (never by position: order is not kept). */
   batch(requests: BatchRequest[], kind: string): Promise<Map<string, BatchItemResponse>>
+}
+
+export interface RequestOptions {
+  kind: string
+  body?: unknown
+  headers?: Record<string, string>
+  /**
+   * Answer a 429/503/504 at once instead of retrying it here: the caller paces many such
+   * requests and must hear of a throttle at the first one (subscription creation).
+   */
+  noRetry?: boolean
 }
 
 export const MAX_BATCH_REQUESTS = 20
@@ -173,9 +180,11 @@ export function createGraphClient(
     path: string,
     kind: string,
     body: unknown,
-    headers: Record<string, string>
+    headers: Record<string, string>,
+    noRetry: boolean
   ): Promise<GraphResponse<T>> => {
     let request = client.api(path).responseType(ResponseType.RAW).options({ calstatusKind: kind })
+    if (noRetry) request = request.middlewareOptions([new RetryHandlerOptions(0, 0)])
     for (const [k, v] of Object.entries(headers)) request = request.header(k, v)
     let response: Response
     try {
@@ -197,18 +206,14 @@ export function createGraphClient(
     return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed as T }
   }
 
-  const request = async <T>(
-    method: BatchRequest['method'],
-    path: string,
-    o: { kind: string; body?: unknown; headers?: Record<string, string> }
-  ): Promise<GraphResponse<T>> => {
+  const request = async <T>(method: BatchRequest['method'], path: string, o: RequestOptions): Promise<GraphResponse<T>> => {
     const sentAt = Date.now()
-    const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {})
+    const first = await send<T>(method, path, o.kind, o.body, o.headers ?? {}, o.noRetry ?? false)
     if (first.status !== 401) return first
     // An expired or revoked token: get a fresh one once, then give up (docs/graph.md#errors-worth-a-specific-reaction).
     // Concurrent requests that were refused the same token share one refresh.
     await deps.tokens.getToken({ forceRefresh: true, unlessRefreshedSince: sentAt })
-    return send<T>(method, path, o.kind, o.body, o.headers ?? {})
+    return send<T>(method, path, o.kind, o.body, o.headers ?? {}, o.noRetry ?? false)
   }
 
   return {

@@ -1,5 +1,6 @@
 import type { GraphClient, BatchItemResponse } from './create-graph-client'
 import type { GraphMetrics } from './graph-metrics'
+import type { MailboxGate } from './mailbox-gate'
 import { graphErrorOf, runBatches, transientVerdict, type RunBatchesStats, type UnitVerdict } from './run-batches'
 
 /** A scheduleItem as Graph returns it (docs/graph.md#getschedule). */
@@ -25,6 +26,8 @@ export interface ScheduleWindow {
 
 export interface FetchSchedulesOptions {
   maxConcurrentBatches: number
+  /** This process's requests in flight per path mailbox, shared by every call (mailbox-gate.ts). */
+  gate: MailboxGate
   maxAttempts: number
   backoffBaseMs?: number
 }
@@ -60,7 +63,9 @@ function classifyEntryError(err: { message?: string; responseCode?: string | num
  * getSchedule and 20 getSchedules per $batch, so 400 people per HTTP request. Each
  * getSchedule runs under a member of its own chunk (`/users/{member}/calendar/getSchedule`),
  * so Graph's per-mailbox limits (4 concurrent, 10,000 per 10 minutes) spread across
- * mailboxes instead of piling on one service mailbox (docs/architecture.md#spreading-load-on-graph).
+ * mailboxes instead of piling on one service mailbox (docs/architecture.md#spreading-load-on-graph);
+ * of its members, the one with the fewest requests of this process in flight (the gate), so
+ * however many batches are out at once no mailbox carries more than this process's share.
  */
 export async function fetchSchedules(
   client: GraphClient,
@@ -125,6 +130,14 @@ export async function fetchSchedules(
       body: { schedules: chunk.emails, startTime: graphDateTime(window.startMs), endTime: graphDateTime(window.endMs), availabilityViewInterval: 1440 }
     }),
     onResponse,
+    claim: (chunk) => {
+      const path = opts.gate.take(chunk.pathCandidates)
+      if (path === null) return null
+      // The path goes first: toRequest sends under pathCandidates[0], and a path that cannot
+      // run the call is the one dropped (onResponse).
+      chunk.pathCandidates = [path, ...chunk.pathCandidates.filter((c) => c !== path)]
+      return () => opts.gate.release(path)
+    },
     onGiveUp: (chunk, reason) => {
       for (const email of chunk.emails) results.set(email.toLowerCase(), { kind: 'failed', reason })
     }

@@ -40,6 +40,12 @@ export interface RunBatchesOptions<U extends BatchUnit> {
   onGiveUp(unit: U, reason: string): void
   /** Base of the exponential backoff when Graph gives no Retry-After. */
   backoffBaseMs?: number
+  /**
+   * Takes the unit's path mailbox for the time its batch is out (src/graph/mailbox-gate.ts):
+   * returns the release, or null when every mailbox the unit may run under is full here, and
+   * the unit waits for one to free up.
+   */
+  claim?: (unit: U) => (() => void) | null
 }
 
 export interface RunBatchesStats {
@@ -51,9 +57,12 @@ interface Pending<U> {
   unit: U
   attempts: number
   notBefore: number
+  release?: () => void
 }
 
 const MAX_BACKOFF_MS = 60_000
+/** How soon a unit whose mailboxes were all full looks again (another job may hold them). */
+const GATE_RECHECK_MS = 50
 
 export async function runBatches<U extends BatchUnit>(
   client: GraphClient,
@@ -101,6 +110,11 @@ export async function runBatches<U extends BatchUnit>(
     pending.push(p)
   }
 
+  const releaseOf = (p: Pending<U>): void => {
+    p.release?.()
+    delete p.release
+  }
+
   const send = async (group: Pending<U>[]): Promise<void> => {
     stats.httpRequests += 1
     const delayOf = delays()
@@ -108,6 +122,7 @@ export async function runBatches<U extends BatchUnit>(
     try {
       answers = await client.batch(group.map((p) => p.unit).map(opts.toRequest), opts.kind)
     } catch (err) {
+      for (const p of group) releaseOf(p)
       if (isSignInFailure(err)) {
         stop.fatal ??= err
         return
@@ -119,6 +134,8 @@ export async function runBatches<U extends BatchUnit>(
       return
     }
     for (const p of group) {
+      // The mailbox is free again before the verdict: a resend may pick it or another.
+      releaseOf(p)
       const answer = answers.get(p.unit.id)
       const verdict: UnitVerdict = answer ? opts.onResponse(p.unit, answer) : { retry: true, reason: 'no answer for this item' }
       if ('resend' in verdict) {
@@ -143,11 +160,16 @@ export async function runBatches<U extends BatchUnit>(
       const rest: Pending<U>[] = []
       let next = Infinity
       for (const p of pending) {
-        if (group.length < MAX_BATCH_REQUESTS && p.notBefore <= now) group.push(p)
-        else {
-          rest.push(p)
-          if (p.notBefore < next) next = p.notBefore
-        }
+        if (group.length < MAX_BATCH_REQUESTS && p.notBefore <= now) {
+          const release = opts.claim ? opts.claim(p.unit) : undefined
+          if (release !== null) {
+            if (release) p.release = release
+            group.push(p)
+            continue
+          }
+          next = Math.min(next, now + GATE_RECHECK_MS)
+        } else if (p.notBefore < next) next = p.notBefore
+        rest.push(p)
       }
       if (group.length > 0) {
         pending = rest

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { GraphClient, GraphResponse } from './create-graph-client'
+import { retryAfterSeconds, type GraphClient, type GraphResponse } from './create-graph-client'
 import { GraphRequestError } from './errors'
 
 // Change-notification subscriptions for users' events (docs/graph.md#change-notifications).
@@ -57,7 +57,7 @@ export function newClientState(): string {
 
 function fail(res: GraphResponse, what: string): never {
   const err = (res.body as { error?: { code?: string; message?: string } } | undefined)?.error
-  throw new GraphRequestError(res.status, err?.code ?? 'error', `${what}: ${err?.message ?? `status ${res.status}`}`)
+  throw new GraphRequestError(res.status, err?.code ?? 'error', `${what}: ${err?.message ?? `status ${res.status}`}`, retryAfterSeconds(res.headers))
 }
 
 export function createSubscriptionsApi(client: GraphClient, opts: SubscriptionsOptions): SubscriptionsApi {
@@ -68,6 +68,9 @@ export function createSubscriptionsApi(client: GraphClient, opts: SubscriptionsO
     const clientState = newClientState()
     const res = await client.request('POST', '/subscriptions', {
       kind: 'subscription',
+      // A throttled creation comes back at once: the upkeep slows every creation down for it
+      // (src/app/subscription-pace.ts) rather than this one request sleeping while the others go on.
+      noRetry: true,
       body: {
         changeType: 'created,updated,deleted',
         notificationUrl: `${opts.publicUrl}/graph/notifications`,

@@ -8,6 +8,8 @@ import { createGraphAdapter } from '../../src/graph/create-graph-adapter'
 import { createUserStore } from '../../src/store/user-store'
 import { createSubscriptionStore, type StoredSubscription } from '../../src/store/subscription-store'
 import { createSubscriptionUpkeep } from '../../src/app/subscription-upkeep'
+import { createClusterLock } from '../../src/store/cluster-lock'
+import type { ThrottleSettings } from '../../sim/graph/server'
 import type { Outcome } from '../../src/app/outcome'
 import { startSimulators, type Simulators } from '../../sim/index'
 import { usePrivateRedis } from '../helpers/redis-server'
@@ -60,13 +62,16 @@ async function publicEndpoint(t: Test): Promise<{ url: string; setMode(m: Handsh
   return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, setMode: (m) => (mode = m), received }
 }
 
-async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: number } = {}) {
+async function setup(
+  t: Test,
+  o: { lifetimeMinutes?: number; createsPerSecond?: number; runBudgetMs?: number; concurrency?: number; throttle?: Partial<ThrottleSettings> } = {}
+) {
   const lifetimeMinutes = o.lifetimeMinutes ?? 4200
   const server = await usePrivateRedis(t)
   const redis = new Redis(server.url)
   t.teardown(() => redis.disconnect())
   const endpoint = await publicEndpoint(t)
-  const sims = await startSimulators()
+  const sims = await startSimulators(o.throttle ? { graph: { throttle: o.throttle } } : {})
   t.teardown(() => sims.stop())
   const { config } = loadConfig({ ...sims.env, PUBLIC_URL: endpoint.url, GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: String(lifetimeMinutes) })
   const registry = new Registry()
@@ -74,9 +79,19 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
   const users = createUserStore(redis, PREFIX)
   const subscriptions = createSubscriptionStore(redis, PREFIX)
   const subscribed: string[][] = []
+  const continued = { count: 0 }
   const run = createSubscriptionUpkeep(
-    { api: graph.subscriptions!, subscriptions, users, log, registry, onSubscribed: async (ids) => void subscribed.push([...ids].sort()) },
-    { lifetimeMinutes, maxCreatesPerRun: o.maxCreatesPerRun ?? 2500, concurrency: 4 }
+    {
+      api: graph.subscriptions!,
+      subscriptions,
+      users,
+      log,
+      registry,
+      onSubscribed: async (ids) => void subscribed.push([...ids].sort()),
+      locks: createClusterLock(redis, PREFIX),
+      continueLater: async () => void (continued.count += 1)
+    },
+    { lifetimeMinutes, createsPerSecond: o.createsPerSecond ?? 40, concurrency: o.concurrency ?? 100, runBudgetMs: o.runBudgetMs ?? 600_000 }
   )
   let n = 0
   /** A person in both systems, enrolled in our store; `mailbox: 'ok'` unless told. */
@@ -98,7 +113,7 @@ async function setup(t: Test, o: { lifetimeMinutes?: number; maxCreatesPerRun?: 
   const inGraph = (graphUserId: string) => sims.graph.driver.subscriptions().filter((s) => s.userId === graphUserId)
   /** Pretend the stored subscription was made or renewed long ago: it expires at `expiresAt`. */
   const age = async (sub: StoredSubscription, expiresAt: number) => subscriptions.save({ ...sub, expiresAt })
-  return { sims, endpoint, redis, users, subscriptions, run, upkeep, enrol, gauges, inGraph, age, registry, subscribed }
+  return { sims, endpoint, redis, users, subscriptions, run, upkeep, enrol, gauges, inGraph, age, registry, subscribed, continued }
 }
 
 const detail = (r: Outcome): Record<string, unknown> => (r.outcome === 'done' ? (r.detail ?? {}) : {})
@@ -245,27 +260,49 @@ t.test('users who left lose theirs, in Graph too', async (t) => {
   t.equal(await s.subscriptions.get(sub3.id), null)
 })
 
-t.test('maxCreatesPerRun limits one run; the next run continues', async (t) => {
-  const s = await setup(t, { maxCreatesPerRun: 2 })
-  const people = []
-  for (let i = 0; i < 5; i++) people.push(await s.enrol())
-  const created: number[] = []
-  const inGraph: number[] = []
-  for (let run = 0; run < 4; run++) {
-    created.push(detail(await s.upkeep())['created'] as number)
-    inGraph.push(s.sims.graph.driver.subscriptions().length)
-  }
-  t.same(created, [2, 2, 1, 0], 'two, two, one, then none')
-  t.same(inGraph, [2, 4, 5, 5], 'Graph holds them as they are made')
-  t.equal(await s.subscriptions.count(), 5)
-  for (const p of people) t.ok(await s.subscriptions.byUser(p.mmUserId), `${p.name} has one`)
-  t.equal(s.sims.graph.counters().subscriptionsCreated, 5, 'each made once')
+t.test('creations go at the configured rate; a run that reaches its budget hands over to the next', async (t) => {
+  const s = await setup(t, { createsPerSecond: 20, runBudgetMs: 1000 })
+  for (let i = 0; i < 30; i++) await s.enrol()
+  const started = Date.now()
+  const first = detail(await s.upkeep())
+  const took = Date.now() - started
+  // 20/s for the 1 s budget: about 20, never all 30 (that would be 30/s).
+  t.ok((first['created'] as number) >= 15 && (first['created'] as number) <= 22, `about 20 in the first second (${String(first['created'])})`)
+  t.equal(first['left'], 30 - (first['created'] as number), 'the rest are left for the next run')
+  t.equal(s.continued.count, 1, 'which is asked for at once')
+  t.ok(took < 2500, `the run stopped at its budget (${took} ms)`)
+  const second = detail(await s.upkeep())
+  t.equal((first['created'] as number) + (second['created'] as number), 30)
+  t.equal(second['left'], 0)
+  t.equal(s.continued.count, 1, 'nothing left: no next run')
+  t.equal(s.sims.graph.counters().subscriptionsCreated, 30, 'each made once')
 
-  // The event-driven creations (enrolment, subscriptionRemoved) obey the same limit.
+  // Many newcomers at once go through the same paced run; a few go at once.
   const newcomers = [await s.enrol(), await s.enrol(), await s.enrol()]
-  const r = await s.run({ reason: 'enrolment', mmUserIds: newcomers.map((p) => p.mmUserId) })
-  t.match(detail(r), { created: 2 }, 'an enrolment of three creates two')
-  t.match(detail(await s.upkeep()), { created: 1 }, 'the upkeep run makes the third')
+  t.match(detail(await s.run({ reason: 'enrolment', mmUserIds: newcomers.map((p) => p.mmUserId) })), { created: 3 })
+})
+
+t.test("Graph's subscription budget throttles creation: the run slows down, nobody fails, everyone gets one", async (t) => {
+  // Time scaled: the simulator allows 10 writes per 2 s window (Graph: 1,000 per 20 s); at 50/s
+  // asked, 10 go, the rest are throttled and wait for the Retry-After, until the window frees.
+  const throttle = { subscriptionWritesPer20s: 10, subscriptionWritesWindowMs: 2000 }
+  const s = await setup(t, { createsPerSecond: 50, concurrency: 10, throttle })
+  const people = []
+  for (let i = 0; i < 25; i++) people.push(await s.enrol())
+  const started = Date.now()
+  const r = detail(await s.upkeep())
+  const took = Date.now() - started
+  const c = s.sims.graph.counters()
+  const throttled = c.throttledByReason['subscription-writes'] ?? 0
+  t.ok(throttled > 0, `Graph throttled creations (${throttled})`)
+  t.equal(r['created'], 25, 'everyone got one in the same run')
+  t.equal(r['failed'], 0, 'a throttled creation is not a failure')
+  t.equal(r['throttled'], throttled, 'each throttled creation went to the back of the line')
+  for (const p of people) t.ok(await s.subscriptions.byUser(p.mmUserId), `${p.name} has one`)
+  t.ok(took >= 4000, `25 at 10 per 2 s take at least two more windows (${took} ms)`)
+  // Each 429 stops every creation until its Retry-After: a handful per window (those already on
+  // their way), not a storm.
+  t.ok(throttled <= 3 * 10, `slowed down, not hammering (${throttled} throttled)`)
 })
 
 t.test('a failed handshake is recorded as a failure and does not throw the job', async (t) => {

@@ -8,6 +8,7 @@ import { startGraphSim, type GraphSim, type GraphSimOptions } from '../../sim/gr
 import { createGraphClient } from '../../src/graph/create-graph-client'
 import { createGraphMetrics } from '../../src/graph/graph-metrics'
 import { fetchSchedules } from '../../src/graph/fetch-schedules'
+import { createMailboxGate } from '../../src/graph/mailbox-gate'
 import { resolveUsers } from '../../src/graph/resolve-users'
 import { createSubscriptionsApi } from '../../src/graph/subscriptions'
 import { createLogger } from '../../src/observability/create-logger'
@@ -32,7 +33,8 @@ async function setup(t: Test, opts: Partial<GraphSimOptions> = {}) {
     graphUrl: sim.url,
     maxConcurrentBatches: 4,
     timeoutSeconds: 10,
-    subscriptionLifetimeMinutes: 4000
+    subscriptionLifetimeMinutes: 4000,
+    subscriptionCreatesPerSecond: 40
   }
   let token = tokens.issue({ tenant: 'tenant-1', clientId: 'app-1', scope: `${sim.url}/.default`, ttlSeconds: 3600 }).token
   const provider = {
@@ -57,7 +59,7 @@ t.test('fetchSchedules: 45 people in 3 getSchedules in one $batch, unknown and R
     metrics,
     emails,
     { startMs: NOW, endMs: NOW + 86_400_000 },
-    { maxConcurrentBatches: 2, maxAttempts: 5, backoffBaseMs: 10 }
+    { maxConcurrentBatches: 2, maxAttempts: 5, backoffBaseMs: 10, gate: createMailboxGate() }
   )
   t.equal(results.size, 45)
   t.equal(results.get('p0@contoso.example')?.kind, 'schedule')
@@ -81,7 +83,7 @@ t.test('fetchSchedules: a REST-less path mailbox is moved off, and throttled ite
     metrics,
     ['a-onprem@contoso.example', ...people.map((p) => p.mail)],
     { startMs: NOW, endMs: NOW + 86_400_000 },
-    { maxConcurrentBatches: 1, maxAttempts: 6, backoffBaseMs: 10 }
+    { maxConcurrentBatches: 1, maxAttempts: 6, backoffBaseMs: 10, gate: createMailboxGate() }
   )
   t.equal(results.get('a-onprem@contoso.example')?.kind, 'rest-disabled')
   for (const p of people) t.equal(results.get(p.mail)?.kind, 'schedule', p.mail)

@@ -183,7 +183,8 @@ t.test("the service's token provider classifies the simulator's answers", async 
         graphUrl: GRAPH,
         maxConcurrentBatches: 1,
         timeoutSeconds: 10,
-        subscriptionLifetimeMinutes: 60
+        subscriptionLifetimeMinutes: 60,
+        subscriptionCreatesPerSecond: 40
       },
       { log: pino({ level: 'silent' }), metrics: createGraphMetrics(new Registry()) }
     )
