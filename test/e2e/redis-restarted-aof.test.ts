@@ -192,7 +192,19 @@ t.test('redis-server killed and restarted with AOF under load: nothing lost, eve
   await loading
   const loadDone = await waitFor('every load user in DND', 150 * S, async () =>
     load.every((l) => sims.mattermost.driver.status(l.mmUserId).status === 'dnd') ? Date.now() : undefined
-  )
+  ).catch(async (err: unknown) => {
+    // Who is missing, and what their record and jobs say: the next failure explains itself.
+    for (const l of load.filter((x) => sims.mattermost.driver.status(x.mmUserId).status !== 'dnd')) {
+      const record = await redis.hgetall(`${p}:user:${l.mmUserId}`)
+      const jobs = (await syncQueue.getJobs(['waiting', 'delayed', 'active', 'failed', 'completed'])).filter(
+        (j) => (j.data as { userId?: string }).userId === l.mmUserId || ((j.data as { userIds?: string[] }).userIds ?? []).includes(l.mmUserId)
+      )
+      t.comment(
+        `${l.name}: ${sims.mattermost.driver.status(l.mmUserId).status}; lastError ${record['lastError'] ?? ''}; lastSyncAt ${record['lastSyncAt'] ?? ''}; jobs ${JSON.stringify(await Promise.all(jobs.map(async (j) => [j.name, j.id, await j.getState(), j.attemptsMade, j.failedReason])))}`
+      )
+    }
+    throw err
+  })
 
   // wake's boundary after the restart: DND at the start by the wake-up job scheduled before the crash.
   const dndAt = await waitForStatus(sims, W, 'dnd', restartedAt, 120 * S)
