@@ -276,7 +276,7 @@ export function percentiles(xs: readonly number[]): Pct {
   return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length ? (s[s.length - 1] as number) : NaN, min: s.length ? (s[0] as number) : NaN }
 }
 
-/** A percentile that may fall on a miss: then only "more than MISS_AFTER_MS" is known. */
+/** A percentile that may fall on a miss: then only "more than the time watched" is known. */
 export interface Quantile {
   ms: number
   over: boolean
@@ -297,15 +297,16 @@ export interface Lateness {
 
 /**
  * Percentiles over every change, the missed ones counted as later than any that landed: a p50
- * that falls on a miss is "> 60 s", never a figure over the fast ones only.
+ * that falls on a miss is "> 60 s" (`watchedMs`: how long after the boundary a change still
+ * counted), never a figure over the fast ones only.
  */
-export function lateness(landedMs: readonly number[], missed: number): Lateness {
+export function lateness(landedMs: readonly number[], missed: number, watchedMs = MISS_AFTER_MS): Lateness {
   const s = [...landedMs].sort((a, b) => a - b)
   const n = s.length + missed
   const at = (q: number): Quantile => {
     if (n === 0) return { ms: NaN, over: false }
     const i = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))
-    return i < s.length ? { ms: s[i] as number, over: false } : { ms: MISS_AFTER_MS, over: true }
+    return i < s.length ? { ms: s[i] as number, over: false } : { ms: watchedMs, over: true }
   }
   return {
     n,

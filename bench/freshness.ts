@@ -17,10 +17,8 @@
 // whole minutes), and the real processes as the Procfile runs them: one `web` and two `worker`
 // (dist/src/main/*.js) with PUBLIC_URL, so Graph subscriptions and notifications work.
 // Measured from the Mattermost simulator's history (times on this machine's clock).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import path from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startPrivateRedis, freePort } from '../sim/private-redis'
@@ -46,9 +44,9 @@ import {
   type Lateness,
   type PlanPerson
 } from './_freshness-plan'
-import { childProcesses, Fatal, type Figure, outputTail, queueIdle, runStandalone, single, sleep, waitFor as waitForEvery } from './_shared'
+import { Fatal, type Figure, queueIdle, runStandalone, single, sleep, waitFor as waitForEvery } from './_shared'
+import { serviceProcesses, type Proc } from './_service-processes'
 
-const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{fresh}'
 const USERS = Number(process.env['FRESHNESS_USERS'] ?? 1000)
 /** Ceilings in the order they run; the first runs in full, later ones shrink to fit the budget. */
@@ -76,28 +74,8 @@ const VERBOSE = process.env['FRESHNESS_VERBOSE'] === '1'
 // ---------------------------------------------------------------------------------------------
 // Processes: web and workers; all stopped in `finally` and on exit.
 
-const children = childProcesses()
-
-interface Proc {
-  name: string
-  child: ChildProcess
-  output(): string
-  exited(): boolean
-  stop(): Promise<void>
-}
-
-function startProc(name: string, entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main', entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.track(child)
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null
-  return {
-    name,
-    child,
-    output: outputTail(child),
-    exited,
-    stop: () => children.stop(child, () => child.kill('SIGTERM'), 15_000)
-  }
-}
+const processes = serviceProcesses()
+const startProc = (name: string, entry: 'web.js' | 'worker.js', env: Record<string, string>): Proc => processes.start(name, entry, env)
 
 /** The active jobs of a queue: name, reason, since when. */
 async function describeActive(q: Queue): Promise<string> {
