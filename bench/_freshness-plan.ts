@@ -262,20 +262,6 @@ export function measureBoundaries(opts: {
   return out
 }
 
-export interface Pct {
-  n: number
-  p50: number
-  p99: number
-  max: number
-  min: number
-}
-
-export function percentiles(xs: readonly number[]): Pct {
-  const s = [...xs].sort((a, b) => a - b)
-  const at = (q: number): number => (s.length ? (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number) : NaN)
-  return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length ? (s[s.length - 1] as number) : NaN, min: s.length ? (s[0] as number) : NaN }
-}
-
 /** A percentile that may fall on a miss: then only "more than the time watched" is known. */
 export interface Quantile {
   ms: number

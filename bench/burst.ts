@@ -339,7 +339,8 @@ function figuresOf(o: Outcome, figures: Record<string, Figure>, notes: string[])
   if (!Number.isNaN(l.earliest)) figures[`${L}: earliest DND write (negative = before the start; target >= -${MAX_EARLY_MS} ms)`] = single(l.earliest, 'ms')
   figures[`${L}: written more than ${MAX_EARLY_MS / 1000} s early (target 0)`] = single(l.tooEarly, 'people')
   figures[`${L}: missed, no DND while the meeting was on (target 0)`] = single(l.missed, `of ${l.n}`)
-  if (o.lastMs !== null) figures[`${L}: the last person's DND, after the start`] = single(o.lastMs, 'ms')
+  // With someone missed, the last person was later than the meeting itself: "> 180000".
+  figures[`${L}: the last person's DND, after the start`] = o.lastMs !== null ? single(o.lastMs, 'ms') : single(MEETING_MS, 'ms', true)
   if (o.entered)
     figures[`${L}: Mattermost calls per person entering the meeting${sc.targets.callsPerPerson ? ` (target <= ${sc.targets.callsPerPerson})` : ''}`] = single(
       o.mmCalls / o.entered,

@@ -624,7 +624,7 @@ function latenessFigures(figures: Record<string, Figure>, label: string, l: Late
     ['p99', l.p99],
     ['max', l.max]
   ] as const)
-    figures[`${label} ${k}`] = single(q.ms, 'ms', q.over)
+    figures[`${label}: ${k}`] = single(q.ms, 'ms', q.over)
   figures[`${label}: missed (nothing within ${MISS_AFTER_MS / 1000} s)`] = single(l.missed, `of ${l.n} (${((100 * l.missed) / l.n).toFixed(0)}%)`)
   if (early && !Number.isNaN(l.earliest)) {
     figures[`${label}: earliest write (negative = before the start)`] = single(l.earliest, 'ms')
@@ -662,9 +662,9 @@ export async function run(): Promise<{ name: string; description: string; figure
       continue
     }
     const x = digest(r)
-    latenessFigures(figures, `${L}: meeting start -> service's DND write, from the start,`, x.starts, true)
-    latenessFigures(figures, `${L}: meeting end -> status back (service or Mattermost's DND expiry), from the end,`, x.ends, false)
-    latenessFigures(figures, `${L}: notification -> status, from our 202 to Graph's delivery,`, x.notif, false)
+    latenessFigures(figures, `${L}: meeting start -> service's DND write (from the start)`, x.starts, true)
+    latenessFigures(figures, `${L}: meeting end -> status back, by the service or Mattermost's DND expiry (from the end)`, x.ends, false)
+    latenessFigures(figures, `${L}: notification -> status (from our 202 answer to Graph's delivery)`, x.notif, false)
     figures[`${L}: Mattermost calls in the busiest 1 s`] = one(r.mmMaxPerSecond, `calls (ceiling ${r.ceiling})`)
     // Shutdown: SIGTERM to a clean exit (0); a process still running at the 15 s deadline is killed and has no figure.
     const stops = (kind: string): number[] => r.stopMs.filter((x) => x.name.startsWith(kind) && x.ms !== null).map((x) => x.ms as number)
