@@ -3,6 +3,14 @@
 // cause, and the analysis of the Mattermost simulator's history against them. Pure: no I/O.
 
 export const MINUTE = 60_000
+/** A change not made within this long after its boundary is a miss (and counts as more than this). */
+export const MISS_AFTER_MS = 60_000
+/** Ends (and the seams' look-back) open this long before the boundary: clocks and rounding. */
+export const EARLY_SLACK_MS = 1000
+/** How far before a start a DND write is still taken as that start's (an early write). */
+export const EARLY_LOOKBACK_MS = 10 * MINUTE
+/** Nobody's DND may be written more than this before the start (issue 18's target). */
+export const MAX_EARLY_MS = 60_000
 
 /** What the default mapping (src/domain/settings.ts DEFAULT_MAPPING) does with each kind. */
 export type ShowAs = 'busy' | 'tentative' | 'oof' | 'free' | 'workingElsewhere'
@@ -126,6 +134,13 @@ export interface Expectation {
   at: number
   kind: 'start' | 'end'
   to: 'dnd' | 'online'
+  /**
+   * The earliest write that still counts for this change. Ends: 1 s before the end (an end is never
+   * written early). Starts: EARLY_LOOKBACK_MS before the start, or the end of the person's previous
+   * DND block if later (a write before that belongs to the previous meeting), so a DND written early
+   * is measured as negative lateness instead of vanishing as a miss.
+   */
+  opensAt: number
 }
 
 export interface Seam {
@@ -144,8 +159,11 @@ export function expectations(people: readonly PlanPerson[], b1: number, boundari
       const at = b1 + i * MINUTE
       const before = dndAt(evs, at - 1)
       const after = dndAt(evs, at)
-      if (before !== after) expected.push({ person: p.index, boundaryIndex: i, at, kind: after ? 'start' : 'end', to: after ? 'dnd' : 'online' })
-      else if (before && evs.some((e) => e.end === at && PUTS_DND.has(e.showAs)) && evs.some((e) => e.start === at && PUTS_DND.has(e.showAs))) {
+      if (before !== after) {
+        const previousEnd = Math.max(-Infinity, ...evs.filter((e) => PUTS_DND.has(e.showAs) && e.end < at).map((e) => e.end))
+        const opensAt = after ? Math.max(at - EARLY_LOOKBACK_MS, previousEnd) : at - EARLY_SLACK_MS
+        expected.push({ person: p.index, boundaryIndex: i, at, kind: after ? 'start' : 'end', to: after ? 'dnd' : 'online', opensAt })
+      } else if (before && evs.some((e) => e.end === at && PUTS_DND.has(e.showAs)) && evs.some((e) => e.start === at && PUTS_DND.has(e.showAs))) {
         seams.push({ person: p.index, boundaryIndex: i, at })
       }
     }
@@ -184,9 +202,6 @@ export interface BoundaryResult extends Expectation {
   notApplicable: boolean
 }
 
-export const MISS_AFTER_MS = 60_000
-export const EARLY_SLACK_MS = 1000
-
 export function byUser(changes: readonly StatusChangeLike[]): Map<string, StatusChangeLike[]> {
   const m = new Map<string, StatusChangeLike[]>()
   for (const c of changes) {
@@ -208,9 +223,10 @@ export function statusAt(changes: readonly StatusChangeLike[], t: number, curren
 }
 
 /**
- * delay = first change to the expected status at or after (boundary - 1 s), minus the boundary;
- * starts count only the service's writes; ends also count Mattermost's own DND expiry (the
- * DND end time the service set when it entered the meeting). Nothing within 60 s: missed.
+ * delay = first change to the expected status at or after the expectation's `opensAt`, minus the
+ * boundary (negative: written early); starts count only the service's writes; ends also count
+ * Mattermost's own DND expiry (the DND end time the service set when it entered the meeting).
+ * Nothing within 60 s after the boundary: missed.
  */
 export function measureBoundaries(opts: {
   expected: readonly Expectation[]
@@ -227,7 +243,7 @@ export function measureBoundaries(opts: {
     if (touched !== undefined && x.at >= touched - EARLY_SLACK_MS) continue
     const uid = opts.userIdOf(x.person)
     const list = opts.changes.get(uid) ?? []
-    const from = x.at - EARLY_SLACK_MS
+    const from = x.opensAt
     if (x.kind === 'end' && statusAt(list, from, opts.current(uid)) !== 'dnd') {
       out.push({ ...x, delayMs: null, lateMs: null, who: null, notApplicable: true })
       continue
@@ -246,16 +262,58 @@ export function measureBoundaries(opts: {
   return out
 }
 
-export interface Pct {
-  n: number
-  p50: number
-  p99: number
-  max: number
-  min: number
+/** A percentile that may fall on a miss: then only "more than the time watched" is known. */
+export interface Quantile {
+  ms: number
+  over: boolean
 }
 
-export function percentiles(xs: readonly number[]): Pct {
-  const s = [...xs].sort((a, b) => a - b)
-  const at = (q: number): number => (s.length ? (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number) : NaN)
-  return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length ? (s[s.length - 1] as number) : NaN, min: s.length ? (s[0] as number) : NaN }
+export interface Lateness {
+  /** every change counted, missed ones included */
+  n: number
+  missed: number
+  p50: Quantile
+  p99: Quantile
+  max: Quantile
+  /** the earliest write (negative: before the boundary); NaN when nothing landed */
+  earliest: number
+  /** writes made more than MAX_EARLY_MS before the boundary */
+  tooEarly: number
+}
+
+/**
+ * Percentiles over every change, the missed ones counted as later than any that landed: a p50
+ * that falls on a miss is "> 60 s" (`watchedMs`: how long after the boundary a change still
+ * counted), never a figure over the fast ones only.
+ */
+export function lateness(landedMs: readonly number[], missed: number, watchedMs = MISS_AFTER_MS): Lateness {
+  const s = [...landedMs].sort((a, b) => a - b)
+  const n = s.length + missed
+  const at = (q: number): Quantile => {
+    if (n === 0) return { ms: NaN, over: false }
+    const i = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))
+    return i < s.length ? { ms: s[i] as number, over: false } : { ms: watchedMs, over: true }
+  }
+  return {
+    n,
+    missed,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: at(1),
+    earliest: s.length ? (s[0] as number) : NaN,
+    tooEarly: s.filter((d) => d < -MAX_EARLY_MS).length
+  }
+}
+
+export function fmtQuantile(q: Quantile): string {
+  if (Number.isNaN(q.ms)) return 'none'
+  return q.over ? `> ${q.ms / 1000} s` : `${q.ms} ms`
+}
+
+/** "p50 1200 ms, p99 > 60 s, max > 60 s; 12 of 380 missed (3%); earliest -4 ms" */
+export function fmtLateness(l: Lateness): string {
+  if (l.n === 0) return 'none'
+  const share = `${l.missed} of ${l.n} missed (${((100 * l.missed) / l.n).toFixed(0)}%)`
+  const early = Number.isNaN(l.earliest) ? '' : `; earliest ${l.earliest} ms${l.tooEarly ? `, ${l.tooEarly} more than ${MAX_EARLY_MS / 1000} s early` : ''}`
+  return `p50 ${fmtQuantile(l.p50)}, p99 ${fmtQuantile(l.p99)}, max ${fmtQuantile(l.max)}; ${share}${early}`
 }

@@ -2,7 +2,7 @@
 // run as a child process started with the simulators' environment (NODE_EXTRA_CA_CERTS
 // included, as an operator would trust a CA), so the simulators in the parent and the client
 // here do not share one event loop. Commands come over IPC:
-//   {op: 'ours', emails, startMs, endMs}       the real createGraphAdapter().fetchSchedules
+//   {op: 'ours', emails, startMs, endMs, maxConcurrentBatches?}  the real createGraphAdapter().fetchSchedules
 //   {op: 'baseline', refs, startMs, endMs, budgetMs}  the anchor's access pattern (below)
 // and each answers {ok: true, ...figures} or {ok: false, error}.
 import { Writable } from 'node:stream'
@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config'
 import { createGraphAdapter } from '../src/graph/create-graph-adapter'
 
 export type ClientCommand =
-  | { op: 'ours'; emails: string[]; startMs: number; endMs: number }
+  | { op: 'ours'; emails: string[]; startMs: number; endMs: number; maxConcurrentBatches?: number }
   | { op: 'baseline'; refs: string[]; startMs: number; endMs: number; budgetMs: number; checkAfterUsers: number }
   | { op: 'stop' }
 
@@ -50,7 +50,9 @@ async function ours(cmd: Extract<ClientCommand, { op: 'ours' }>): Promise<OursAn
   if (!config.microsoft) throw new Error('MS_* is not set in the client environment')
   // A fresh adapter per run: the run pays for its token, as a sweep in a new process would,
   // and shows that concurrent batches share one token request.
-  const graph = createGraphAdapter(config.microsoft, { log: silent, registry: new Registry(), publicUrl: null })
+  // maxConcurrentBatches: the anchor comparison also runs ours one batch at a time, as the anchor does.
+  const microsoft = { ...config.microsoft, maxConcurrentBatches: cmd.maxConcurrentBatches ?? config.microsoft.maxConcurrentBatches }
+  const graph = createGraphAdapter(microsoft, { log: silent, registry: new Registry(), publicUrl: null })
   // Whole-batch failures (after the client's own retries) are retried by runBatches; record why.
   const batchErrors: Record<string, number> = {}
   const batch = graph.client.batch.bind(graph.client)
@@ -82,7 +84,7 @@ async function ours(cmd: Extract<ClientCommand, { op: 'ours' }>): Promise<OursAn
     scheduled,
     failed: results.size - scheduled,
     items,
-    maxConcurrentBatches: config.microsoft.maxConcurrentBatches,
+    maxConcurrentBatches: microsoft.maxConcurrentBatches,
     batchErrors
   }
 }

@@ -35,7 +35,8 @@ export interface GraphBench {
   sims: Simulators
   people: Person[]
   window(): { startMs: number; endMs: number }
-  ours(emails: string[]): Promise<OursAnswer & { counts: SimCounts }>
+  /** maxConcurrentBatches: override GRAPH_MAX_CONCURRENT_BATCHES for this run */
+  ours(emails: string[], maxConcurrentBatches?: number): Promise<OursAnswer & { counts: SimCounts }>
   baseline(refs: string[], opts: { budgetMs: number; checkAfterUsers: number }): Promise<BaselineAnswer & { counts: SimCounts }>
   stop(): Promise<void>
 }
@@ -141,7 +142,8 @@ export async function startGraphBench(users: number): Promise<GraphBench> {
       sims,
       people,
       window,
-      ours: (emails) => counted<OursAnswer>({ op: 'ours', emails, ...window() }, 120_000),
+      ours: (emails, maxConcurrentBatches) =>
+        counted<OursAnswer>({ op: 'ours', emails, ...window(), ...(maxConcurrentBatches ? { maxConcurrentBatches } : {}) }, 120_000),
       baseline: (refs, opts) => counted<BaselineAnswer>({ op: 'baseline', refs, ...window(), ...opts }, opts.budgetMs * 2 + 60_000),
       async stop() {
         process.off('exit', exitKill)

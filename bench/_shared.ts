@@ -8,10 +8,18 @@ export interface Figure {
   min: number
   max: number
   unit: string
+  /** how many values the median is over: 1 is printed as a single run */
+  samples: number
+  /**
+   * The true value is above the one shown: a percentile that falls on a miss (nothing within
+   * the 60 s a delay is watched for) is printed "> 60000", never as a number that looks measured.
+   */
+  over?: boolean
 }
 
 export interface BenchResult {
   name: string
+  description?: string
   figures: Record<string, Figure>
   notes?: string[]
 }
@@ -20,7 +28,12 @@ export interface BenchResult {
 export function figure(samples: number[], unit: string): Figure {
   const s = [...samples].sort((a, b) => a - b)
   const mid = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
-  return { median: mid, min: s[0] as number, max: s[s.length - 1] as number, unit }
+  return { median: mid, min: s[0] as number, max: s[s.length - 1] as number, unit, samples: s.length }
+}
+
+/** A figure from one run: one value, printed as a single run. */
+export function single(value: number, unit: string, over = false): Figure {
+  return { median: value, min: value, max: value, unit, samples: 1, ...(over ? { over } : {}) }
 }
 
 /** Thrown by a probe to stop waiting at once (a process died, say). */
@@ -57,7 +70,9 @@ export function runStandalone(run: () => Promise<BenchResult>): void {
     (r) => {
       console.log(r.name)
       for (const [k, v] of Object.entries(r.figures))
-        console.log(`  ${k}: median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)})`)
+        console.log(
+          `  ${k}: ${v.samples === 1 ? `${v.over ? '> ' : ''}${v.median.toFixed(2)} ${v.unit} (single run)` : `median ${v.median.toFixed(2)} ${v.unit} (min ${v.min.toFixed(2)}, max ${v.max.toFixed(2)}, ${v.samples} samples)`}`
+        )
       for (const n of r.notes ?? []) console.log(`  - ${n}`)
       process.exit(0)
     },

@@ -17,35 +17,36 @@
 // whole minutes), and the real processes as the Procfile runs them: one `web` and two `worker`
 // (dist/src/main/*.js) with PUBLIC_URL, so Graph subscriptions and notifications work.
 // Measured from the Mattermost simulator's history (times on this machine's clock).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import path from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startPrivateRedis, freePort } from '../sim/private-redis'
 import { startSimulators, type Simulators } from '../sim/index'
 import { REALISTIC_LATENCY } from '../sim/graph/server'
 import type { SweepSummary } from '../src/app/sync/sweep'
+import { VARIABLES } from '../src/config-variables'
 import {
+  MAX_EARLY_MS,
   MINUTE,
   MISS_AFTER_MS,
   byUser,
   expectations,
   finalEvents,
+  fmtLateness,
+  lateness,
   loneMeetingAt,
   measureBoundaries,
-  percentiles,
   planCalendars,
   seededRandom,
   statusAt,
   type BoundaryResult,
-  type Pct,
+  type Lateness,
   type PlanPerson
 } from './_freshness-plan'
-import { childProcesses, Fatal, type Figure, outputTail, queueIdle, runStandalone, sleep, waitFor as waitForEvery } from './_shared'
+import { Fatal, type Figure, queueIdle, runStandalone, single, sleep, waitFor as waitForEvery } from './_shared'
+import { serviceProcesses, type Proc } from './_service-processes'
 
-const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{fresh}'
 const USERS = Number(process.env['FRESHNESS_USERS'] ?? 1000)
 /** Ceilings in the order they run; the first runs in full, later ones shrink to fit the budget. */
@@ -73,28 +74,8 @@ const VERBOSE = process.env['FRESHNESS_VERBOSE'] === '1'
 // ---------------------------------------------------------------------------------------------
 // Processes: web and workers; all stopped in `finally` and on exit.
 
-const children = childProcesses()
-
-interface Proc {
-  name: string
-  child: ChildProcess
-  output(): string
-  exited(): boolean
-  stop(): Promise<void>
-}
-
-function startProc(name: string, entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main', entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.track(child)
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null
-  return {
-    name,
-    child,
-    output: outputTail(child),
-    exited,
-    stop: () => children.stop(child, () => child.kill('SIGTERM'), 15_000)
-  }
-}
+const processes = serviceProcesses()
+const startProc = (name: string, entry: 'web.js' | 'worker.js', env: Record<string, string>): Proc => processes.start(name, entry, env)
 
 /** The active jobs of a queue: name, reason, since when. */
 async function describeActive(q: Queue): Promise<string> {
@@ -558,73 +539,97 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
 // Figures.
 
 interface Digest {
-  all: Pct
-  starts: Pct
-  ends: Pct
-  missed: number
-  missedStarts: number
-  missedEnds: number
-  counted: number
-  notApplicable: number
+  starts: Lateness
+  ends: Lateness
+  /** ends Mattermost restored itself (the DND end time the service set): about 0 ms, by design */
   endsByExpiry: number
   endsByService: number
-  notif: Pct
-  notifFromPost: Pct
-  notifFromChange: Pct
-  notifMissed: number
+  counted: number
+  notApplicable: number
+  notif: Lateness
+  notifFromPost: Lateness
+  notifFromChange: Lateness
   notifNoDelivery: number
+}
+
+/** Lateness of one kind of boundary, misses counted (see `lateness`). */
+function boundaryLateness(xs: readonly BoundaryResult[]): Lateness {
+  return lateness(
+    xs.filter((b) => b.delayMs !== null).map((b) => b.delayMs as number),
+    xs.filter((b) => b.delayMs === null).length
+  )
 }
 
 function digest(r: RunResult): Digest {
   const counted = r.boundaryResults.filter((b) => !b.notApplicable)
-  const hit = counted.filter((b) => b.delayMs !== null)
-  const d = (xs: BoundaryResult[]): number[] => xs.map((b) => b.delayMs as number)
-  const ends = hit.filter((b) => b.kind === 'end')
-  const ok = r.actions.filter((a) => !a.missed && a.fromAnswerMs !== null)
+  const ends = counted.filter((b) => b.kind === 'end')
+  const missedActs = r.actions.filter((a) => a.missed).length
+  // A landed change with no 2xx delivery record has no delivery time: left out of the two
+  // delivery-based figures (and said so), kept in the one from the calendar change.
+  const delivered = r.actions.filter((a) => !a.missed && a.fromAnswerMs !== null)
   return {
-    all: percentiles(d(hit)),
-    starts: percentiles(d(hit.filter((b) => b.kind === 'start'))),
-    ends: percentiles(d(ends)),
-    missed: counted.length - hit.length,
-    missedStarts: counted.filter((b) => b.kind === 'start' && b.delayMs === null).length,
-    missedEnds: counted.filter((b) => b.kind === 'end' && b.delayMs === null).length,
+    starts: boundaryLateness(counted.filter((b) => b.kind === 'start')),
+    ends: boundaryLateness(ends),
+    endsByExpiry: ends.filter((b) => b.delayMs !== null && b.who === 'expiry').length,
+    endsByService: ends.filter((b) => b.delayMs !== null && b.who !== 'expiry').length,
     counted: counted.length,
     notApplicable: r.boundaryResults.length - counted.length,
-    endsByExpiry: ends.filter((b) => b.who === 'expiry').length,
-    endsByService: ends.filter((b) => b.who !== 'expiry').length,
-    notif: percentiles(ok.map((a) => a.fromAnswerMs as number)),
-    notifFromPost: percentiles(ok.map((a) => a.fromPostMs as number)),
-    notifFromChange: percentiles(r.actions.filter((a) => !a.missed).map((a) => a.fromChangeMs as number)),
-    notifMissed: r.actions.filter((a) => a.missed).length,
+    notif: lateness(
+      delivered.map((a) => a.fromAnswerMs as number),
+      missedActs
+    ),
+    notifFromPost: lateness(
+      delivered.map((a) => a.fromPostMs as number),
+      missedActs
+    ),
+    notifFromChange: lateness(
+      r.actions.filter((a) => !a.missed).map((a) => a.fromChangeMs as number),
+      missedActs
+    ),
     notifNoDelivery: r.actions.filter((a) => !a.missed && a.fromAnswerMs === null).length
   }
 }
 
 function summaryLine(r: RunResult): string {
   const x = digest(r)
-  const f = (p: Pct): string => (p.n ? `p50 ${p.p50} / p99 ${p.p99} / max ${p.max} ms (n ${p.n})` : 'none')
-  return `boundaries ${f(x.all)}, missed ${x.missed} of ${x.counted}; starts ${f(x.starts)}; ends ${f(x.ends)}; notifications ${f(x.notif)}, missed ${x.notifMissed} of ${r.actions.length}`
+  return `starts -> DND ${fmtLateness(x.starts)}; ends -> status back ${fmtLateness(x.ends)}; notification delivered -> status ${fmtLateness(x.notif)}`
 }
 
 function perBoundary(r: RunResult): string {
   const parts: string[] = []
   for (let i = 0; i < r.boundaries; i++) {
     const at = r.boundaryResults.filter((b) => b.boundaryIndex === i && !b.notApplicable)
-    const starts = at.filter((b) => b.kind === 'start')
-    const ends = at.filter((b) => b.kind === 'end')
     const p = (xs: BoundaryResult[]): string => {
-      const q = percentiles(xs.filter((b) => b.delayMs !== null).map((b) => b.delayMs as number))
       const missed = xs.filter((b) => b.delayMs === null)
       const late = missed.filter((b) => b.lateMs !== null).map((b) => b.lateMs as number)
       const never = missed.length - late.length
-      const miss = missed.length
-        ? `, ${missed.length} missed: ${late.length ? `${late.length} landed later (by +${(Math.max(...late) / 1000).toFixed(0)} s)` : ''}${late.length && never ? ', ' : ''}${never ? `${never} not by the end of the run` : ''}`
+      const after = missed.length
+        ? ` (of the missed: ${late.length ? `${late.length} landed later, the last at +${(Math.max(...late) / 1000).toFixed(0)} s` : ''}${late.length && never ? ', ' : ''}${never ? `${never} not by the end of the run` : ''})`
         : ''
-      return xs.length ? `${xs.length} (${q.n ? `p50 ${q.p50}, max ${q.max} ms` : 'none within 60 s'}${miss})` : '0'
+      return xs.length ? `${xs.length}: ${fmtLateness(boundaryLateness(xs))}${after}` : '0'
     }
-    parts.push(`b${i + 1}: starts ${p(starts)}, ends ${p(ends)}`)
+    parts.push(`b${i + 1}: starts ${p(at.filter((b) => b.kind === 'start'))}; ends ${p(at.filter((b) => b.kind === 'end'))}`)
   }
-  return parts.join('; ')
+  return parts.join(' | ')
+}
+
+/**
+ * The figures of one lateness: p50, p99, max (a percentile on a miss is "> 60000 ms"), the share
+ * missed, and for starts the earliest write and how many came more than 60 s early.
+ */
+function latenessFigures(figures: Record<string, Figure>, label: string, l: Lateness, early: boolean): void {
+  if (l.n === 0) return
+  for (const [k, q] of [
+    ['p50', l.p50],
+    ['p99', l.p99],
+    ['max', l.max]
+  ] as const)
+    figures[`${label}: ${k}`] = single(q.ms, 'ms', q.over)
+  figures[`${label}: missed (nothing within ${MISS_AFTER_MS / 1000} s)`] = single(l.missed, `of ${l.n} (${((100 * l.missed) / l.n).toFixed(0)}%)`)
+  if (early && !Number.isNaN(l.earliest)) {
+    figures[`${label}: earliest write (negative = before the start)`] = single(l.earliest, 'ms')
+    figures[`${label}: written more than ${MAX_EARLY_MS / 1000} s early`] = single(l.tooEarly, 'people')
+  }
 }
 
 export async function run(): Promise<{ name: string; description: string; figures: Record<string, Figure>; notes: string[] }> {
@@ -648,29 +653,18 @@ export async function run(): Promise<{ name: string; description: string; figure
   }
 
   const figures: Record<string, Figure> = {}
-  const one = (v: number, unit: string): Figure => ({ median: v, min: v, max: v, unit })
+  const one = (v: number, unit: string): Figure => single(v, unit)
   const notes: string[] = []
   for (const r of results) {
-    const L = `${r.ceiling}/s${r.boundaries < BOUNDARIES ? ` (short: ${r.boundaries} boundaries)` : ''}`
+    const L = `MM ceiling ${r.ceiling}/s${r.boundaries < BOUNDARIES ? ` (short: ${r.boundaries} boundaries)` : ''}`
     if (r.error) {
       notes.push(`${L}: did not complete: ${r.error}.`)
       continue
     }
     const x = digest(r)
-    figures[`${L}: boundary delay p50`] = one(x.all.p50, 'ms')
-    figures[`${L}: boundary delay p99`] = one(x.all.p99, 'ms')
-    figures[`${L}: boundary delay max`] = one(x.all.max, 'ms')
-    figures[`${L}: missed boundaries (no change within 60 s)`] = one(x.missed, `of ${x.counted}`)
-    figures[`${L}: meeting start -> DND p50`] = one(x.starts.p50, 'ms')
-    figures[`${L}: meeting start -> DND p99`] = one(x.starts.p99, 'ms')
-    figures[`${L}: meeting start -> DND max`] = one(x.starts.max, 'ms')
-    figures[`${L}: meeting end -> status back p50`] = one(x.ends.p50, 'ms')
-    figures[`${L}: meeting end -> status back p99`] = one(x.ends.p99, 'ms')
-    figures[`${L}: meeting end -> status back max`] = one(x.ends.max, 'ms')
-    figures[`${L}: notification delivered -> status p50`] = one(x.notif.p50, 'ms')
-    figures[`${L}: notification delivered -> status p99`] = one(x.notif.p99, 'ms')
-    figures[`${L}: notification delivered -> status max`] = one(x.notif.max, 'ms')
-    figures[`${L}: notifications missed (no change within 60 s)`] = one(x.notifMissed, `of ${r.actions.length}`)
+    latenessFigures(figures, `${L}: meeting start -> service's DND write (from the start)`, x.starts, true)
+    latenessFigures(figures, `${L}: meeting end -> status back, by the service or Mattermost's DND expiry (from the end)`, x.ends, false)
+    latenessFigures(figures, `${L}: notification -> status (from our 202 answer to Graph's delivery)`, x.notif, false)
     figures[`${L}: Mattermost calls in the busiest 1 s`] = one(r.mmMaxPerSecond, `calls (ceiling ${r.ceiling})`)
     // Shutdown: SIGTERM to a clean exit (0); a process still running at the 15 s deadline is killed and has no figure.
     const stops = (kind: string): number[] => r.stopMs.filter((x) => x.name.startsWith(kind) && x.ms !== null).map((x) => x.ms as number)
@@ -678,8 +672,8 @@ export async function run(): Promise<{ name: string; description: string; figure
     if (stops('worker').length) figures[`${L}: SIGTERM to exit, slowest worker`] = one(Math.max(...stops('worker')), 'ms')
     const creates = r.actions.filter((a) => a.kind === 'create').length
     notes.push(
-      `${L}: ${x.counted} boundary changes counted (${x.starts.n + x.missedStarts} starts, ${x.ends.n + x.missedEnds} ends; ${x.notApplicable} ends left out because their start never turned the user to DND; boundaries after an ad-hoc change to the same person left out); ` +
-        `missed ${x.missedStarts} starts, ${x.missedEnds} ends. Ends were restored by Mattermost's DND expiry (the DND end time the service set) ${x.endsByExpiry} times and by the service ${x.endsByService} times (meetings cut short). Per boundary: ${perBoundary(r)}.`
+      `${L}: ${x.counted} boundary changes counted (${x.starts.n} starts, ${x.ends.n} ends; ${x.notApplicable} ends left out because their start never turned the user to DND; boundaries after an ad-hoc change to the same person left out); ` +
+        `missed ${x.starts.missed} starts, ${x.ends.missed} ends. Ends were restored by Mattermost's DND expiry (the DND end time the service set, at about 0 ms by design) ${x.endsByExpiry} times and by the service ${x.endsByService} times (meetings cut short): the end figures are mostly Mattermost's, which is why starts are reported apart. Per boundary: ${perBoundary(r)}.`
     )
     const burst = r.boundaryResults.filter((b) => b.boundaryIndex === 0 && b.kind === 'start' && !b.notApplicable)
     const burstLanded = burst.map((b) => b.delayMs ?? b.lateMs)
@@ -696,7 +690,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     const lateActs = r.actions.filter((a) => a.missed && a.lateMs !== null).map((a) => a.lateMs as number)
     notes.push(
       `${L}: ad-hoc changes through notifications: ${r.actions.length} of ${r.actionsPlanned} planned (${creates} meetings starting now for someone free and online, ${r.actions.length - creates} cancellations of an ongoing meeting with the service's DND on; a planned one with no fitting person is skipped); ` +
-        `delay from the delivery's answer (our 202 back at the simulator, the figures above): ${fmtPct(x.notif)}; from the delivery POST's start: ${fmtPct(x.notifFromPost)}; from the calendar change: ${fmtPct(x.notifFromChange)}; no 2xx delivery record found for ${x.notifNoDelivery}; of the ${x.notifMissed} missed, ${lateActs.length} landed later${lateActs.length ? ` (by +${(Math.max(...lateActs) / 1000).toFixed(0)} s after the calendar change)` : ''}.`
+        `delay, misses counted as more than ${MISS_AFTER_MS / 1000} s: from the delivery's answer (our 202 back at the simulator, the figures above): ${fmtLateness(x.notif)}; from the delivery POST's start: ${fmtLateness(x.notifFromPost)}; from the calendar change: ${fmtLateness(x.notifFromChange)}; landed but no 2xx delivery record found (left out of the two delivery figures) ${x.notifNoDelivery}; of the ${x.notif.missed} missed, ${lateActs.length} landed later${lateActs.length ? ` (by +${(Math.max(...lateActs) / 1000).toFixed(0)} s after the calendar change)` : ''}.`
     )
     notes.push(
       `${L}: back-to-back seams ${r.seams} (${r.seamsInDnd} with the user already in DND 1 s before), service writes away from DND at those seams (flicker) ${r.seamFlickers}; service status writes in the window not explained by a boundary or an ad-hoc change (late ones count as explained; people's writes after their ad-hoc change are left out): ${r.unexplainedServiceWrites}. ` +
@@ -713,7 +707,7 @@ export async function run(): Promise<{ name: string; description: string; figure
     )
   }
   notes.push(
-    `"A simulated hour", compressed: the service runs on real time, so the window is ${BOUNDARIES} consecutive whole minutes (b1..b${BOUNDARIES}) right after enrolment; each minute stands for a top-of-the-hour or half-hour boundary, and a 1-2 minute meeting for a 30-60 minute one. The load at a boundary is real (35% of 1,000 people start at b1, 15% at b2, ...); what is compressed is the quiet time between boundaries, so a backlog from one boundary can still be draining at the next (at a real hour it would have 30 minutes to drain): at a low ceiling, b1's figures are what a real top of the hour gives, while the later boundaries also carry b1's backlog and look worse than a real hour would. delay = first change to the expected status at or after (boundary - 1 s) - boundary; starts count only the service's writes (who = api:<bot>), ends also Mattermost's DND expiry, which the simulator runs on whole minutes like the server's job. Nothing within 60 s = missed.`,
+    `"A simulated hour", compressed: the service runs on real time, so the window is ${BOUNDARIES} consecutive whole minutes (b1..b${BOUNDARIES}) right after enrolment; each minute stands for a top-of-the-hour or half-hour boundary, and a 1-2 minute meeting for a 30-60 minute one. The load at a boundary is real (35% of 1,000 people start at b1, 15% at b2, ...); what is compressed is the quiet time between boundaries, so a backlog from one boundary can still be draining at the next (at a real hour it would have 30 minutes to drain): at a low ceiling, b1's figures are what a real top of the hour gives, while the later boundaries also carry b1's backlog and look worse than a real hour would. Lateness = the first change to the expected status minus the boundary (the meeting's start or end in the calendar, not the calendar change that made it); for a start the first service DND write from 10 minutes before the start (or the end of the person's previous meeting, if later) counts, so a DND written early is negative lateness; for an end, from 1 s before (ends are never early). Starts count only the service's writes (who = api:<bot>), ends also Mattermost's DND expiry, which the simulator runs on whole minutes like the server's job. Nothing within ${MISS_AFTER_MS / 1000} s after the boundary = missed, and a missed change counts in the percentiles as later than every one that landed: a percentile that falls on a miss is printed "> 60000 ms".`,
     `Machine noise: the web, two workers, redis-server, the three simulators and this process share 2 cores with other sessions; a single run per ceiling, so read the figures as one sample (run again for a median). Times are the simulators' history timestamps on the same clock.`,
     `Anchor for comparison (the existing Mattermost calendar plugin): it polls every 5 minutes, sets DND up to 10 minutes early and restores the status up to 5 minutes late: errors of minutes at every boundary, however few users.`
   )
@@ -723,14 +717,10 @@ export async function run(): Promise<{ name: string; description: string; figure
       `${USERS} people over a compressed hour (${BOUNDARIES} whole-minute boundaries) against the real web + 2 worker processes, the simulators (Graph REALISTIC_LATENCY, Mattermost ${MM_LATENCY_MS} ms per call) and a private redis-server, PUBLIC_URL set (subscriptions and notifications over HTTP), SWEEP_INTERVAL_SECONDS=300, LOG_LEVEL=warn. ` +
       `Calendars: 35% start a meeting at b1, 15% at b2, 8% at b3 (1-2 minutes, some back-to-back, some with a gap), 3% in a meeting since before enrolment that ends at b1/b2, 3% whose long meeting is cut short to b1/b2 just before the window, 3% with free / working-elsewhere entries, the rest free. ` +
       `Ad-hoc changes during the window via Graph change notifications: ~${CREATES_FULL} meetings "starting now" for free people and ~${CANCELS_FULL} cancellations of ongoing meetings. ` +
-      `Each ceiling (MM_MAX_REQUESTS_PER_SECOND ${CEILINGS.join(' and ')}) is one fresh run; figures are single values of that run (median = min = max).`,
+      `Each ceiling (MM_MAX_REQUESTS_PER_SECOND ${CEILINGS.join(' and ')}) is one fresh run; every figure is a single run, labelled with its Mattermost ceiling (the default is ${VARIABLES.MM_MAX_REQUESTS_PER_SECOND.default}/s) and with what its delay is measured from.`,
     figures,
     notes
   }
-}
-
-function fmtPct(p: Pct): string {
-  return p.n ? `p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms (n ${p.n})` : 'none'
 }
 
 if (require.main === module) runStandalone(run)

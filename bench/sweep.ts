@@ -30,7 +30,8 @@ import { startPrivateRedis, freePort } from '../sim/private-redis'
 import type { GraphSimCounters } from '../sim/graph/server'
 import type { SimCounters as MattermostCounters } from '../sim/mattermost/request-stats'
 import type { SweepSummary } from '../src/app/sync/sweep'
-import { childProcesses, Fatal, type Figure, figure, outputTail, queueIdle, runStandalone, waitFor } from './_shared'
+import { VARIABLES } from '../src/config-variables'
+import { childProcesses, Fatal, type Figure, figure, outputTail, queueIdle, runStandalone, single, waitFor } from './_shared'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const PREFIX = '{bench}'
@@ -600,22 +601,15 @@ export async function run(): Promise<{ name: string; description: string; figure
     }
     if (r.first) {
       const f = r.first
-      const one = (v: number, unit: string): Figure => ({ median: v, min: v, max: v, unit })
-      figures[`${L}: first sweep (${r.meetings} meetings start) wall`] = one(f.summary.durationMs / 1000, 's')
-      figures[`${L}: first sweep Graph HTTP requests`] = one(f.graphRequests, 'requests')
-      figures[`${L}: first sweep Mattermost reads`] = one(f.mmReads, 'calls')
-      figures[`${L}: first sweep Mattermost writes`] = one(f.mmWrites, 'calls')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU, first sweep`] = one(f.workerCpu[w] as number, 's')
-      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS, first sweep`] = one(f.workerPeakMB[w] as number, 'MB')
+      figures[`${L}: first sweep (${r.meetings} meetings start) wall`] = single(f.summary.durationMs / 1000, 's')
+      figures[`${L}: first sweep Graph HTTP requests`] = single(f.graphRequests, 'requests')
+      figures[`${L}: first sweep Mattermost reads`] = single(f.mmReads, 'calls')
+      figures[`${L}: first sweep Mattermost writes`] = single(f.mmWrites, 'calls')
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} CPU, first sweep`] = single(f.workerCpu[w] as number, 's')
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS, first sweep`] = single(f.workerPeakMB[w] as number, 'MB')
     }
     if (r.enrolPeakMB.length)
-      for (let w = 0; w < WORKERS; w++)
-        figures[`${L}: worker ${w + 1} peak RSS since start (enrolment included)`] = {
-          median: r.enrolPeakMB[w] as number,
-          min: r.enrolPeakMB[w] as number,
-          max: r.enrolPeakMB[w] as number,
-          unit: 'MB'
-        }
+      for (let w = 0; w < WORKERS; w++) figures[`${L}: worker ${w + 1} peak RSS since start (enrolment included)`] = single(r.enrolPeakMB[w] as number, 'MB')
 
     // Targets.
     const all = [...(r.first ? [r.first] : []), ...steady]
@@ -675,7 +669,7 @@ export async function run(): Promise<{ name: string; description: string; figure
   return {
     name: 'Full sweep',
     description:
-      `A full sweep of N users (1k, 10k, 100k) with ${WORKERS} real worker processes against the simulators in a child process, on a private redis-server. ` +
+      `A full sweep of N users (1k, 10k, 100k) with ${WORKERS} real worker processes against the simulators in a child process, on a private redis-server, at a Mattermost ceiling of MM_MAX_REQUESTS_PER_SECOND=${MM_MAX_REQUESTS_PER_SECOND}${String(MM_MAX_REQUESTS_PER_SECOND) === VARIABLES.MM_MAX_REQUESTS_PER_SECOND.default ? ' (the default)' : ` (the default is ${VARIABLES.MM_MAX_REQUESTS_PER_SECOND.default})`}. ` +
       `Per size: N people seeded, all online in Mattermost; the workers enrol them at start; then ${MEETING_SHARE * 100}% get a meeting now and one first sweep applies it; then ${STEADY_RUNS[1000]}/${STEADY_RUNS[10000]}/${STEADY_RUNS[100000]} steady sweeps (1k/10k/100k) with nothing changed. ` +
       `Wall = the sweep's own durationMs (shards queued to last shard done); "job added to summary" adds the pick-up of the sweep job. Graph requests and Mattermost calls are the simulators' counters; ` +
       `CPU = utime + stime from /proc/<pid>/stat over the sweep; peak RSS = VmHWM from /proc/<pid>/status, reset to the current RSS before each sweep (clear_refs), so a worker that ran the directory job still carries the RSS it grew to then.`,
