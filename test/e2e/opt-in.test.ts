@@ -35,7 +35,8 @@ t.test('opt-in: only the people who turn it on', async (t) => {
   )
   const start = Date.now() + 15 * S
   for (const p of [people.ivy, people.ned]) sims.graph.driver.addEvent(p.graphUserId, { start, end: start + 20 * S, showAs: 'busy', subject: 'Sync-up' })
-  await waitForStatus(sims, people.ivy, 'dnd', start - 1000, 60 * S)
+  // From 61 s before: a block may be entered up to MAX_EARLY_SECONDS early (docs/status-rules.md#early-starts).
+  await waitForStatus(sims, people.ivy, 'dnd', start - 61 * S, 60 * S)
   t.match(await say(people.ivy, 'status'), /Do Not Disturb/, 'status explains the DND')
   await waitFor('the meeting is over', 60 * S, async () => (Date.now() > start + 25 * S ? true : undefined))
   t.same(
