@@ -341,11 +341,16 @@ function figuresOf(o: Outcome, figures: Record<string, Figure>, notes: string[])
   figures[`${L}: missed, no DND while the meeting was on (target 0)`] = single(l.missed, `of ${l.n}`)
   // With someone missed, the last person was later than the meeting itself: "> 180000".
   figures[`${L}: the last person's DND, after the start`] = o.lastMs !== null ? single(o.lastMs, 'ms') : single(MEETING_MS, 'ms', true)
-  if (o.entered)
-    figures[`${L}: Mattermost calls per person entering the meeting${sc.targets.callsPerPerson ? ` (target <= ${sc.targets.callsPerPerson})` : ''}`] = single(
-      o.mmCalls / o.entered,
-      'calls'
-    )
+  if (o.entered) {
+    // Direct messages come per the notify mode (default `daily`: the day's first meeting), counted apart as the target says.
+    const dmCalls = Object.entries(o.mmRoutes)
+      .filter(([route]) => /\/posts|\/channels\/direct/.test(route))
+      .reduce((n, [, v]) => n + v, 0)
+    figures[
+      `${L}: Mattermost calls per person entering the meeting, statuses and reads${sc.targets.callsPerPerson ? ` (target <= ${sc.targets.callsPerPerson})` : ''}`
+    ] = single((o.mmCalls - dmCalls) / o.entered, 'calls')
+    figures[`${L}: direct-message calls per person (notify daily: the day's first meeting; the DM channel once ever)`] = single(dmCalls / o.entered, 'calls')
+  }
   if (sc.rateLimit) figures[`${L}: Mattermost calls answered 429 (target <= 1%)`] = single((100 * o.mmThrottled) / Math.max(1, o.mmCalls), '%')
   figures[`${L}: Graph HTTP requests in the minute around the start${sc.targets.graphRequests ? ` (target <= ${sc.targets.graphRequests})` : ''}`] = single(
     o.graphAround,
