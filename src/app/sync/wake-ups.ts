@@ -29,16 +29,18 @@ export interface WakeUpDeps {
 
 /** Markers and cohorts outlive their instant by an hour: long enough for a late run to find them. */
 export const WAKE_UP_GRACE_MS = 3600_000
+const ADDED_MEMO_MS = 60_000
 
 export function createWakeUps({ markers, jobs, earlyRunLeadMs, now = Date.now }: WakeUpDeps): WakeUps {
-  // The cohorts whose jobs this process added already: adding them again would be a no-op
-  // (their ids are deterministic), this only saves the round trips.
+  // The cohorts whose jobs this process added in the last minute: adding them again would be a
+  // no-op (their ids are deterministic), this only saves round trips when a sweep moves many
+  // people to the same instant. Short, so jobs lost with Redis's data are added again soon.
   const added = new Map<number, number>()
   const ensureCohortJobs = async (at: number): Promise<void> => {
-    if (added.has(at)) return
-    await jobs.addCohort(at, earlyRunLeadMs)
     const t = now()
-    for (const [instant] of added) if (instant < t - WAKE_UP_GRACE_MS) added.delete(instant)
+    if ((added.get(at) ?? -Infinity) > t - ADDED_MEMO_MS) return
+    await jobs.addCohort(at, earlyRunLeadMs)
+    for (const [instant, when] of added) if (when <= t - ADDED_MEMO_MS) added.delete(instant)
     added.set(at, t)
   }
   return {
