@@ -7,8 +7,13 @@ import type { ConfirmAnswer, CurrentStatus, ScheduleItem, Settings } from './typ
  * time alone (the earliest future one becomes nextWakeAt).
  */
 export interface DecideContext {
-  /** epoch ms */
+  /** epoch ms: where the rules look at the calendar (a block's start when it is entered early) */
   now: number
+  /**
+   * when the decision is made: what Mattermost shows is judged then (a custom status of the
+   * person's own that runs out before the start is still theirs), and wake-ups may come after it
+   */
+  realNow: number
   settings: Settings
   current: CurrentStatus
   /** the schedule, for the texts that list or name items (notify `daily`, "Ask first") */

@@ -30,7 +30,7 @@ export function decideCustomStatus(
   // Rules 16, 17: what the segment at now asks for. The text needs the user's zone.
   const target = unchanged ? ours : customTarget(at.segment, settings, zone, locale)
   // Expired custom statuses stay on the server but count as none (rule 15).
-  const live = currentCustom !== null && !isExpired(currentCustom, ctx.now) ? currentCustom : null
+  const live = currentCustom !== null && !isExpired(currentCustom, ctx.realNow) ? currentCustom : null
   if (!at.continuing) return customOnEntering(ctx, state, target, live, customToClear, heldBack)
   if (state.customReleased || heldBack) return { state, change: null }
   return customInside(ctx, state, target, unchanged, currentCustom, live)

@@ -1,6 +1,6 @@
 import { blockNow } from './block-now'
 import type { BlockNow } from './block-now'
-import { buildBlocks } from './build-blocks'
+import { buildBlocks, type Block } from './build-blocks'
 import { continueBlock, releaseForPause } from './continue-block'
 import type { Continued } from './continue-block'
 import { presentCustomStatus } from './custom-status-rules'
@@ -36,7 +36,7 @@ function nextItemBoundary(items: readonly ScheduleItem[], now: number): number |
 
 function decision(ctx: DecideContext, remembered: RememberedState | null, changes: Changes): Decision {
   let nextWakeAt: number | null = null
-  for (const t of ctx.wakeTimes) if (t > ctx.now && (nextWakeAt === null || t < nextWakeAt)) nextWakeAt = t
+  for (const t of ctx.wakeTimes) if (t > ctx.realNow && (nextWakeAt === null || t < nextWakeAt)) nextWakeAt = t
   return {
     statusWrites: changes.writes,
     customStatus: changes.customStatus,
@@ -50,12 +50,21 @@ function decision(ctx: DecideContext, remembered: RememberedState | null, change
 
 /** The decision of docs/status-rules.md: pure, `now` is an input, every path goes through here. */
 export function decide(input: DecisionInput): Decision {
+  const blocks = buildBlocks(input.items, input.settings)
+  // Usually `now`; the next block's start when it may be entered early (docs/status-rules.md#early-starts).
+  const lookedAt = entryTime(input, blocks)
+  const d = decideAt(input, blocks, lookedAt)
+  if (lookedAt === input.now || d.remembered?.blockStart === lookedAt) return d
+  // Looked early and did not take the block on (the person is offline, already in that status,
+  // or asked first): look again at the start itself, with what Mattermost says then.
+  return { ...d, nextWakeAt: d.nextWakeAt !== null && d.nextWakeAt < lookedAt ? d.nextWakeAt : lookedAt }
+}
+
+function decideAt(input: DecisionInput, blocks: Block[], now: number): Decision {
   const { settings, remembered } = input
-  const blocks = buildBlocks(input.items, settings)
-  // Usually `now`; the next block's start when it is entered early (docs/status-rules.md#early-starts).
-  const now = entryTime(input, blocks)
   const ctx: DecideContext = {
     now,
+    realNow: input.now,
     settings,
     current: input.current,
     items: input.items,

@@ -326,7 +326,15 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     }
 
     // nextWakeAt is never in the past and never later than the next item boundary.
-    const nb = nextBoundary(list, now)
+    // Early starts look at the calendar at the block's start (docs/status-rules.md#early-starts):
+    // the next boundary is then counted from there, for a block entered now or earlier.
+    const blocksNow = buildBlocks(list, settings)
+    const covered = blockAt(blocksNow, now) !== null
+    const earlyStart =
+      earlyEntryMs > 0 && !covered ? Math.min(...blocksNow.filter((b) => b.start > now && b.start <= now + earlyEntryMs).map((b) => b.start)) : Infinity
+    const pendingStart = remembered !== null && remembered.blockStart > now ? remembered.blockStart : Infinity
+    const lookedAt = Math.min(earlyStart, pendingStart)
+    const nb = nextBoundary(list, Number.isFinite(lookedAt) ? lookedAt : now)
     if (d.nextWakeAt !== null && d.nextWakeAt <= now) fail(now, `nextWakeAt ${d.nextWakeAt} not in the future`, d)
     if (nb !== null && (d.nextWakeAt === null || d.nextWakeAt > nb)) fail(now, `nextWakeAt ${d.nextWakeAt} later than the next boundary ${nb}`, d)
 
@@ -351,9 +359,12 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       fail(now, 'custom status too long or already expired', d)
 
     const full = buildBlocks(items, settings)
-    const block = blockAt(full, now)
+    // Where the engine looked (a block entered early: its start), and how early a stretch may begin.
+    const at = Number.isFinite(lookedAt) ? lookedAt : now
+    const earlyMs = sc.earlySec * 1000
+    const block = blockAt(full, at)
     // The stretch of the block in which a status applies: releases and messages last for it.
-    const stretch = block === null ? null : actionStretchAt(block, segmentIndexAt(block, now), settings)
+    const stretch = block === null ? null : actionStretchAt(block, segmentIndexAt(block, at), settings)
     // The service saw the stretch (or block) end: whatever the calendar says later, the next one is new.
     if (stretch === null) {
       releasedAt = null
@@ -362,7 +373,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
     if (block === null) csReleasedAt = null
     // Never change a status the user set after the service last set it (rules 7, 11, 12).
     if (w.length > 0) {
-      if (releasedAt !== null && !(stretch !== null && stretch.start > releasedAt))
+      if (releasedAt !== null && !(stretch !== null && stretch.start - earlyMs > releasedAt))
         fail(now, `write after the user took the status back at ${new Date(releasedAt).toISOString()}`, d)
       // Rule 5: a manual status the user chose is never replaced without autopilot.
       const autopilot = settings.autopilotUntil !== null && settings.autopilotUntil > now
@@ -387,7 +398,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       const kind = d.message.kind
       if (kind === 'confirm' ? !settings.confirm : w.length === 0 || settings.notify !== (kind === 'entered' ? 'every' : 'daily'))
         fail(now, `a ${kind} notice without a status change, or with notify ${settings.notify}`, d)
-      if (stretch === null || messageTimes.some((m) => m >= stretch.start)) fail(now, 'a second message for one meeting', d)
+      if (stretch === null || messageTimes.some((m) => m >= stretch.start - earlyMs)) fail(now, 'a second message for one meeting', d)
       messageTimes.push(now)
     }
 
@@ -429,7 +440,7 @@ export function simulateDay(sc: Scenario, stats: SimStats, options: SimOptions =
       fail(now, 'remembered state is not plain JSON')
 
     // Idempotent: the same inputs after applying give no change.
-    const again = decide(inputAt(now, list))
+    const again = decide(inputAt(now, list, sc.zone, earlyEntryMs))
     if (
       again.statusWrites.length ||
       again.customStatus !== null ||
