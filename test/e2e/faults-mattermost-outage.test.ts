@@ -24,7 +24,8 @@ t.test(
     const ids: string[] = []
     const svc = await startService(t, {
       workers: 2,
-      env: { SWEEP_INTERVAL_SECONDS: '30', MM_MAX_REQUESTS_PER_SECOND: String(CEILING) },
+      // No pre-roll (MAX_EARLY_SECONDS=0): the burst comes at the start, once the limiter is on.
+      env: { SWEEP_INTERVAL_SECONDS: '30', MM_MAX_REQUESTS_PER_SECOND: String(CEILING), MAX_EARLY_SECONDS: '0' },
       before: (sims) => {
         for (let i = 0; i < N; i++) {
           const p = sims.addPerson({ username: `user${i}`, email: `user${i}@contoso.example` })
@@ -60,7 +61,9 @@ t.test(
     t.comment(
       `(for information) ${inDndAtOutage} in DND when Mattermost went down; everyone ${((everyone - recoveredAt) / 1000).toFixed(0)} s after it came back; ${counters.throttled} answers 429; busiest second at the server: ${counters.maxRequestsPerSecond} requests (it counts requests when it handles them, so its own event-loop lag bunches them)`
     )
-    t.ok(counters.throttled > 0, "Mattermost's limiter did answer 429s")
+    // The ceiling learns the limiter's rate from its X-Ratelimit-* headers (docs/mattermost.md):
+    // 429s stay rare (how each is handled is tested in test/mattermost).
+    t.ok(counters.throttled <= counters.total * 0.01, `at most 1% answered 429 (${counters.throttled} of ${counters.total})`)
     t.ok(
       counters.maxRequestsPerSecondOver5s <= CEILING,
       `the ceiling held at the server (${counters.maxRequestsPerSecondOver5s} ≤ ${CEILING} a second over any 5 s)`
