@@ -128,6 +128,8 @@ t.test('FLUSHALL: schedulers back, /readyz red then green, everyone converged an
   // before the flush (the rule engine takes it as hers now: rule 3).
   const after = sims.mattermost.history.posts.filter((x) => x.kind === 'create').slice(dmsBefore)
   t.equal(after.length, 2, `two messages after the flush: dave and carol (${JSON.stringify(after.map((x) => x.message.slice(0, 70)))})`)
+  if (after.length !== 2)
+    for (const p of everyone) t.comment(`${p.name}: ${JSON.stringify(statusChanges(sims, p.mmUserId).map((c) => [c.time - flushedAt, c.from, c.to, c.who]))}`)
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
   t.comment(
     `(for information, not checked; sweep interval ${SWEEP_SECONDS} s, check every ${SWEEP_SECONDS / 2} s) after the flush: schedulers back ${secs(restoredAt - flushedAt)}, /readyz 200 ${secs(readyAt - flushedAt)}, dave in DND ${secs(daveDnd - flushedAt)}, everyone subscribed again ${secs(subscribedAt - flushedAt)}; carol DND ${carolDnd - carolStart} ms after her start`
