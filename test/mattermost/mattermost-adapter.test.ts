@@ -220,7 +220,8 @@ t.test('429 storms: Retry-After is honoured, nothing fails', async (t) => {
   sim.resetCounters()
   const results = await Promise.all(Array.from({ length: 40 }, () => mm.getStatuses([u.id])))
   t.equal(results.length, 40)
-  t.ok(sim.counters().throttled > 0, `the storm was real (${sim.counters().throttled} x 429)`)
+  // The ceiling learns the limiter from its headers (docs/mattermost.md): few 429s, if any.
+  t.ok(sim.counters().throttled <= 4, `the ceiling kept to the limiter (${sim.counters().throttled} x 429)`)
 })
 
 t.test('network resets: reads retried; a post is never sent twice', async (t) => {
