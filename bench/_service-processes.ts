@@ -32,3 +32,24 @@ export function serviceProcesses(): { start(name: string, entry: 'web.js' | 'wor
     }
   }
 }
+
+/**
+ * The environment both end-to-end benchmarks start the service with: the simulators' variables,
+ * a private Redis, the web on `port` of 127.0.0.1, warnings only; `extra` names what differs.
+ */
+export function serviceEnv(
+  base: { simsEnv: Record<string, string>; redisUrl: string; port: number; prefix: string },
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/tmp',
+    ...base.simsEnv,
+    REDIS_URL: base.redisUrl,
+    PORT: String(base.port),
+    HOST: '127.0.0.1',
+    QUEUE_PREFIX: base.prefix,
+    LOG_LEVEL: 'warn',
+    ...extra
+  }
+}

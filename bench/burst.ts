@@ -24,7 +24,7 @@ import type { GraphSimCounters } from '../sim/graph/counters'
 import type { SweepSummary } from '../src/app/sync/sweep'
 import { VARIABLES } from '../src/config-variables'
 import { MAX_EARLY_MS, MINUTE, byUser, fmtLateness, lateness, type Lateness } from './_freshness-plan'
-import { serviceProcesses, type Proc } from './_service-processes'
+import { serviceEnv, serviceProcesses, type Proc } from './_service-processes'
 import { Fatal, type BenchResult, type Figure, queueIdle, runStandalone, single, sleep, waitFor } from './_shared'
 
 const PREFIX = '{burst}'
@@ -175,18 +175,13 @@ async function runScenario(sc: Scenario, log: (s: string) => void): Promise<Outc
 
     // The service: one web, two workers, the default configuration but for what the scenario names.
     const port = await freePort()
-    const env: Record<string, string> = {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? '/tmp',
-      ...s.env,
-      REDIS_URL: privateRedis.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      QUEUE_PREFIX: PREFIX,
-      LOG_LEVEL: 'warn',
-      ...(sc.publicUrl ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
-      ...(sc.ceiling ? { MM_MAX_REQUESTS_PER_SECOND: String(sc.ceiling) } : {})
-    }
+    const env = serviceEnv(
+      { simsEnv: s.env, redisUrl: privateRedis.url, port, prefix: PREFIX },
+      {
+        ...(sc.publicUrl ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
+        ...(sc.ceiling ? { MM_MAX_REQUESTS_PER_SECOND: String(sc.ceiling) } : {})
+      }
+    )
     const processes = serviceProcesses()
     const web = processes.start('web', 'web.js', env)
     procs.push(web)

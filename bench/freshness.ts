@@ -45,7 +45,7 @@ import {
   type PlanPerson
 } from './_freshness-plan'
 import { Fatal, type Figure, queueIdle, runStandalone, single, sleep, waitFor as waitForEvery } from './_shared'
-import { serviceProcesses, type Proc } from './_service-processes'
+import { serviceEnv, serviceProcesses, type Proc } from './_service-processes'
 
 const PREFIX = '{fresh}'
 const USERS = Number(process.env['FRESHNESS_USERS'] ?? 1000)
@@ -231,20 +231,10 @@ async function runOnce(ceiling: number, boundaries: number, log: (s: string) => 
     // The service: one web, two workers.
     r.progress = 'starting processes'
     const port = await freePort()
-    const env: Record<string, string> = {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? '/tmp',
-      ...s.env,
-      REDIS_URL: privateRedis.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      QUEUE_PREFIX: PREFIX,
-      LOG_LEVEL: 'warn',
-      SWEEP_INTERVAL_SECONDS: '300',
-      MM_MAX_REQUESTS_PER_SECOND: String(ceiling),
-      SHUTDOWN_TIMEOUT_SECONDS: '5'
-    }
+    const env = serviceEnv(
+      { simsEnv: s.env, redisUrl: privateRedis.url, port, prefix: PREFIX },
+      { PUBLIC_URL: `http://127.0.0.1:${port}`, SWEEP_INTERVAL_SECONDS: '300', MM_MAX_REQUESTS_PER_SECOND: String(ceiling), SHUTDOWN_TIMEOUT_SECONDS: '5' }
+    )
     const web = startProc('web', 'web.js', env)
     procs.push(web)
     // Listening (/healthz): /readyz stays 503 until a worker has upserted the job schedulers.
