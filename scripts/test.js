@@ -9,6 +9,7 @@ const { build } = require('./build')
 const { scanForSecrets, listFiles } = require('./scan-logs-for-secrets')
 
 const root = path.resolve(__dirname, '..')
+console.log(`tests on Node.js ${process.version}`)
 const raw = path.join(root, '.tap', 'raw-output.tap')
 // Every started process's output, and the secrets the run used: scanned after tap (below).
 const logDir = path.join(root, '.tap', 'logs')
