@@ -11,6 +11,7 @@ import { createWakeUps } from './sync/wake-ups'
 import { createCohorts, type Cohorts } from './sync/cohorts'
 import { createSendNotice } from './sync/send-notice'
 import { createHealthWatch } from './admin/health-watch'
+import { createDrainInbox } from './drain-inbox'
 
 /** The use cases the worker runs, one per job (src/queue/create-processors.ts maps jobs to them). */
 export interface UseCases {
@@ -24,6 +25,8 @@ export interface UseCases {
   sweep: Sweep
   /** `directory`: enrolment. */
   enrol(): Promise<Outcome>
+  /** `drain-inbox`: the notified users become sync-user jobs. */
+  drainInbox(): Promise<Outcome>
   /** `enrol-user`: one person who just opted in. */
   enrolOne(mmUserId: string): Promise<Outcome>
   /** `health`: the lasting problems the setup checklist finds, as admin notices. */
@@ -136,6 +139,7 @@ export function createUseCases(s: SyncServices): UseCases {
       log: s.log,
       registry: s.registry
     }),
+    drainInbox: createDrainInbox({ inbox: s.inbox, jobs: s.jobs }),
     enrol,
     enrolOne,
     watchHealth: createHealthWatch({ subscriptions: s.subscriptions, redis: s.redisInfo, notices: s.notices }),

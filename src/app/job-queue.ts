@@ -6,8 +6,13 @@ import type { SubscriptionWork } from './subscription-upkeep'
  * retries and deduplication (src/queue/job-options.ts).
  */
 export interface JobQueue {
-  /** One debounced sync per user: at most one pending and one running per user. */
-  syncUsers(mmUserIds: Iterable<string>, reason: string): Promise<number>
+  /**
+   * One sync per user, at most one pending and one running per user; debounced (it waits a
+   * moment, so a burst of changes becomes one) unless `now`.
+   */
+  syncUsers(mmUserIds: Iterable<string>, reason: string, opts?: { now?: boolean }): Promise<number>
+  /** A drain of the notification inbox soon; one pending at a time. */
+  drainInbox(): Promise<void>
   /** A sweep now, besides the scheduled ones; at most one per 10 s for the same reason. */
   sweepNow(reason: string): Promise<void>
   /** The shards of one sweep; their ids are deterministic, so a retried start adds no second set. */

@@ -10,6 +10,7 @@ import type { SubscriptionStore } from '../store/subscription-store'
 import type { SweepStore } from '../store/sweep-store'
 import type { UserRecord, UserStore } from '../store/user-store'
 import type { WakeUpStore } from '../store/wake-up-store'
+import type { NotificationInbox } from '../store/notification-inbox'
 import type { DailyNoticeStore } from '../store/daily-notice-store'
 import type { RedisInfoPort } from './admin/redis-checks'
 import type { ActivityStore } from '../store/activity-store'
@@ -43,6 +44,8 @@ export interface Services {
   /** who changed the saved defaults, when, what */
   defaultsAudit: DefaultsAuditStore
   wakeUpMarkers: WakeUpStore
+  /** the users Graph notified us about, until a drain queues their syncs */
+  inbox: NotificationInbox
   /** what Mattermost allows now: a crowded minute's pre-roll is planned with it */
   mattermostAllowance: () => Promise<Allowance>
   sweeps: SweepStore<SweepSummary>

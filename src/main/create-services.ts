@@ -24,6 +24,7 @@ import { createProblemStore, type ProblemStore } from '../store/problem-store'
 import { createSubscriptionStore } from '../store/subscription-store'
 import { createSweepStore } from '../store/sweep-store'
 import { createUserStore } from '../store/user-store'
+import { createNotificationInbox } from '../store/notification-inbox'
 import { createWakeUpStore } from '../store/wake-up-store'
 
 export interface ServiceConnections {
@@ -66,6 +67,7 @@ export function createServices(config: Config, log: Logger, registry: Registry, 
     savedDefaults,
     defaultsAudit: createDefaultsAuditStore(state, prefix),
     wakeUpMarkers: createWakeUpStore(state, prefix),
+    inbox: createNotificationInbox(state, prefix),
     mattermostAllowance: async () => (mattermost ? mattermost.allowance() : { perSecond: 1, burst: 0 }),
     sweeps: createSweepStore<SweepSummary>(state, prefix),
     locks: createClusterLock(state, prefix),

@@ -11,6 +11,11 @@ import type { JobDataMap } from './jobs'
  * running and one pending per user, and no change is lost.
  */
 export const SYNC_DEBOUNCE_MS = 150
+/**
+ * How long a drain of the notification inbox waits: the notifications of one change (Graph
+ * often sends `created` and `updated` together) and of one burst go in one drain.
+ */
+export const INBOX_DRAIN_DELAY_MS = 100
 /** A sweep asked for outside the schedule (many users enrolled at once): one per 10 s at most. */
 const SWEEP_NOW_TTL_MS = 10_000
 
@@ -22,17 +27,25 @@ export function cohortJobId(at: number, run: CohortRun): string {
 /** The use cases' job port on BullMQ queues. */
 export function createJobQueue(queues: Queues, now: () => number = Date.now): JobQueue {
   return {
-    async syncUsers(mmUserIds, reason) {
+    async syncUsers(mmUserIds, reason, opts = {}) {
       const unique = [...new Set(mmUserIds)]
       if (unique.length === 0) return 0
+      const delay = opts.now ? 0 : SYNC_DEBOUNCE_MS
       await queues.sync.addBulk(
         unique.map((userId) => ({
           name: 'sync-user',
           data: { userId, reason } satisfies JobDataMap['sync-user'],
-          opts: { ...JOB_OPTIONS['sync-user'], delay: SYNC_DEBOUNCE_MS, deduplication: { id: `sync-user:${userId}`, keepLastIfActive: true } }
+          opts: { ...JOB_OPTIONS['sync-user'], delay, deduplication: { id: `sync-user:${userId}`, keepLastIfActive: true } }
         }))
       )
       return unique.length
+    },
+    async drainInbox() {
+      await queues.sync.add('drain-inbox', {} satisfies JobDataMap['drain-inbox'], {
+        ...JOB_OPTIONS['drain-inbox'],
+        delay: INBOX_DRAIN_DELAY_MS,
+        deduplication: { id: 'drain-inbox', keepLastIfActive: true }
+      })
     },
     async sweepNow(reason) {
       await queues.sweep.add('sweep', {} satisfies JobDataMap['sweep'], {

@@ -10,6 +10,7 @@ export function createProcessors(useCases: UseCases): Processors {
     'wake-up': (job) => useCases.wakeUp(job.data.userId, job.data.at),
     'wake-cohort': (job) => useCases.cohorts.run(job.data),
     'wake-shard': (job) => useCases.cohorts.shard(job.data),
+    'drain-inbox': () => useCases.drainInbox(),
     'enrol-user': (job) => useCases.enrolOne(job.data.userId),
     subscriptions: (job) => useCases.subscriptions(job.data),
     directory: () => useCases.enrol(),

@@ -12,6 +12,7 @@ export const JOB_OPTIONS: { readonly [K in JobName]: JobsOptions } = {
   'wake-cohort': { attempts: 5, backoff: { type: 'exponential', delay: 500 }, ...keep(1000, 3600, 1000, 7 * 24 * 3600) },
   'wake-shard': { attempts: 5, backoff: { type: 'exponential', delay: 500 }, ...keep(2000, 3600, 2000, 7 * 24 * 3600) },
   'enrol-user': { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...keep(1000, 3600, 1000, 7 * 24 * 3600) },
+  'drain-inbox': { attempts: 10, backoff: { type: 'exponential', delay: 500 }, ...keep(100, 3600, 1000, 7 * 24 * 3600) },
   sweep: { ...keep(100, 24 * 3600, 100, 7 * 24 * 3600) },
   'sweep-shard': { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, ...keep(2000, 3600, 2000) },
   subscriptions: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...keep(1000, 3600, 5000, 7 * 24 * 3600) },

@@ -17,6 +17,8 @@ export interface JobDataMap {
   'wake-cohort': { at: number; run: CohortRun }
   /** up to 400 members of a cohort, woken together */
   'wake-shard': { at: number; run: CohortRun; userIds: string[] }
+  /** the notified users become sync-user jobs (docs/architecture.md#notifications) */
+  'drain-inbox': Record<string, never>
   /** one person who just opted in (`/calstatus on`) */
   'enrol-user': { userId: string }
   subscriptions: SubscriptionWork
@@ -36,6 +38,7 @@ export const QUEUE_OF: { readonly [K in JobName]: QueueName } = {
   'wake-cohort': 'sync',
   'wake-shard': 'sync',
   'enrol-user': 'sync',
+  'drain-inbox': 'sync',
   sweep: 'sweep',
   'sweep-shard': 'sweep',
   subscriptions: 'maintenance',

@@ -8,6 +8,7 @@ import type { QueueName } from './jobs'
 /** The cluster-wide job schedulers, each on its queue (docs/architecture.md, "Jobs"). */
 const SCHEDULERS: ReadonlyArray<{ id: string; queue: QueueName }> = [
   { id: 'sweep', queue: 'sweep' },
+  { id: 'drain-inbox', queue: 'sync' },
   { id: 'directory', queue: 'maintenance' },
   { id: 'subscriptions', queue: 'maintenance' },
   { id: 'health', queue: 'maintenance' }
@@ -20,6 +21,9 @@ const SCHEDULERS: ReadonlyArray<{ id: string; queue: QueueName }> = [
  */
 export async function upsertSchedules(queues: Queues, config: Config, reason = 'start'): Promise<void> {
   await queues.sweep.upsertJobScheduler('sweep', { every: config.sweepIntervalSeconds * 1000 }, { name: 'sweep', data: {}, opts: JOB_OPTIONS.sweep })
+  // A drain now and then besides the ones notifications ask for: should a web process die between
+  // writing the inbox and adding the drain, its users wait seconds, not until the next sweep.
+  await queues.sync.upsertJobScheduler('drain-inbox', { every: 15_000 }, { name: 'drain-inbox', data: {}, opts: JOB_OPTIONS['drain-inbox'] })
   await queues.maintenance.upsertJobScheduler('directory', { every: 3600_000 }, { name: 'directory', data: { reason: 'hourly' }, opts: JOB_OPTIONS.directory })
   await queues.maintenance.upsertJobScheduler(
     'subscriptions',

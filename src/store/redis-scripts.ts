@@ -20,6 +20,8 @@ const SCRIPTS = {
   hashMax: { file: 'hash-max.lua', keys: 1 },
   hdelIfEquals: { file: 'hdel-if-equals.lua', keys: 1 },
   hsetIfExists: { file: 'hset-if-exists.lua', keys: 1 },
+  inboxAdd: { file: 'inbox-add.lua', keys: 3 },
+  inboxDone: { file: 'inbox-done.lua', keys: 1 },
   indexPerson: { file: 'index-person.lua', keys: 4 },
   joinCohort: { file: 'join-cohort.lua', keys: 4 },
   pexpireIfEquals: { file: 'pexpire-if-equals.lua', keys: 1 },

@@ -19,6 +19,8 @@ export interface SubscriptionStore {
   save(sub: StoredSubscription): Promise<void>
   get(id: string): Promise<StoredSubscription | null>
   getMany(ids: string[]): Promise<Map<string, StoredSubscription>>
+  /** Whose they are and their secret, by id: all a notification needs (two fields, not the hash). */
+  ownersOf(ids: string[]): Promise<Map<string, { mmUserId: string; clientState: string }>>
   byUser(mmUserId: string): Promise<StoredSubscription | null>
   remove(id: string): Promise<void>
   /** Subscriptions expiring before `epochMs`, soonest first. */
@@ -90,6 +92,19 @@ export function createSubscriptionStore(redis: Redis, prefix: string): Subscript
     },
     async get(id) {
       return toSub(await redis.hgetall(key(id)))
+    },
+    async ownersOf(ids) {
+      const unique = [...new Set(ids)]
+      const pipe = redis.pipeline()
+      for (const id of unique) pipe.hmget(key(id), 'mmUserId', 'clientState')
+      const results = (await pipe.exec()) ?? []
+      const out = new Map<string, { mmUserId: string; clientState: string }>()
+      results.forEach(([err, fields], i) => {
+        if (err) throw err
+        const [mmUserId, clientState] = fields as [string | null, string | null]
+        if (mmUserId && clientState) out.set(unique[i] as string, { mmUserId, clientState })
+      })
+      return out
     },
     async getMany(ids) {
       const unique = [...new Set(ids)]

@@ -2,15 +2,15 @@
 // the real app (buildApp + inject), real BullMQ queues on a private Redis, ~10,000 generated
 // bodies. Every answer is compared with an oracle written from the contract (not from the
 // route's code): 202 for a schema-valid JSON body, 400/413/415 with a JSON reason otherwise,
-// never a 5xx while Redis is up; and the sync-user jobs that reach Redis (read back through the
-// queue: job ids, names, data, deduplication ids) are exactly those of the authentic items.
+// never a 5xx while Redis is up; and the users written to the notification inbox (read back from
+// Redis: one write per POST, under its own sequence number) are exactly those of the authentic
+// items. (The inbox's drain into sync-user jobs: test/app/drain-inbox.test.ts.)
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { SubscriptionStore } from '../../src/store/subscription-store'
-import { SYNC_DEBOUNCE_MS } from '../../src/queue/create-job-queue'
 import { usePrivateRedis, type PrivateRedis } from '../helpers/redis-server'
 import { startWebApp } from '../helpers/web-app'
 
@@ -99,6 +99,7 @@ interface InjectAnswer {
 type WebApp = Awaited<ReturnType<typeof startWebApp>>
 
 interface Harness {
+  prefix: string
   app: WebApp['app']
   queues: WebApp['queues']
   subs: SubscriptionStore
@@ -121,7 +122,7 @@ async function harness(t: Test, prefix: string): Promise<Harness> {
     })
     return { statusCode: res.statusCode, body: res.body, rawPayload: res.rawPayload, headers: res.headers }
   }
-  return { app, queues, subs, producer, metrics, post }
+  return { prefix, app, queues, subs, producer, metrics, post }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +136,28 @@ interface CreatedJob {
   userId: string
   reason: string
   deduplicationId: string | undefined
+}
+
+/**
+ * What reached the notification inbox: each write takes the next sequence number and puts its
+ * users under it, so `submitted` is how many writes the intake made since the last look, and
+ * `created` the users they wrote (a user written again moves to the later number).
+ */
+function inboxTracker(prefix: string, connection: Redis) {
+  let last = 0
+  const seq = async (): Promise<number> => Number((await connection.get(`${prefix}:inbox-seq`)) ?? 0)
+  return {
+    async start(): Promise<void> {
+      last = await seq()
+    },
+    async since(): Promise<{ submitted: number; created: Array<{ userId: string }> }> {
+      const now = await seq()
+      const users = now > last ? await connection.zrangebyscore(`${prefix}:inbox`, last + 1, '+inf') : []
+      const submitted = now - last
+      last = now
+      return { submitted, created: users.map((userId) => ({ userId })) }
+    }
+  }
 }
 
 function tracker(queue: Queue, connection: Redis) {
@@ -549,17 +572,21 @@ const rawBody = fc.oneof(
 // The shared check of one POST: the answer, and exactly the authentic users' jobs.
 
 interface Ledger {
-  /** every user with a sync-user job created so far (none runs: no worker) */
-  pending: Map<string, string>
+  /** every user written to the inbox so far (no worker drains it here) */
+  pending: Set<string>
   outcomes: { accepted: number; unknown_subscription: number; bad_client_state: number }
   statuses: Record<string, number>
-  /** jobs BullMQ created (not folded into an earlier one) */
-  created: number
 }
 
-const newLedger = (): Ledger => ({ pending: new Map(), outcomes: { accepted: 0, unknown_subscription: 0, bad_client_state: 0 }, statuses: {}, created: 0 })
+const newLedger = (): Ledger => ({ pending: new Set(), outcomes: { accepted: 0, unknown_subscription: 0, bad_client_state: 0 }, statuses: {} })
 
-async function postAndCheck(h: Harness, jobs: ReturnType<typeof tracker>, ledger: Ledger, contentType: string | undefined, payload: Buffer): Promise<void> {
+async function postAndCheck(
+  h: Harness,
+  jobs: ReturnType<typeof inboxTracker>,
+  ledger: Ledger,
+  contentType: string | undefined,
+  payload: Buffer
+): Promise<void> {
   const exp = expected(contentType, payload)
   const res = await h.post(NOTIFICATIONS, contentType, payload)
   const what = (): string => `content-type ${JSON.stringify(contentType)}, ${payload.length} bytes: ${payload.subarray(0, 400).toString('utf8')}`
@@ -572,26 +599,24 @@ async function postAndCheck(h: Harness, jobs: ReturnType<typeof tracker>, ledger
   }
   const { users, outcomes } = authentic(exp.body, POOL_BY_ID)
   for (const k of Object.keys(outcomes) as Array<keyof typeof outcomes>) ledger.outcomes[k] += outcomes[k]
-  assert.equal(submitted, users.size, `one sync-user asked for per authentic user (${[...users].join(', ')}): ${what()}`)
-  const seen = new Set<string>()
-  for (const job of created) {
-    assert.ok(users.has(job.userId), `${job.userId} enqueued without an authentic item: ${what()}`)
-    assert.ok(!seen.has(job.userId), `two jobs for ${job.userId} in one POST: ${what()}`)
-    seen.add(job.userId)
-    assert.equal(job.name, 'sync-user')
-    assert.equal(job.reason, 'notification')
-    assert.equal(job.deduplicationId, `sync-user:${job.userId}`)
-    ledger.pending.set(job.userId, job.id)
-    ledger.created++
-  }
-  // A user without a new job was folded into the job made for them moments ago.
-  for (const u of users) assert.ok(seen.has(u) || ledger.pending.has(u), `${u} had an authentic item and no sync-user job: ${what()}`)
+  assert.equal(submitted, users.size > 0 ? 1 : 0, `one inbox write for a POST with authentic items, none without: ${what()}`)
+  const written = created.map((c) => c.userId).sort()
+  assert.deepEqual(written, [...users].sort(), `exactly the authentic items' users, each once (${[...users].join(', ')}): ${what()}`)
+  for (const u of written) ledger.pending.add(u)
 }
 
 async function checkLedger(t: Test, h: Harness, ledger: Ledger, route = 'notifications'): Promise<void> {
-  const counts = await h.queues.sync.getJobCounts('delayed', 'waiting', 'active', 'completed', 'failed')
-  t.equal((counts['delayed'] ?? 0) + (counts['waiting'] ?? 0), ledger.created, 'every job created is still pending, and there are no others')
-  t.equal((counts['active'] ?? 0) + (counts['completed'] ?? 0) + (counts['failed'] ?? 0), 0)
+  t.same(
+    (await h.producer.zrange(`${h.prefix}:inbox`, 0, -1)).sort(),
+    [...ledger.pending].sort(),
+    'the inbox holds every user written, once each, and no one else'
+  )
+  const pending = await h.queues.sync.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed'])
+  t.same(
+    pending.map((j) => j.name),
+    ledger.pending.size > 0 ? ['drain-inbox'] : [],
+    'one drain asked for, however many writes (and no job per notification)'
+  )
   const metrics = await metricValues(h)
   t.same(
     {
@@ -616,7 +641,7 @@ t.before(async () => {
 
 t.test('Graph-shaped bodies: the answer the contract says, and jobs for exactly the authentic items (4,000)', async (t) => {
   const h = await harness(t, '{a}')
-  const jobs = tracker(h.queues.sync, h.producer)
+  const jobs = inboxTracker(h.prefix, h.producer)
   await jobs.start()
   const ledger = newLedger()
   await fc.assert(
@@ -633,7 +658,7 @@ t.test('Graph-shaped bodies: the answer the contract says, and jobs for exactly 
 
 t.test('any JSON: non-objects, random shapes, deep nesting, prototype poisoning, 1000-item limit (2,500)', async (t) => {
   const h = await harness(t, '{b}')
-  const jobs = tracker(h.queues.sync, h.producer)
+  const jobs = inboxTracker(h.prefix, h.producer)
   await jobs.start()
   const ledger = newLedger()
   await fc.assert(
@@ -647,7 +672,7 @@ t.test('any JSON: non-objects, random shapes, deep nesting, prototype poisoning,
 
 t.test('bytes and media types: garbage, truncated, invalid UTF-8, empty, around 1 MiB, wrong content types (1,500)', async (t) => {
   const h = await harness(t, '{c}')
-  const jobs = tracker(h.queues.sync, h.producer)
+  const jobs = inboxTracker(h.prefix, h.producer)
   await jobs.start()
   const ledger = newLedger()
   await fc.assert(
@@ -667,14 +692,14 @@ t.test('bytes and media types: garbage, truncated, invalid UTF-8, empty, around 
   t.equal((await jobs.since()).submitted, 0)
 })
 
-t.test('duplicates in one POST and across quick POSTs coalesce into one pending sync-user; bad items in between change nothing (1,000 runs)', async (t) => {
+t.test('duplicates in one POST and across POSTs leave each user in the inbox once; bad items in between change nothing (1,000 runs)', async (t) => {
   const h = await harness(t, '{d}')
-  const jobs = tracker(h.queues.sync, h.producer)
+  const jobs = inboxTracker(h.prefix, h.producer)
   await jobs.start()
   let run = 0
-  // No worker runs here, so a user's first job stays pending for the whole test: every later
-  // authentic item for them, however long after, must fold into it (BullMQ deduplicates while a
-  // job is pending). Nothing depends on how fast the POSTs follow each other.
+  // No worker drains the inbox here, so a user written once stays for the whole test: every later
+  // authentic item for them, however long after, moves them to the later write instead of
+  // adding them twice. Nothing depends on how fast the POSTs follow each other.
   // (A wrongly typed item makes the whole POST a 400: its own test below.)
   const kinds = ['valid', 'valid', 'valid', 'wrong', 'missing', 'unknown'] as const
   await fc.assert(
@@ -692,7 +717,6 @@ t.test('duplicates in one POST and across quick POSTs coalesce into one pending 
         await savePool(h.subs, pool)
         const byId = new Map(pool.map((s) => [s.id, s]))
         const firstSeen = new Set<string>()
-        const jobsOf = new Map<string, number>()
         for (const [p, picks] of posts.entries()) {
           const value = picks.map(({ who, kind }, i) => {
             const s = pool[who % pool.length] as PoolSub
@@ -705,43 +729,34 @@ t.test('duplicates in one POST and across quick POSTs coalesce into one pending 
           assert.equal(res.statusCode, 202, res.body)
           const { users } = authentic({ value: JSON.parse(JSON.stringify(value)) as Dict[] }, byId)
           const { submitted, created } = await jobs.since()
-          assert.equal(submitted, users.size, `post ${p}: one job asked for per authentic user`)
+          assert.equal(submitted, users.size > 0 ? 1 : 0, `post ${p}: one write when it had authentic items`)
           const here = new Set(created.map((j) => j.userId))
-          assert.equal(here.size, created.length, `post ${p}: one job per user per POST`)
-          for (const u of here) {
-            assert.ok(users.has(u), `post ${p}: ${u} enqueued without an authentic item`)
-            jobsOf.set(u, (jobsOf.get(u) ?? 0) + 1)
-          }
-          for (const u of users) {
-            if (!firstSeen.has(u)) {
-              assert.ok(here.has(u), `post ${p}: ${u}'s first authentic item made a job`)
-              firstSeen.add(u)
-            } else assert.ok(!here.has(u), `post ${p}: ${u} already had a pending sync-user, and got another`)
-          }
+          assert.equal(here.size, created.length, `post ${p}: each user once per write`)
+          assert.deepEqual([...here].sort(), [...users].sort(), `post ${p}: the write holds exactly the authentic users`)
+          for (const u of users) firstSeen.add(u)
         }
         for (const s of pool) {
-          const count = jobsOf.get(s.mmUserId) ?? 0
-          if (firstSeen.has(s.mmUserId)) assert.equal(count, 1, `${s.mmUserId}: one pending sync-user`)
-          else assert.equal(count, 0, `${s.mmUserId} never had an authentic item, yet has a job`)
+          const inInbox = (await h.producer.zscore(`${h.prefix}:inbox`, s.mmUserId)) !== null
+          assert.equal(inInbox, firstSeen.has(s.mmUserId), `${s.mmUserId}: in the inbox exactly when an authentic item named them`)
         }
       }
     ),
     { numRuns: 1000 }
   )
+  const members = await h.producer.zrange(`${h.prefix}:inbox`, 0, -1)
+  t.ok(members.length > 0, `${members.length} users in the inbox over ${run} runs`)
+  t.equal(new Set(members).size, members.length, 'each once')
   const pending = await h.queues.sync.getJobs(['delayed', 'waiting'])
-  const perUser = new Map<string, number>()
-  for (const j of pending) perUser.set((j.data as { userId: string }).userId, (perUser.get((j.data as { userId: string }).userId) ?? 0) + 1)
-  t.ok(perUser.size > 0, `${pending.length} pending sync-user jobs for ${perUser.size} users over ${run} runs`)
   t.same(
-    [...perUser.entries()].filter(([, n]) => n > 1),
-    [],
-    'one pending sync-user per user'
+    pending.map((j) => j.name),
+    ['drain-inbox'],
+    'one drain pending for all of them'
   )
 })
 
 t.test('validation handshake: 200 text/plain with exactly the decoded token, on both routes, whatever the body (1,000)', async (t) => {
   const h = await harness(t, '{e}')
-  const syncJobs = tracker(h.queues.sync, h.producer)
+  const syncJobs = inboxTracker(h.prefix, h.producer)
   const maintenanceJobs = tracker(h.queues.maintenance, h.producer)
   await syncJobs.start()
   await maintenanceJobs.start()
@@ -797,7 +812,7 @@ t.test('validation handshake: 200 text/plain with exactly the decoded token, on 
 
 t.test('wrongly typed fields are refused with 400, not coerced', async (t) => {
   const h = await harness(t, '{f}')
-  const jobs = tracker(h.queues.sync, h.producer)
+  const jobs = inboxTracker(h.prefix, h.producer)
   await jobs.start()
   const s = POOL[0] as PoolSub
   const cases: Array<[string, Dict]> = [
@@ -822,16 +837,15 @@ t.test('wrongly typed fields are refused with 400, not coerced', async (t) => {
   )
 })
 
-t.test('a user whose sync-user job is still pending gets no second one from a later notification', async (t) => {
+t.test('a user notified again while in the inbox stays there once, under the latest write', async (t) => {
   const h = await harness(t, '{g}')
   const s = POOL[1] as PoolSub
+  const seqs: number[] = []
   for (let i = 0; i < 3; i++) {
     const res = await h.post(NOTIFICATIONS, 'application/json', JSON.stringify({ value: [graphItem(s.id, s.clientState, i)] }))
     t.equal(res.statusCode, 202)
-    await new Promise((r) => setTimeout(r, SYNC_DEBOUNCE_MS + 50))
+    seqs.push(Number(await h.producer.zscore(`${h.prefix}:inbox`, s.mmUserId)))
   }
-  const pending = await h.queues.sync.getJobs(['delayed', 'waiting'])
-  t.ok(pending.length >= 1, 'at least one pending sync-user')
-  const mine = pending.filter((j) => (j.data as { userId: string }).userId === s.mmUserId)
-  t.equal(mine.length, 1, `one pending sync-user for ${s.mmUserId} after 3 notifications ${SYNC_DEBOUNCE_MS + 50} ms apart (found ${mine.length})`)
+  t.same(await h.producer.zrange(`${h.prefix}:inbox`, 0, -1), [s.mmUserId], 'one entry')
+  t.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!, `moved to each later write (${seqs.join(', ')}), so a drain that took an earlier one leaves it in`)
 })

@@ -18,7 +18,7 @@ const INTEGRATIONS = (tenant: string): Env => ({
 })
 
 async function setup(t: Test, redis: PrivateRedis, env: Env = {}) {
-  const { app, queues, subs, metrics, lines } = await startWebApp(t, redis.url, { env, keepLog: true })
+  const { app, queues, subs, metrics, lines, producer, config } = await startWebApp(t, redis.url, { env, keepLog: true })
   await subs.save({
     id: 'sub-a',
     mmUserId: 'user-a',
@@ -37,9 +37,16 @@ async function setup(t: Test, redis: PrivateRedis, env: Env = {}) {
     lastRenewedAt: Date.now(),
     lastError: null
   })
-  const jobs = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
+  /** the sync queue's jobs besides the inbox's drain */
+  const jobs = async () =>
+    (await queues.sync.getJobs(['delayed', 'waiting'])).filter((j) => j.name !== 'drain-inbox').map((j) => ({ name: j.name, data: j.data }))
+  /** whom the notifications put in the inbox, sorted */
+  const notified = async () => (await producer.zrange(`${config.queuePrefix}:inbox`, 0, -1)).sort()
+  /** how many inbox writes there were (each takes the next sequence number) */
+  const writes = async () => Number((await producer.get(`${config.queuePrefix}:inbox-seq`)) ?? 0)
+  const drains = async () => (await queues.sync.getJobs(['delayed', 'waiting'])).filter((j) => j.name === 'drain-inbox').length
   const maintenanceJobs = async () => (await queues.maintenance.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }))
-  return { app, queues, jobs, maintenanceJobs, metrics, lines }
+  return { app, queues, jobs, notified, drains, writes, maintenanceJobs, metrics, lines }
 }
 
 const item = (subscriptionId: string, clientState: string | undefined, extra: Record<string, unknown> = {}) => ({
@@ -55,7 +62,7 @@ const item = (subscriptionId: string, clientState: string | undefined, extra: Re
 
 t.test('validation handshake: the decoded token back, text/plain, on both routes', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs } = await setup(t, redis)
+  const { app, jobs, notified } = await setup(t, redis)
   const tokens = [
     'Validation: Testing client application reachability for subscription Request-Id: 7f2c3f5e-0a1b',
     'a+b/c=d==',
@@ -79,6 +86,7 @@ t.test('validation handshake: the decoded token back, text/plain, on both routes
     }
   }
   t.same(await jobs(), [], 'a handshake enqueues nothing')
+  t.same(await notified(), [], 'nor writes to the inbox')
 })
 
 t.test('validation handshake: a token longer than 1,024 characters is refused with a reason', async (t) => {
@@ -98,7 +106,7 @@ t.test('validation handshake: a token longer than 1,024 characters is refused wi
 
 t.test('items naming another tenant are dropped and counted; ours (in any case) and those naming none pass', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs, metrics } = await setup(t, redis, INTEGRATIONS(TENANT))
+  const { app, jobs, notified, metrics } = await setup(t, redis, INTEGRATIONS(TENANT))
   const res = await app.inject({
     method: 'POST',
     url: '/graph/notifications',
@@ -111,7 +119,7 @@ t.test('items naming another tenant are dropped and counted; ours (in any case) 
     }
   })
   t.equal(res.statusCode, 202)
-  t.same((await jobs()).map((j) => j.data.userId).sort(), ['user-a', 'user-b'], 'user-a through the item without tenantId only')
+  t.same(await notified(), ['user-a', 'user-b'], 'user-a through the item without tenantId only')
   const text = await metrics.registry.metrics()
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="wrong_tenant",process="web"\} 1/)
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="accepted",process="web"\} 2/)
@@ -128,49 +136,65 @@ t.test('items naming another tenant are dropped and counted; ours (in any case) 
 
 t.test('MS_TENANT_ID as a domain: the tenantId of items cannot be compared and is not checked', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs, lines } = await setup(t, redis, INTEGRATIONS('contoso.onmicrosoft.com'))
+  const { app, notified, lines } = await setup(t, redis, INTEGRATIONS('contoso.onmicrosoft.com'))
   const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A, { tenantId: TENANT })] } })
   t.equal(res.statusCode, 202)
-  t.same(
-    (await jobs()).map((j) => j.data.userId),
-    ['user-a']
-  )
+  t.same(await notified(), ['user-a'])
   t.ok(
     lines.some((l) => l.includes("notifications' tenantId is not checked")),
     'said at start-up'
   )
 })
 
-t.test('valid items are enqueued, the others counted and dropped, in the same POST', async (t) => {
+t.test('valid items are written to the inbox, the others counted and dropped, in the same POST; one drain asked for', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs, metrics } = await setup(t, redis)
+  const { app, jobs, notified, drains, metrics } = await setup(t, redis)
   const res = await app.inject({
     method: 'POST',
     url: '/graph/notifications',
     payload: { value: [item('sub-a', SECRET_A), item('sub-b', SECRET_A), item('sub-unknown', SECRET_A), item('sub-b', undefined), item('sub-b', SECRET_B)] }
   })
   t.equal(res.statusCode, 202)
-  t.same(
-    (await jobs()).map((j) => j.data).sort((x, y) => x.userId.localeCompare(y.userId)),
-    [
-      { userId: 'user-a', reason: 'notification' },
-      { userId: 'user-b', reason: 'notification' }
-    ]
-  )
+  t.same(await notified(), ['user-a', 'user-b'])
+  t.equal(await drains(), 1, 'a drain of the inbox is on its way')
+  t.same(await jobs(), [], 'and no job per notification')
   const text = await metrics.registry.metrics()
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="accepted",process="web"\} 2/)
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="bad_client_state",process="web"\} 2/)
   t.match(text, /calstatus_graph_notifications_total\{route="notifications",outcome="unknown_subscription",process="web"\} 1/)
 })
 
-t.test('duplicates and bursts for one user coalesce into one sync', async (t) => {
+t.test('duplicates and bursts for one user: in the inbox once, one drain asked for', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs } = await setup(t, redis)
+  const { app, notified, drains } = await setup(t, redis)
   for (let i = 0; i < 5; i++) {
     const res = await app.inject({ method: 'POST', url: '/graph/notifications', payload: { value: [item('sub-a', SECRET_A), item('sub-a', SECRET_A)] } })
     t.equal(res.statusCode, 202)
   }
-  t.equal((await jobs()).length, 1, 'one pending sync for user-a')
+  t.same(await notified(), ['user-a'])
+  t.equal(await drains(), 1)
+})
+
+t.test('requests arriving together share one inbox write and are each answered after it', async (t) => {
+  const redis = await usePrivateRedis(t)
+  const { app, notified, drains, writes } = await setup(t, redis)
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      app.inject({
+        method: 'POST',
+        url: '/graph/notifications',
+        payload: { value: [item(i % 2 === 0 ? 'sub-a' : 'sub-b', i % 2 === 0 ? SECRET_A : SECRET_B)] }
+      })
+    )
+  )
+  t.same(
+    answers.map((a) => a.statusCode),
+    Array(50).fill(202)
+  )
+  t.same(await notified(), ['user-a', 'user-b'])
+  t.equal(await drains(), 1)
+  const n = await writes()
+  t.ok(n >= 1 && n <= 5, `50 requests at once, ${n} inbox writes`)
 })
 
 t.test('lifecycle events each become their job', async (t) => {
@@ -209,7 +233,7 @@ t.test('lifecycle events each become their job', async (t) => {
 
 t.test('bad input: 415, 400, 413, never a crash or a stack trace', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, jobs } = await setup(t, redis)
+  const { app, jobs, notified } = await setup(t, redis)
   const cases: Array<[string, Record<string, string>, string, number]> = [
     ['xml', { 'content-type': 'application/xml' }, '<value/>', 415],
     ['text without token', { 'content-type': 'text/plain' }, 'hello', 415],
@@ -226,11 +250,12 @@ t.test('bad input: 415, 400, 413, never a crash or a stack trace', async (t) => 
     t.notMatch(res.body, /\bat [\w.]+ \(|node_modules/, `${name}: no stack trace`)
   }
   t.same(await jobs(), [])
+  t.same(await notified(), [])
 })
 
 t.test('10,000 generated payloads: no crash, only authentic items enqueued', async (t) => {
   const redis = await usePrivateRedis(t)
-  const { app, queues } = await setup(t, redis)
+  const { app, notified } = await setup(t, redis)
   const anyItem = fc.oneof(
     fc.record(
       { subscriptionId: fc.constantFrom('sub-a', 'sub-b', 'sub-x', ''), clientState: fc.oneof(fc.constantFrom(SECRET_A, SECRET_B), fc.string()) },
@@ -261,9 +286,9 @@ t.test('10,000 generated payloads: no crash, only authentic items enqueued', asy
     }),
     { numRuns: 10_000 }
   )
-  const enqueued = new Set((await queues.sync.getJobs(['delayed', 'waiting', 'completed'])).map((j) => (j.data as { userId: string }).userId))
+  const enqueued = new Set(await notified())
   t.ok(expectedUsers.size > 0, `the generated payloads had authentic items (for ${[...expectedUsers].join(', ')})`)
-  t.same([...enqueued].sort(), [...expectedUsers].sort(), 'a sync for exactly the users an authentic item named, no one else')
+  t.same([...enqueued].sort(), [...expectedUsers].sort(), 'in the inbox: exactly the users an authentic item named, no one else')
   expectedUsers = new Set()
 })
 

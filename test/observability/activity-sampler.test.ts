@@ -25,7 +25,7 @@ async function processMetrics(registry: Registry, redis: Redis, clock: () => num
   const app = Fastify()
   await app.register(graphNotificationRoutes, {
     lookup: async (ids) => new Map(ids.filter((id) => id === 'sub-1').map((id) => [id, { mmUserId: 'u1', clientState: SECRET }])),
-    syncUsers: async () => undefined,
+    notified: async () => undefined,
     lifecycle: async () => undefined,
     tenantId: null,
     registry

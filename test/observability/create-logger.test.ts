@@ -31,7 +31,9 @@ t.test('a Redis error from a refused password logs the command name, never its a
   })
   t.teardown(() => redis.disconnect())
   await waitFor('the WRONGPASS error', 10_000, async () => seen ?? undefined)
-  t.match(JSON.stringify(seen), 'wrong-redis-pw-0815', 'ioredis itself keeps the password on the error (the reason for the scrub)')
+  // ioredis puts the command and its arguments on the error; from 6.1 it redacts AUTH's itself,
+  // but not other commands' (the next test), hence the scrub.
+  t.match(JSON.stringify(seen), /"args"/, "ioredis keeps the command's arguments on the error")
   const out = text()
   t.notMatch(out, 'wrong-redis-pw-0815', 'not in the log line')
   t.match(out, /WRONGPASS/, 'the reason is kept')

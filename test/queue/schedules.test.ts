@@ -50,7 +50,7 @@ t.test('the check interval: a minute, or half the sweep interval when shorter', 
 t.test('FLUSHALL: the check finds the schedulers missing, restores them and starts a directory run', async (t) => {
   const redis = await usePrivateRedis(t)
   const { config, producer, queues, admin } = await setUp(t, redis.url)
-  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions', 'health'], 'none before the first upsert')
+  t.same(await missingSchedules(queues), ['sweep', 'drain-inbox', 'directory', 'subscriptions', 'health'], 'none before the first upsert')
   await upsertSchedules(queues, config)
   t.same(await missingSchedules(queues), [], 'all four after it')
 
@@ -60,8 +60,8 @@ t.test('FLUSHALL: the check finds the schedulers missing, restores them and star
   t.same(await watch.check('test'), [], 'nothing to do while they are there')
 
   await admin.flushall()
-  t.same(await missingSchedules(queues), ['sweep', 'directory', 'subscriptions', 'health'], 'gone with the data')
-  t.same(await watch.check('test'), ['sweep', 'directory', 'subscriptions', 'health'], 'the check says what it restored')
+  t.same(await missingSchedules(queues), ['sweep', 'drain-inbox', 'directory', 'subscriptions', 'health'], 'gone with the data')
+  t.same(await watch.check('test'), ['sweep', 'drain-inbox', 'directory', 'subscriptions', 'health'], 'the check says what it restored')
   t.same(await missingSchedules(queues), [], 'all three back')
   t.same(await directoryRuns(queues), ['schedules-restored'], 'and one directory run to enrol everyone again')
   t.equal((await queues.sweep.getJobScheduler('sweep'))?.every, config.sweepIntervalSeconds * 1000, 'the sweep keeps its interval')

@@ -26,6 +26,7 @@ function unusedProcessors(): Processors {
     'wake-cohort': unused,
     'wake-shard': unused,
     'enrol-user': unused,
+    'drain-inbox': unused,
     subscriptions: unused,
     directory: unused,
     health: unused

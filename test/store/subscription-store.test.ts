@@ -40,6 +40,11 @@ t.test('one subscription per user, expiry order, removal, errors', async (t) => 
   await store.remove('s1b')
   t.equal(await store.byUser('u1'), null)
   t.same([...(await store.getMany(['s2', 's1b', 's2'])).keys()], ['s2'])
+  t.same(
+    [...(await store.ownersOf(['s2', 's1b', 's2', 'never']))],
+    [['s2', { mmUserId: 'u2', clientState: 'secret-s2' }]],
+    "a notification's look-up: the owner and the secret of the ones held, each once"
+  )
 })
 
 t.test('health: active, expiring soon, expired, failing with an example error', async (t) => {

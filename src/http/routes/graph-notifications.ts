@@ -5,14 +5,15 @@ import { HttpError } from '../errors'
 
 // Graph change notifications and lifecycle events (docs/graph.md#change-notifications):
 // validation handshake, tenant and clientState checked per item (clientState in constant time),
-// valid items enqueued in one bulk add, 202 once persisted, 503 when Redis could not take them
-// (Graph retries). No Graph or Mattermost call in the request path: Graph wants an answer
+// valid items' users written to the notification inbox (shared with the requests that arrive
+// together), 202 once written, 503 when Redis could not take them (Graph retries). No Graph or Mattermost call in the request path: Graph wants an answer
 // within 3 s.
 
 export interface NotificationDeps {
   /** The subscriptions we hold, by id: whose they are and their secret. */
   lookup(subscriptionIds: string[]): Promise<Map<string, { mmUserId: string; clientState: string }>>
-  syncUsers(mmUserIds: string[], reason: string): Promise<void>
+  /** Calendars changed: resolves once the users are written where a worker finds them. */
+  notified(mmUserIds: string[]): Promise<void>
   lifecycle(events: Array<{ event: string; subscriptionId: string; mmUserId: string }>): Promise<void>
   /**
    * Our tenant's GUID, lower case: items naming another tenant are dropped. null: not checked
@@ -128,10 +129,7 @@ export async function graphNotificationRoutes(app: FastifyInstance, deps: Notifi
     async (request, reply) => {
       await persist(async () => {
         const valid = await authentic('notifications', request.body.value)
-        await deps.syncUsers(
-          valid.map((i) => i.mmUserId),
-          'notification'
-        )
+        await deps.notified(valid.map((i) => i.mmUserId))
       })
       return reply.code(202).send()
     }
