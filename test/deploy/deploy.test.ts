@@ -9,7 +9,7 @@ import { request } from 'node:https'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { CONFIG_VARIABLES } from '../../src/config-variables'
 import { PROBLEM_KINDS } from '../../src/app/admin-notices'
 import { usePrivateRedis } from '../helpers/redis-server'
@@ -20,7 +20,7 @@ const KNOWN_VARIABLES = new Set(CONFIG_VARIABLES.map((v) => v.name))
 const SECRET_VARIABLES = new Set(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name))
 
 /** Tools of the machine, not of the project (so not in package.json), run when present. */
-const TOOLS = { openssl: 'openssl', systemdAnalyze: 'systemd-analyze', nginx: 'nginx', caddy: 'caddy' } as const
+const TOOLS = { openssl: 'openssl', systemdAnalyze: 'systemd-analyze', promtool: 'promtool', nginx: 'nginx', caddy: 'caddy' } as const
 
 function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0
@@ -156,6 +156,85 @@ t.test('alert rules and dashboard: well formed, and every metric they use is one
       t.ok(value in PROBLEM_KINDS, `${where}: problem kind ${value} exists`)
   }
 })
+
+t.test(
+  'promtool: the rules and every dashboard query are valid PromQL, and the main alerts fire on the series they watch',
+  { skip: hasBinary(TOOLS.promtool) ? false : 'promtool is not installed (apt-get install prometheus): PromQL was NOT checked' },
+  async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'calstatus-promtool-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const alerts = path.join(ROOT, 'deploy/prometheus-alerts.yaml')
+    const promtool = (...args: string[]) => spawnSync(TOOLS.promtool, args, { encoding: 'utf8', cwd: dir })
+    const check = promtool('check', 'rules', alerts)
+    t.equal(check.status, 0, 'promtool check rules deploy/prometheus-alerts.yaml', { output: check.stdout + check.stderr })
+    // The dashboard's queries as recording rules: promtool parses each one.
+    const recorded = path.join(dir, 'dashboard-rules.yaml')
+    const records = dashboardExprs().map((d, i) => ({ record: `calstatus_dashboard:query${i}`, expr: d.expr }))
+    writeFileSync(recorded, stringifyYaml({ groups: [{ name: 'dashboard', rules: records }] }))
+    const parsed = promtool('check', 'rules', recorded)
+    t.equal(parsed.status, 0, `every dashboard query parses (${records.length})`, { output: parsed.stdout + parsed.stderr })
+
+    // Series as the processes export them; the alerts must fire (labels and texts as written).
+    const rules = new Map(alertRules().map((r) => [String(r.alert), r]))
+    const description = (alert: string): unknown => rules.get(alert)?.annotations?.description
+    const spec = {
+      rule_files: [alerts],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            // No sweep completes: the age grows a minute every minute (it passes 1200 s at 20 min).
+            { series: 'calstatus_sweep_last_completed_age_seconds{process="worker",instance="w1"}', values: '0+60x40' },
+            { series: 'calstatus_sweep_last_completed_age_seconds{process="web",instance="a1"}', values: '0+60x40' },
+            { series: 'calstatus_process_start_time_seconds{process="worker",instance="w1"}', values: '1x40' },
+            { series: 'calstatus_problem{kind="graph-sign-in",process="worker",instance="w1"}', values: '0x9 1x30' },
+            { series: 'calstatus_problem{kind="people-not-synced",process="worker",instance="w1"}', values: '0x40' }
+          ],
+          alert_rule_test: [
+            { eval_time: '10m', alertname: 'CalstatusSweepStale', exp_alerts: [] },
+            {
+              eval_time: '30m',
+              alertname: 'CalstatusSweepStale',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical' },
+                  exp_annotations: { summary: 'No calstatus sweep has completed for 30m 0s', description: description('CalstatusSweepStale') }
+                }
+              ]
+            },
+            { eval_time: '12m', alertname: 'CalstatusSignInOrOutage', exp_alerts: [] },
+            {
+              eval_time: '20m',
+              alertname: 'CalstatusSignInOrOutage',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', kind: 'graph-sign-in' },
+                  exp_annotations: { summary: 'calstatus problem: graph-sign-in', description: description('CalstatusSignInOrOutage') }
+                }
+              ]
+            },
+            { eval_time: '30m', alertname: 'CalstatusProblem', exp_alerts: [] },
+            { eval_time: '30m', alertname: 'CalstatusWorkerAbsent', exp_alerts: [] },
+            {
+              eval_time: '30m',
+              alertname: 'CalstatusWebAbsent',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', process: 'web' },
+                  exp_annotations: { summary: 'No calstatus web process is being scraped', description: description('CalstatusWebAbsent') }
+                }
+              ]
+            }
+          ]
+        }
+      ]
+    }
+    writeFileSync(path.join(dir, 'alerts-test.yaml'), stringifyYaml(spec))
+    const run = promtool('test', 'rules', 'alerts-test.yaml')
+    t.equal(run.status, 0, 'promtool test rules: the alerts fire when they should, and only then', { output: run.stdout + run.stderr })
+  }
+)
 
 // ---------------------------------------------------------------------------------------------
 // Entries: what the units, the image and compose start exists in the built tree.
