@@ -18,6 +18,8 @@ export interface MicrosoftCheckDeps {
   graph: Pick<GraphAdapter, 'tokens' | 'fetchSchedules'> | null
   users: Pick<SyncedUserStore, 'enrolledIds' | 'getMany'>
   now: () => number
+  /** the mailbox to ask getSchedule for (`npm run doctor -- --mailbox`); else one of the enrolled people's */
+  mailbox?: string | null
 }
 
 function signInFinding(err: unknown): Finding {
@@ -87,8 +89,13 @@ export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
       return rolesFinding(tokenRoles(got))
     }),
     spec('ms-schedule', 'Calendar read', async () => {
-      const email = await oneMailbox(deps.users)
-      if (!email) return skipped('nobody with a mailbox is enrolled yet; the directory run enrols people hourly and at start')
+      const email = deps.mailbox ?? (await oneMailbox(deps.users))
+      if (!email) {
+        return skipped(
+          'nobody with a mailbox is enrolled yet; the directory run enrols people hourly and at start',
+          'To check one mailbox now: npm run doctor -- --mailbox someone@your-domain'
+        )
+      }
       const start = deps.now()
       const { results } = await graph!.fetchSchedules([email], { startMs: start, endMs: start + 3_600_000 })
       const result = results.get(email.toLowerCase())

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { errorMessage } from '../../shared/to-error'
-import type { CheckSpec, Finding } from './setup-check'
+import { redactUrlCredentials } from '../../shared/redact-url-credentials'
+import type { CheckSpec, Finding, SetupCheck } from './setup-check'
 
 // Redis: a version with the commands we use, persistence (docs/architecture.md#processes) and
 // no eviction (BullMQ needs every key kept: https://docs.bullmq.io/guide/going-to-production#max-memory-policy).
@@ -59,4 +60,20 @@ export function redisChecks(redis: RedisInfoPort): CheckSpec[] {
     { id: 'redis-persistence', group: 'redis', title: 'Redis persistence', run: () => persistenceFinding(redis) },
     { id: 'redis-eviction', group: 'redis', title: 'Redis eviction policy', run: () => evictionFinding(redis) }
   ]
+}
+
+/**
+ * The line when Redis cannot be reached at all (the doctor connects before checking anything):
+ * the other checks need it (enrolled people, subscriptions, the Mattermost rate ceiling), so
+ * they wait for this to be fixed.
+ */
+export function redisUnreachableCheck(redisUrl: string, reason: string): SetupCheck {
+  return {
+    id: 'redis-connection',
+    group: 'redis',
+    title: 'Redis connection',
+    state: 'fail',
+    detail: `${redactUrlCredentials(redisUrl)} could not be reached: ${redactUrlCredentials(reason)}; nothing else was checked, as every other check needs Redis`,
+    fix: 'Start Redis, or correct REDIS_URL (redis://[user:password@]host:port/db, rediss:// for TLS).'
+  }
 }

@@ -5,7 +5,7 @@ import { redactUrlCredentials } from '../../shared/redact-url-credentials'
 export interface SetupCheck {
   /** stable, e.g. 'ms-token' */
   id: string
-  group: 'microsoft' | 'mattermost' | 'webhook' | 'redis'
+  group: 'configuration' | 'microsoft' | 'mattermost' | 'webhook' | 'redis'
   state: 'ok' | 'warn' | 'fail' | 'skipped'
   /** e.g. "Microsoft sign-in" */
   title: string
@@ -16,6 +16,15 @@ export interface SetupCheck {
   /** a button the page offers for this line */
   action?: 'consent' | 'test-webhook'
 }
+
+/** The groups in the order they are shown, with their headings (admin page and doctor alike). */
+export const SETUP_GROUPS: ReadonlyArray<readonly [SetupCheck['group'], string]> = [
+  ['configuration', 'Configuration'],
+  ['microsoft', 'Microsoft 365'],
+  ['mattermost', 'Mattermost'],
+  ['webhook', 'Change notifications (webhook)'],
+  ['redis', 'Redis']
+]
 
 /** What a check finds; the runner adds id, group and title. */
 export type Finding = Pick<SetupCheck, 'state' | 'detail'> & Partial<Pick<SetupCheck, 'fix' | 'action'>>

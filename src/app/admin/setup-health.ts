@@ -6,7 +6,7 @@ import { webhookChecks, type WebhookCheckDeps } from './webhook-checks'
 
 export type { SetupCheck } from './setup-check'
 
-// The admin's setup checklist (and later `npm run doctor`): every line says what was seen and,
+// The admin's setup checklist and `npm run doctor` (src/main/doctor.ts): every line says what was seen and,
 // when not ok, the fix. The checks run in parallel, each within its own time budget, and a
 // check never throws: a failure is its line.
 
@@ -16,6 +16,8 @@ export interface SetupHealthDeps
   extends Pick<MicrosoftCheckDeps, 'graph' | 'users'>, Pick<MattermostCheckDeps, 'config' | 'mattermost'>, Pick<WebhookCheckDeps, 'subscriptions'> {
   /** the state connection, for INFO and CONFIG GET */
   redis: RedisInfoPort
+  /** getSchedule for this mailbox rather than an enrolled person's (the doctor's `--mailbox`) */
+  mailbox?: string | null
 }
 
 export interface SetupHealth {
@@ -28,7 +30,7 @@ export function createSetupHealth(deps: SetupHealthDeps, opts: { budgetMs?: numb
   return {
     async check() {
       const specs = [
-        ...microsoftChecks({ graph: deps.graph, users: deps.users, now }),
+        ...microsoftChecks({ graph: deps.graph, users: deps.users, now, mailbox: deps.mailbox ?? null }),
         ...mattermostChecks({ config: deps.config, mattermost: deps.mattermost }),
         ...webhookChecks({ config: deps.config, subscriptions: deps.subscriptions, now, budgetMs }),
         ...redisChecks(deps.redis)

@@ -23,25 +23,35 @@ function whyUnreachable(err: unknown): string {
   return cause?.code ?? cause?.message ?? errorMessage(err)
 }
 
-/** Graph's validation handshake, sent through PUBLIC_URL as Graph would send it. */
+/**
+ * Graph's validation handshake, sent through PUBLIC_URL as Graph would send it: from here out to
+ * the public address (DNS, proxy, load balancer) and back in to a web process, which must echo
+ * the token. Our x-request-id coming back says a calstatus web process answered (build-app.ts
+ * echoes it), not only something that echoes tokens.
+ */
 async function handshake(publicUrl: string, budgetMs: number): Promise<Finding> {
   const token = randomBytes(16).toString('hex')
+  const requestId = `setup-check-${token.slice(0, 8)}`
   const url = `${publicUrl}/graph/notifications?validationToken=${token}`
-  const fix = `Make ${publicUrl}/graph/notifications reachable from the internet over https (a reverse proxy or load balancer forwarding to this service's PORT); Graph subscribes only to an address that answers this handshake.`
+  const fix = `Start the web process (Procfile "web:") if it is not running, and make ${publicUrl}/graph/notifications reachable from the internet over https (a reverse proxy or load balancer forwarding to this service's PORT); Graph subscribes only to an address that answers this handshake.`
+  const started = Date.now()
   let res: Response
   try {
-    res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(budgetMs) })
+    res = await fetch(url, { method: 'POST', headers: { 'x-request-id': requestId }, signal: AbortSignal.timeout(budgetMs) })
   } catch (err) {
     return { state: 'fail', detail: `${publicUrl} could not be reached: ${whyUnreachable(err)}`, fix, action: 'test-webhook' }
   }
   const body = await res.text()
   const type = res.headers.get('content-type') ?? ''
   if (res.status === 200 && body === token && type.startsWith('text/plain')) {
-    return { state: 'ok', detail: `${publicUrl}/graph/notifications answered the validation handshake` }
+    const who = res.headers.get('x-request-id') === requestId ? 'a calstatus web process' : 'something that echoes the token'
+    return { state: 'ok', detail: `${publicUrl}/graph/notifications answered the validation handshake (${who}, ${Date.now() - started} ms)` }
   }
+  // A proxy's own answer when nothing runs behind it.
+  const why = [502, 503, 504].includes(res.status) ? 'the address is reachable but nothing behind it answered' : 'something else answers at that address'
   return {
     state: 'fail',
-    detail: `${publicUrl}/graph/notifications answered ${res.status} (${type || 'no type'}) without the token: something else answers at that address`,
+    detail: `${publicUrl}/graph/notifications answered ${res.status} (${type || 'no type'}) without the token: ${why}`,
     fix,
     action: 'test-webhook'
   }

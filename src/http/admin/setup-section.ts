@@ -1,13 +1,6 @@
-import type { SetupCheck } from '../../app/admin/setup-check'
+import { SETUP_GROUPS, type SetupCheck } from '../../app/admin/setup-check'
 import type { ConsentRecord } from '../../store/consent-store'
 import { html, type Html } from './html'
-
-const GROUPS: Array<[SetupCheck['group'], string]> = [
-  ['microsoft', 'Microsoft 365'],
-  ['mattermost', 'Mattermost'],
-  ['webhook', 'Change notifications (webhook)'],
-  ['redis', 'Redis']
-]
 
 const STATE_WORDS: Record<SetupCheck['state'], string> = { ok: 'OK', warn: 'Check', fail: 'Fix', skipped: '—' }
 
@@ -20,7 +13,7 @@ function actionButton(action: SetupCheck['action']): Html | string {
 /** The checklist: green and red lines, each red one with its fix and a button where one helps. */
 export function setupChecklist(checks: SetupCheck[]): Html {
   return html`<div id="setup">
-    ${GROUPS.map(([group, label]) => {
+    ${SETUP_GROUPS.map(([group, label]) => {
       const lines = checks.filter((c) => c.group === group)
       if (lines.length === 0) return ''
       return html`<h3>${label}</h3>
