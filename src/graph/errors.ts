@@ -15,7 +15,8 @@ export const SIGN_IN_ADVICE: Record<GraphAuthProblem, string> = {
   'bad-secret': 'MS_CLIENT_SECRET is wrong: copy the secret value (not its id) from the app registration',
   'expired-secret': 'MS_CLIENT_SECRET has expired: create a new secret in the app registration and update MS_CLIENT_SECRET',
   'consent-missing': 'an administrator has not granted the app its permissions yet: open /admin/consent (or grant admin consent in Entra)',
-  'tenant-not-found': 'MS_TENANT_ID does not name a tenant the identity host knows',
+  // msal reports an unreachable MS_AUTHORITY_HOST the same way (endpoints_resolution_error).
+  'tenant-not-found': 'MS_TENANT_ID does not name a tenant the identity host knows, or MS_AUTHORITY_HOST could not be reached to look it up',
   'bad-client': 'MS_CLIENT_ID or MS_TENANT_ID do not match an app registration in this tenant',
   unavailable: 'the identity host could not be reached; will retry'
 }

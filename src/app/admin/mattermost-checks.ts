@@ -62,6 +62,7 @@ export function mattermostChecks(deps: MattermostCheckDeps): CheckSpec[] {
       return permissionFinding(mm!, bot)
     }),
     spec('mm-custom-status', 'Custom statuses', async () => {
+      if (!(await getMe().catch(() => null))) return skipped('the bot could not sign in (see Bot account)')
       const res = await mm!.http.call<Record<string, string>>({
         method: 'GET',
         url: `${mm!.http.client4.getBaseRoute()}/config/client?format=old`,

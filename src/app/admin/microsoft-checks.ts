@@ -62,9 +62,14 @@ async function oneMailbox(users: MicrosoftCheckDeps['users']): Promise<string | 
 
 export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
   const graph = deps.graph
-  // One sign-in for the token and the roles lines.
+  // One sign-in for all three lines; the two that need a token wait for it and skip without one.
   let token: Promise<string> | null = null
   const getToken = (): Promise<string> => (token ??= graph!.tokens.getToken())
+  const signedIn = (): Promise<boolean> =>
+    getToken().then(
+      () => true,
+      () => false
+    )
   const spec = (id: string, title: string, run: () => Promise<Finding>): CheckSpec => ({
     id,
     group: 'microsoft',
@@ -81,14 +86,12 @@ export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
       }
     }),
     spec('ms-roles', 'Graph permissions', async () => {
-      const got = await getToken().then(
-        (t) => t,
-        () => null
-      )
+      const got = await getToken().catch(() => null)
       if (got === null) return skipped('no token (see Microsoft sign-in)')
       return rolesFinding(tokenRoles(got))
     }),
     spec('ms-schedule', 'Calendar read', async () => {
+      if (!(await signedIn())) return skipped('no token (see Microsoft sign-in)')
       const email = deps.mailbox ?? (await oneMailbox(deps.users))
       if (!email) {
         return skipped(
@@ -104,7 +107,7 @@ export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
       return {
         state: 'fail',
         detail: `getSchedule for ${email} failed: ${reason}`,
-        fix: 'Check the Graph permissions above and any application access policy that limits the app to some mailboxes (docs/graph.md).'
+        fix: 'Check that the address is a mailbox of this tenant, the Graph permissions above, and any application access policy that limits the app to some mailboxes (docs/graph.md).'
       }
     })
   ]

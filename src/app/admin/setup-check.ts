@@ -36,21 +36,31 @@ export interface CheckSpec {
   run: () => Promise<Finding>
 }
 
+/** The fix of a check that timed out or met an error it does not name a fix for: where the call went. */
+const UNANSWERED_FIX: Record<SetupCheck['group'], string> = {
+  configuration: 'See docs/configuration.md.',
+  microsoft: "Check this server's network path to MS_AUTHORITY_HOST and MS_GRAPH_URL (a proxy or firewall), and Microsoft's service health.",
+  mattermost: "Check MM_URL and this server's network path to it.",
+  webhook: 'Check that PUBLIC_URL reaches the web process.',
+  redis: 'Check REDIS_URL and that Redis answers.'
+}
+
 /**
- * A check within its time budget, never throwing: a timeout or an error is the line's answer.
+ * A check within its time budget, never throwing: a timeout or an error is the line's answer,
+ * with the fix its group suggests.
  * The error's message is shown with any URL credentials removed (our own errors carry no secret).
  */
 export async function runCheck(spec: CheckSpec, budgetMs: number): Promise<SetupCheck> {
   const base = { id: spec.id, group: spec.group, title: spec.title }
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<Finding>((resolve) => {
-    timer = setTimeout(() => resolve({ state: 'fail', detail: `no answer within ${Math.round(budgetMs / 1000)} s` }), budgetMs)
+    timer = setTimeout(() => resolve({ state: 'fail', detail: `no answer within ${Math.round(budgetMs / 1000)} s`, fix: UNANSWERED_FIX[spec.group] }), budgetMs)
   })
   try {
     const finding = await Promise.race([spec.run(), timeout])
     return { ...base, ...finding }
   } catch (err) {
-    return { ...base, state: 'fail', detail: redactUrlCredentials(errorMessage(err)) }
+    return { ...base, state: 'fail', detail: redactUrlCredentials(errorMessage(err)), fix: UNANSWERED_FIX[spec.group] }
   } finally {
     clearTimeout(timer)
   }

@@ -107,6 +107,7 @@ t.test('Microsoft: a bad client secret, consent missing, no roles, a role missin
   t.match(checks.get('ms-token'), { state: 'fail', detail: /bad-secret \(AADSTS7000215\)/, fix: /MS_CLIENT_SECRET is wrong/ })
   t.equal(checks.get('ms-token')?.action, undefined, 'no consent button for a bad secret')
   t.match(checks.get('ms-roles'), { state: 'skipped' })
+  t.match(checks.get('ms-schedule'), { state: 'skipped', detail: /no token \(see Microsoft sign-in\)/ })
 })
 
 t.test('Microsoft: consent missing at the token endpoint', async (t) => {
@@ -153,6 +154,7 @@ t.test('Mattermost: edit_other_users alone is enough; a revoked bot token fails'
   checks = await check()
   t.match(checks.get('mm-bot'), { state: 'fail', fix: /MM_BOT_TOKEN/ })
   t.match(checks.get('mm-permissions'), { state: 'skipped' })
+  t.match(checks.get('mm-custom-status'), { state: 'skipped', detail: /see Bot account/ })
 })
 
 t.test('webhook: PUBLIC_URL unreachable; failing subscriptions', async (t) => {
