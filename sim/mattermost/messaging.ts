@@ -55,6 +55,7 @@ export interface SimCommand {
   method: 'P' | 'G'
   team_id: string
   creator_id: string
+  create_at: number
 }
 
 export interface Messaging {
@@ -183,7 +184,16 @@ export function createMessaging(deps: { now: () => number; history: SimHistory; 
       const trigger = c.trigger.replace(/^\//, '')
       if (!/^[^\s/][^\s]{0,127}$/.test(trigger)) throw new Error(`mattermost sim: invalid trigger "${c.trigger}"`)
       for (const existing of commands.values()) if (existing.trigger === trigger) throw new Error(`mattermost sim: trigger /${trigger} exists`)
-      const cmd: SimCommand = { id: newId(), token: newId(), trigger, url: c.url, method: c.method ?? 'P', team_id: team.id, creator_id: c.creatorId }
+      const cmd: SimCommand = {
+        id: newId(),
+        token: newId(),
+        trigger,
+        url: c.url,
+        method: c.method ?? 'P',
+        team_id: team.id,
+        creator_id: c.creatorId,
+        create_at: deps.now()
+      }
       commands.set(cmd.id, cmd)
       return cmd
     }

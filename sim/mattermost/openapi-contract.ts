@@ -26,6 +26,7 @@ export const SPEC_FRAGMENTS = [
   'posts.yaml',
   'commands.yaml',
   'bots.yaml',
+  'teams.yaml',
   'definitions.yaml'
 ] as const
 

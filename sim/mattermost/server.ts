@@ -18,6 +18,7 @@ import { createRoleTable } from './roles'
 import { matchRoute, routeKey, type ApiRoute, type SimConfig, type SimModel } from './route-table'
 import { statusRoutes } from './status-routes'
 import { systemRoutes } from './system-routes'
+import { teamRoutes } from './team-routes'
 import { createStatusStore } from './status-store'
 import { createUserDirectory, type SimUser } from './user-directory'
 import { usersRoutes } from './users-routes'
@@ -153,7 +154,7 @@ export async function startMattermostSim(opts: MattermostSimOptions = {}): Promi
   const botToken = users.createToken(bot.id, 'bot')
   const adminToken = admin ? users.createToken(admin.id, 'session') : undefined
 
-  const routes: ApiRoute[] = [...statusRoutes(), ...usersRoutes(), ...channelRoutes(newId), ...systemRoutes()]
+  const routes: ApiRoute[] = [...statusRoutes(), ...usersRoutes(), ...channelRoutes(newId), ...systemRoutes(), ...teamRoutes()]
   const stats = createRequestStats()
   const faults = createFaultInjector()
   const integrations = createIntegrations(model)

@@ -13,7 +13,7 @@ const PER_PAGE_DEFAULT = 60
 const PER_PAGE_MAX = 200
 
 /** web/params.go: an unparsable or negative page/per_page falls back to the default; per_page is capped. */
-function pageParams(query: URLSearchParams): { page: number; perPage: number } {
+export function pageParams(query: URLSearchParams): { page: number; perPage: number } {
   const page = goParseInt(query.get('page') ?? '')
   const perPage = goParseInt(query.get('per_page') ?? '')
   return {

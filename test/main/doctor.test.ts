@@ -19,7 +19,6 @@ import { startWebApp } from '../helpers/web-app'
 assertBuilt()
 
 const PREFIX = '{doc}'
-const COMMAND_TOKEN = 'command-token-for-doctor-tests'
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -67,7 +66,9 @@ async function setUp(t: Test, opts: SetUpOptions = {}) {
   t.teardown(() => redis.disconnect())
   const sims: Simulators = await startSimulators(opts.mattermost ? { mattermost: opts.mattermost } : {})
   t.teardown(() => sims.stop())
-  const env: Record<string, string> = { ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: PREFIX, MM_COMMAND_TOKEN: COMMAND_TOKEN }
+  // The /calstatus command as an admin registers it; its URL follows PUBLIC_URL once known.
+  const command = sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'https://calstatus.example.com/mattermost/command' })
+  const env: Record<string, string> = { ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: PREFIX, MM_COMMAND_TOKEN: command.token }
   const where = opts.publicUrl ?? 'web'
   if (where === 'web') {
     const web = await startWebApp(t, server.url, { prefix: PREFIX, env })
@@ -75,6 +76,7 @@ async function setUp(t: Test, opts: SetUpOptions = {}) {
     env['PUBLIC_URL'] = await httpsProxy(t, (web.app.server.address() as { port: number }).port)
   } else if (where === 'no-web') env['PUBLIC_URL'] = await httpsProxy(t, await closedPort())
   else if (where === 'closed') env['PUBLIC_URL'] = `http://127.0.0.1:${await closedPort()}`
+  if (env['PUBLIC_URL']) sims.mattermost.driver.updateCommandUrl(command.id, `${env['PUBLIC_URL']}/mattermost/command`)
   /** Someone enrolled, as the directory run leaves them, so the schedule line has a mailbox. */
   const enrol = async (): Promise<void> => {
     const alice = sims.addPerson({ username: 'alice', email: 'alice@example.com' })
@@ -88,7 +90,7 @@ async function setUp(t: Test, opts: SetUpOptions = {}) {
     const exit = await p.exited
     return { exit, out: p.output() }
   }
-  return { sims, redis, env, enrol, doctor }
+  return { sims, redis, env, enrol, doctor, command }
 }
 
 function exits(t: Test, exit: Exit, code: number, output: string): void {
@@ -105,7 +107,7 @@ function lineOf(out: string, title: string): string {
 }
 
 t.test('all pass: every line ✓, exit code 0, no secret printed', async (t) => {
-  const { doctor, enrol, sims } = await setUp(t)
+  const { doctor, enrol, sims, command } = await setUp(t)
   await enrol()
   const { exit, out } = await doctor()
   exits(t, exit, 0, out)
@@ -121,7 +123,11 @@ t.test('all pass: every line ✓, exit code 0, no secret printed', async (t) => 
   t.match(lineOf(out, 'Redis eviction policy'), /noeviction/)
   t.notMatch(out, /Fix:/)
   t.match(out, /14 passed, 0 to look at, 0 skipped, 0 failed\. Nothing stops calstatus from working\./)
-  for (const secret of [sims.clientSecret, sims.mattermost.botToken, COMMAND_TOKEN]) t.notOk(out.includes(secret), 'no secret in the output')
+  t.match(
+    lineOf(out, 'Slash command /calstatus'),
+    /\/calstatus \(team calstatus\) carries MM_COMMAND_TOKEN and posts to https:\/\/127\.0\.0\.1:\d+\/mattermost\/command/
+  )
+  for (const secret of [sims.clientSecret, sims.mattermost.botToken, command.token]) t.notOk(out.includes(secret), 'no secret in the output')
 })
 
 t.test('a bad client secret (AADSTS7000215)', async (t) => {
@@ -161,6 +167,16 @@ t.test('a bot without permission to change other people’s statuses', async (t)
   t.match(
     lineOf(out, 'Permission to change statuses'),
     /^ {2}✗ .*may not change other people's statuses\n {6}Fix: In Mattermost: System Console > .*Role: System Admin/
+  )
+})
+
+t.test('a slash command token Mattermost does not have', async (t) => {
+  const { doctor } = await setUp(t, { publicUrl: 'none' })
+  const { exit, out } = await doctor('', { MM_COMMAND_TOKEN: 'regenerated-since' })
+  exits(t, exit, 1, out)
+  t.match(
+    lineOf(out, 'Slash command /calstatus'),
+    /^ {2}✗ .*MM_COMMAND_TOKEN does not match a Mattermost slash command.*\n {6}Fix: In Mattermost: Integrations > Slash Commands.*Put the token it shows in MM_COMMAND_TOKEN/
   )
 })
 

@@ -44,12 +44,15 @@ const PROJECT_REQUESTS: [string, ContractRequest][] = [
   ],
   ['list users', req('GET', '/api/v4/users?page=0&per_page=200&active=true')],
   ['user by email (encoded)', req('GET', `/api/v4/users/email/${encodeURIComponent('first.last+cal@example.com')}`)],
-  ['user by username', req('GET', '/api/v4/users/username/admin.one')]
+  ['user by username', req('GET', '/api/v4/users/username/admin.one')],
+  // The setup check of the /calstatus command (src/app/admin/command-check.ts).
+  ['teams', req('GET', '/api/v4/teams?per_page=200')],
+  ['custom commands of a team', req('GET', `/api/v4/commands?team_id=${ID}&custom_only=true`)]
 ]
 
 t.test('the assembled spec', async (t) => {
   t.equal(relative(join(__dirname, '..', '..'), findSpecDir()), join('sim', 'mattermost', 'openapi'), 'the vendored copy inside the repository')
-  t.equal(contract.pathCount, 147, '147 paths, as SOURCE.md says')
+  t.equal(contract.pathCount, 148, '148 paths, as SOURCE.md says')
   t.equal(contract.spec.openapi, '3.0.0')
   t.equal(contract.matchPath('/api/v4/users/ids')?.template, '/api/v4/users/ids', 'a literal segment wins over {user_id}')
   t.equal(contract.matchPath(`/api/v4/users/${ID}`)?.template, '/api/v4/users/{user_id}')

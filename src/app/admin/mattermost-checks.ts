@@ -1,9 +1,10 @@
 import type { Config } from '../../config'
 import type { MattermostAdapter } from '../../mattermost/create-mattermost-adapter'
+import { commandFinding } from './command-check'
 import { skipped, type CheckSpec, type Finding } from './setup-check'
 
 // Mattermost: the bot, its permission to change other people's statuses, custom statuses, the
-// slash command, and PUBLIC_URL for buttons (docs/mattermost.md).
+// slash command (command-check.ts), and PUBLIC_URL for buttons (docs/mattermost.md).
 
 const NOT_CONFIGURED = 'Set MM_URL and MM_BOT_TOKEN.'
 const BOT_ROLE_FIX =
@@ -80,7 +81,12 @@ export function mattermostChecks(deps: MattermostCheckDeps): CheckSpec[] {
       return { state: 'warn', detail: 'Mattermost did not say whether custom statuses are enabled' }
     }),
     spec('mm-command', 'Slash command /calstatus', async () => {
-      if (deps.config.mattermost?.commandToken) return { state: 'ok', detail: 'MM_COMMAND_TOKEN is set' }
+      const commandToken = deps.config.mattermost?.commandToken
+      if (commandToken) {
+        const bot = await getMe().catch(() => null)
+        if (!bot) return skipped('MM_COMMAND_TOKEN is set; the bot could not sign in to look the command up (see Bot account)')
+        return commandFinding(mm!, { publicUrl: deps.config.publicUrl, commandToken }, bot.roles.includes('system_admin'))
+      }
       const url = deps.config.publicUrl ? `${deps.config.publicUrl}/mattermost/command` : 'PUBLIC_URL/mattermost/command'
       return {
         state: 'warn',

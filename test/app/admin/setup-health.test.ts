@@ -40,12 +40,15 @@ async function setUp(t: Test, opts: SetUpOptions = {}) {
   t.teardown(() => redis.disconnect())
   const sims = await startSimulators(opts.mattermost ? { mattermost: opts.mattermost } : {})
   t.teardown(() => sims.stop())
-  const base = { ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: '{h}', MM_COMMAND_TOKEN: 'command-token-for-tests', ...opts.env }
+  // The /calstatus command as an admin registers it; its URL follows PUBLIC_URL once known.
+  const command = sims.mattermost.driver.registerCommand({ trigger: 'calstatus', url: 'https://calstatus.example.com/mattermost/command' })
+  const base = { ...sims.env, REDIS_URL: server.url, QUEUE_PREFIX: '{h}', MM_COMMAND_TOKEN: command.token, ...opts.env }
   let publicUrl: string | null = null
   if ((opts.publicUrl ?? 'web') === 'web') {
     const web = await startWebApp(t, server.url, { prefix: '{h}', env: base })
     publicUrl = await web.app.listen({ port: 0, host: '127.0.0.1' })
   } else if (opts.publicUrl === 'closed') publicUrl = `http://127.0.0.1:${await closedPort()}`
+  if (publicUrl) sims.mattermost.driver.updateCommandUrl(command.id, `${publicUrl}/mattermost/command`)
   const { config } = loadConfig({ ...base, ...(publicUrl ? { PUBLIC_URL: publicUrl } : {}) })
   const registry = new Registry()
   const graph = createGraphAdapter(config.microsoft!, { log: silent, registry, publicUrl: config.publicUrl }, { maxItemAttempts: 1 })
@@ -59,13 +62,13 @@ async function setUp(t: Test, opts: SetUpOptions = {}) {
     await users.setGraphIdentity(alice.mmUserId, alice.graphUserId, 'ok')
   }
   const check = async (): Promise<Map<string, SetupCheck>> => new Map((await health.check()).map((c) => [c.id, c]))
-  return { sims, redis, check, enrol, subscriptions }
+  return { sims, redis, check, enrol, subscriptions, command }
 }
 
 const states = (checks: Map<string, SetupCheck>): Record<string, string> => Object.fromEntries([...checks].map(([id, c]) => [id, c.state]))
 
 t.test('all green', async (t) => {
-  const { check, enrol, sims } = await setUp(t)
+  const { check, enrol, sims, command } = await setUp(t)
   await enrol()
   const checks = await check()
   t.same(states(checks), {
@@ -89,7 +92,14 @@ t.test('all green', async (t) => {
   const text = JSON.stringify([...checks.values()])
   t.notOk(text.includes(sims.clientSecret), 'no client secret')
   t.notOk(text.includes(sims.mattermost.botToken), 'no bot token')
-  t.notOk(text.includes('command-token-for-tests'), 'no command token')
+  t.notOk(text.includes(command.token), 'no command token')
+  // (roles/names and config/client are outside the vendored spec fragments: sim/mattermost/openapi/SOURCE.md)
+  const lookUp = sims.mattermost.contractViolations.filter((v) => /^\/api\/v4\/(teams|commands)/.test(v.path))
+  t.same(lookUp, [], 'the look-up of the slash command matched the OpenAPI spec')
+  t.match(
+    checks.get('mm-command')?.detail,
+    /^\/calstatus \(team calstatus\) carries MM_COMMAND_TOKEN and posts to http:\/\/127\.0\.0\.1:\d+\/mattermost\/command$/
+  )
 })
 
 t.test('nobody enrolled: the schedule line is skipped, saying why', async (t) => {
@@ -144,6 +154,32 @@ t.test('Mattermost: a bot without permission, custom statuses off, no command to
   t.match(checks.get('mm-permissions'), { state: 'fail', detail: /may not change other people's statuses/, fix: /Role: System Admin/ })
   t.match(checks.get('mm-custom-status'), { state: 'warn', fix: /Enable Custom Statuses/ })
   t.match(checks.get('mm-command'), { state: 'warn', detail: /MM_COMMAND_TOKEN is not set/ })
+})
+
+t.test('Mattermost: a command token Mattermost does not have, a command that posts elsewhere', async (t) => {
+  const { check, command } = await setUp(t, { env: { MM_COMMAND_TOKEN: 'copied-wrong-from-somewhere' } })
+  let checks = await check()
+  t.match(checks.get('mm-command'), {
+    state: 'fail',
+    detail: 'MM_COMMAND_TOKEN does not match a Mattermost slash command: no slash command in the 1 team(s) carries it',
+    fix: /Integrations > Slash Commands.*Request URL http:\/\/127\.0\.0\.1:\d+\/mattermost\/command.*MM_COMMAND_TOKEN/
+  })
+  t.notOk(JSON.stringify(checks.get('mm-command')).includes(command.token), 'the real token is not shown either')
+
+  const moved = await setUp(t)
+  moved.sims.mattermost.driver.updateCommandUrl(moved.command.id, 'https://old-host.example.com/mattermost/command')
+  checks = await moved.check()
+  t.match(checks.get('mm-command'), {
+    state: 'fail',
+    detail: /carries MM_COMMAND_TOKEN but posts to https:\/\/old-host\.example\.com\/mattermost\/command, not http:\/\/127/,
+    fix: /Request URL http:\/\/127/
+  })
+})
+
+t.test('Mattermost: a bot that is not a system admin cannot see the command: a warning, not a failure', async (t) => {
+  const { check } = await setUp(t, { mattermost: { botRoles: 'system_user system_user_manager' }, publicUrl: 'none' })
+  const checks = await check()
+  t.match(checks.get('mm-command'), { state: 'warn', detail: /0 team\(s\) looked at, 1 refused/, fix: /Check by hand/ })
 })
 
 t.test('Mattermost: edit_other_users alone is enough; a revoked bot token fails', async (t) => {
