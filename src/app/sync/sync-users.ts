@@ -189,7 +189,7 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
       if (failed.length > 0) throw new CalendarReadError(failed)
       if (scheduled.length === 0) return
       const view = await readMattermost(scheduled, summary)
-      await inPool(scheduled, CONCURRENCY, (s) => leasedPath(s, view, summary, {}, held.get(s.user.mmUserId)))
+      await messagesLast(scheduled, CONCURRENCY, (s) => leasedPath(s, view, summary, {}, held.get(s.user.mmUserId)))
     } finally {
       await Promise.all([...held.values()].map((h) => h.release().catch((err: unknown) => deps.log.warn({ err }, 'could not release a lease'))))
     }
@@ -214,7 +214,7 @@ export function createSyncUsers(deps: SyncUsersDeps): SyncUsers {
     if (scheduled.length === 0) return summary
     const view = await readMattermost(scheduled, summary)
     const leased = await quietPath(scheduled, view, summary, opts)
-    await inPool(leased, CONCURRENCY, (s) => leasedPath(s, view, summary, opts))
+    await messagesLast(leased, CONCURRENCY, (s) => leasedPath(s, view, summary, opts))
     return summary
   }
 }
@@ -322,6 +322,7 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     }
   }
 
+  /** Returns the user's message to send, when there is one, for after everyone's statuses. */
   const decideAndApply = async (
     { user, result }: Scheduled,
     view: MattermostView,
@@ -329,13 +330,13 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     held: HeldLease,
     single: boolean,
     opts: Pick<SyncOptions, 'earlyEntryUntil' | 'maxEarlyMs'>
-  ) => {
+  ): Promise<MessageToSend | undefined> => {
     // Under the lease, before any write: a newer view already applied wins, and this decision
     // is dropped, never applied (docs/architecture.md, "One user, one writer").
     const fresh = await deps.users.get(user.mmUserId)
     if (!fresh || fresh.appliedViewAt > result.fetchedAt) {
       summary.skipped += 1
-      return
+      return undefined
     }
     let decision: Decision
     try {
@@ -343,10 +344,11 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
       decision = decideFor(fresh, result, view, at, earlyEntryMs(opts, at))
     } catch (err) {
       summary.errors += 1
-      return recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
+      await recordError(user.mmUserId, `rules: ${errorMessage(err)}`)
+      return undefined
     }
     const applied = await apply(fresh, decision, summary, held, single)
-    if (applied === null) return
+    if (applied === null) return undefined
     if (applied.error) summary.errors += 1
     const outcome = await deps.users.commit(held.lease, {
       viewAt: result.fetchedAt,
@@ -357,16 +359,30 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     })
     if (outcome !== 'committed') deps.log.warn({ user: user.mmUserId, outcome }, 'decision applied but not remembered')
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
-    // The message goes out once the state that says "sent for this block" is saved.
-    if (outcome !== 'committed') return
-    if (decision.message && (await deps.sendNotice(user.mmUserId, decision.message, { beforeSend: held.check }))) summary.messages += 1
+    if (outcome !== 'committed') return undefined
     // Only a decision that was remembered schedules its wake-up (a user who left has no record).
     await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
+    // The message goes out once the state that says "sent for this block" is saved, and after
+    // everyone's statuses of this run (`messagesLast`).
+    const message = decision.message
+    if (!message) return undefined
+    return async () => {
+      if (await deps.sendNotice(user.mmUserId, message, { beforeSend: held.check })) summary.messages += 1
+    }
+  }
+
+  const leaseLost = (scheduled: Scheduled, summary: SyncSummary, opts: SyncOptions | Record<string, never>, err: unknown): void => {
+    if (!(err instanceof LeaseLostError)) throw err
+    // Another job took the user over (this process stalled past the lease): it decides now.
+    summary.skipped += 1
+    opts.onNotDone?.(scheduled.user.mmUserId, 'busy')
+    deps.log.warn({ user: scheduled.user.mmUserId }, 'lease lost before a write: left to the job that holds the user')
   }
 
   /**
    * With `preHeld`, the caller took the lease (and releases it); otherwise it is taken here, and a
-   * user another job holds is skipped (a sweep: that job has a view at least as new).
+   * user another job holds is skipped (a sweep: that job has a view at least as new). Returns the
+   * user's message, to send after everyone's statuses; a lease taken here is kept until it is sent.
    */
   return async (
     scheduled: Scheduled,
@@ -374,27 +390,63 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     summary: SyncSummary,
     opts: SyncOptions | Record<string, never>,
     preHeld?: HeldLease
-  ): Promise<void> => {
+  ): Promise<MessageToSend | undefined> => {
     let held = preHeld
     if (!held) {
       const lease = await deps.users.lease(scheduled.user.mmUserId, LEASE_MS)
       if (!lease) {
         summary.skipped += 1
         opts.onNotDone?.(scheduled.user.mmUserId, 'busy')
-        return
+        return undefined
       }
       held = holdLease(deps.users, lease, LEASE_MS)
     }
-    try {
-      await decideAndApply(scheduled, view, summary, held, preHeld !== undefined, opts)
-    } catch (err) {
-      if (!(err instanceof LeaseLostError)) throw err
-      // Another job took the user over (this process stalled past the lease): it decides now.
-      summary.skipped += 1
-      opts.onNotDone?.(scheduled.user.mmUserId, 'busy')
-      deps.log.warn({ user: scheduled.user.mmUserId }, 'lease lost before a write: left to the job that holds the user')
-    } finally {
-      if (!preHeld) await held.release()
+    const lease = held
+    const release = async (): Promise<void> => {
+      if (!preHeld) await lease.release()
     }
+    let send: MessageToSend | undefined
+    try {
+      send = await decideAndApply(scheduled, view, summary, lease, preHeld !== undefined, opts)
+    } catch (err) {
+      await release()
+      leaseLost(scheduled, summary, opts, err)
+      return undefined
+    }
+    if (!send) {
+      await release()
+      return undefined
+    }
+    const message = send
+    return async () => {
+      try {
+        await message()
+      } catch (err) {
+        leaseLost(scheduled, summary, opts, err)
+      } finally {
+        await release()
+      }
+    }
+  }
+}
+
+/** A user's message, sent once the run's statuses are written. */
+type MessageToSend = () => Promise<void>
+
+/**
+ * Everyone's statuses first, then the messages (docs/architecture.md#messages-after-statuses): at a
+ * crowded minute a direct message costs one or two Mattermost calls, which would otherwise come
+ * out of the same ceiling as someone else's Do Not Disturb.
+ */
+async function messagesLast<T>(items: T[], concurrency: number, apply: (item: T) => Promise<MessageToSend | undefined>): Promise<void> {
+  const messages: MessageToSend[] = []
+  try {
+    await inPool(items, concurrency, async (item) => {
+      const send = await apply(item)
+      if (send) messages.push(send)
+    })
+  } finally {
+    // Sent even when another user's write failed the run: their states already say "sent".
+    await inPool(messages, concurrency, (send) => send())
   }
 }
