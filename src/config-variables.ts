@@ -246,7 +246,8 @@ export const CONFIG_GROUPS: Readonly<Record<Group, ConfigGroup>> = {
   service: { title: 'Service', intro: 'Where the service listens, where it keeps its state, and whose statuses it keeps.' },
   microsoft: {
     title: 'Microsoft 365',
-    intro: 'The Entra app registration (application permissions `Calendars.ReadBasic` and `User.Read.All`, admin consent) and how Microsoft Graph is called.',
+    intro:
+      'The Entra app registration (application permissions `Calendars.Read`, or `Calendars.ReadBasic` without `PUBLIC_URL`, and `User.Read.All`, admin consent) and how Microsoft Graph is called.',
     onlyWithRequired: true
   },
   mattermost: { title: 'Mattermost', intro: 'The Mattermost site, the bot that sets statuses, and how hard it is called.', onlyWithRequired: true },

@@ -41,7 +41,7 @@ export interface SimApp {
 }
 
 /** What calstatus asks for (docs/graph.md): the default grant of a simulated app. */
-export const DEFAULT_APP_ROLES: readonly string[] = ['Calendars.ReadBasic', 'User.Read.All']
+export const DEFAULT_APP_ROLES: readonly string[] = ['Calendars.Read', 'User.Read.All']
 
 export interface AppInput {
   /** GUID; generated when absent */

@@ -7,6 +7,8 @@ import { tokenRoles } from './token-roles'
 // Microsoft: a token, the permissions in it, and one getSchedule answered (docs/graph.md).
 
 const CALENDAR_ROLES = ['Calendars.ReadBasic', 'Calendars.Read', 'Calendars.ReadWrite']
+/** Change-notification subscriptions on events need more than ReadBasic (docs/graph.md#permissions). */
+const SUBSCRIPTION_ROLES = ['Calendars.Read', 'Calendars.ReadWrite']
 const USER_ROLE = 'User.Read.All'
 const PORTAL_PERMISSIONS =
   'In the Entra admin center: App registrations > the calstatus app > API permissions > Add a permission > Microsoft Graph > Application permissions'
@@ -20,6 +22,8 @@ export interface MicrosoftCheckDeps {
   now: () => number
   /** the mailbox to ask getSchedule for (`npm run doctor -- --mailbox`); else one of the enrolled people's */
   mailbox?: string | null
+  /** PUBLIC_URL is set: the service subscribes to calendar changes, which needs Calendars.Read */
+  subscribes?: boolean
 }
 
 function signInFinding(err: unknown): Finding {
@@ -33,7 +37,7 @@ function signInFinding(err: unknown): Finding {
   }
 }
 
-function rolesFinding(roles: string[] | null): Finding {
+function rolesFinding(roles: string[] | null, subscribes: boolean, scheduleRead: () => Promise<boolean>): Promise<Finding> | Finding {
   if (roles === null) return { state: 'warn', detail: 'the token is not one whose permissions can be read; calls to Graph show whether they are enough' }
   if (roles.length === 0) {
     return {
@@ -43,14 +47,31 @@ function rolesFinding(roles: string[] | null): Finding {
       action: 'consent'
     }
   }
-  const missing = [...(roles.some((r) => CALENDAR_ROLES.includes(r)) ? [] : ['Calendars.ReadBasic']), ...(roles.includes(USER_ROLE) ? [] : [USER_ROLE])]
+  const calendarRole = roles.some((r) => CALENDAR_ROLES.includes(r))
+  const wanted = subscribes ? 'Calendars.Read' : 'Calendars.ReadBasic'
+  const calendarMissing = !calendarRole || (subscribes && !roles.some((r) => SUBSCRIPTION_ROLES.includes(r)))
+  const missing = [...(calendarMissing ? [wanted] : []), ...(roles.includes(USER_ROLE) ? [] : [USER_ROLE])]
   if (missing.length === 0) return { state: 'ok', detail: `granted: ${roles.join(', ')}` }
-  return {
+  const finding: Finding = {
     state: 'fail',
-    detail: `missing: ${missing.join(', ')} (granted: ${roles.join(', ')})`,
+    detail:
+      `missing: ${missing.join(', ')} (granted: ${roles.join(', ')})` +
+      (calendarMissing && calendarRole ? '; Calendars.ReadBasic reads schedules, but change-notification subscriptions (PUBLIC_URL) need Calendars.Read' : ''),
     fix: `${PORTAL_PERMISSIONS}: ${missing.join(', ')}. Then press "Grant admin consent".`,
     action: 'consent'
   }
+  // Scoped with Exchange's RBAC for Applications, the token carries no Calendars role at all, yet
+  // reads work (docs/operations.md#scoping-the-app-to-a-group-of-mailboxes): a warning, not a failure.
+  if (calendarRole || missing.includes(USER_ROLE)) return finding
+  return scheduleRead().then((read) =>
+    read
+      ? {
+          state: 'warn',
+          detail: `the token carries no Calendars permission (granted: ${roles.join(', ')}), yet Graph answered getSchedule: the app is scoped in Exchange (RBAC for Applications)`,
+          fix: `If you did not scope the app in Exchange: ${PORTAL_PERMISSIONS}: ${wanted}. Then press "Grant admin consent".`
+        }
+      : finding
+  )
 }
 
 /** One enrolled person whose mailbox was found, or null. */
@@ -70,6 +91,19 @@ export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
       () => true,
       () => false
     )
+  // One getSchedule for both lines that need it (the permissions line asks only when in doubt).
+  type ScheduleRead = { kind: 'nobody' } | { kind: 'read'; email: string } | { kind: 'failed'; email: string; reason: string }
+  let schedule: Promise<ScheduleRead> | null = null
+  const readSchedule = (): Promise<ScheduleRead> =>
+    (schedule ??= (async (): Promise<ScheduleRead> => {
+      const email = deps.mailbox ?? (await oneMailbox(deps.users))
+      if (!email) return { kind: 'nobody' }
+      const start = deps.now()
+      const { results } = await graph!.fetchSchedules([email], { startMs: start, endMs: start + 3_600_000 })
+      const result = results.get(email.toLowerCase())
+      if (result?.kind === 'schedule') return { kind: 'read', email }
+      return { kind: 'failed', email, reason: result && 'reason' in result ? result.reason : 'no answer for the mailbox' }
+    })())
   const spec = (id: string, title: string, run: () => Promise<Finding>): CheckSpec => ({
     id,
     group: 'microsoft',
@@ -88,22 +122,20 @@ export function microsoftChecks(deps: MicrosoftCheckDeps): CheckSpec[] {
     spec('ms-roles', 'Graph permissions', async () => {
       const got = await getToken().catch(() => null)
       if (got === null) return skipped('no token (see Microsoft sign-in)')
-      return rolesFinding(tokenRoles(got))
+      return rolesFinding(tokenRoles(got), deps.subscribes ?? false, async () => (await readSchedule()).kind === 'read')
     }),
     spec('ms-schedule', 'Calendar read', async () => {
       if (!(await signedIn())) return skipped('no token (see Microsoft sign-in)')
-      const email = deps.mailbox ?? (await oneMailbox(deps.users))
-      if (!email) {
+      const read = await readSchedule()
+      if (read.kind === 'nobody') {
         return skipped(
           'nobody with a mailbox is enrolled yet; the directory run enrols people hourly and at start',
           'To check one mailbox now: npm run doctor -- --mailbox someone@your-domain'
         )
       }
-      const start = deps.now()
-      const { results } = await graph!.fetchSchedules([email], { startMs: start, endMs: start + 3_600_000 })
-      const result = results.get(email.toLowerCase())
-      if (result?.kind === 'schedule') return { state: 'ok', detail: `Graph answered getSchedule for ${email}` }
-      const reason = result && 'reason' in result ? result.reason : 'no answer for the mailbox'
+      const { email } = read
+      if (read.kind === 'read') return { state: 'ok', detail: `Graph answered getSchedule for ${email}` }
+      const reason = read.reason
       return {
         state: 'fail',
         detail: `getSchedule for ${email} failed: ${reason}`,

@@ -30,7 +30,7 @@ export function createSetupHealth(deps: SetupHealthDeps, opts: { budgetMs?: numb
   return {
     async check() {
       const specs = [
-        ...microsoftChecks({ graph: deps.graph, users: deps.users, now, mailbox: deps.mailbox ?? null }),
+        ...microsoftChecks({ graph: deps.graph, users: deps.users, now, mailbox: deps.mailbox ?? null, subscribes: deps.config.publicUrl !== null }),
         ...mattermostChecks({ config: deps.config, mattermost: deps.mattermost }),
         ...webhookChecks({ config: deps.config, subscriptions: deps.subscriptions, now, budgetMs }),
         ...redisChecks(deps.redis)

@@ -44,6 +44,6 @@ export function consentSection(last: ConsentRecord | null, when: (ms: number) =>
     <p>${said}</p>
     <p>
       <a href="/admin/consent"><button type="button">Grant admin consent</button></a>
-      <span class="muted">Opens Microsoft's consent page for this app's permissions (Calendars.ReadBasic, User.Read.All), then comes back here.</span>
+      <span class="muted">Opens Microsoft's consent page for this app's permissions (Calendars.Read, User.Read.All), then comes back here.</span>
     </p>`
 }

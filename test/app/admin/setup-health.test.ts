@@ -86,7 +86,7 @@ t.test('all green', async (t) => {
     'redis-persistence': 'ok',
     'redis-eviction': 'ok'
   })
-  t.match(checks.get('ms-roles'), { detail: 'granted: Calendars.ReadBasic, User.Read.All', group: 'microsoft', title: 'Graph permissions' })
+  t.match(checks.get('ms-roles'), { detail: 'granted: Calendars.Read, User.Read.All', group: 'microsoft', title: 'Graph permissions' })
   t.match(checks.get('mm-permissions')?.detail, /system_admin/)
   t.equal([...checks.values()].filter((c) => c.fix !== undefined).length, 0, 'no fix when all is well')
   const text = JSON.stringify([...checks.values()])
@@ -145,6 +145,40 @@ t.test('Microsoft: a token without roles, and one without User.Read.All', async 
     action: 'consent'
   })
 })
+
+t.test(
+  'Microsoft: Calendars.ReadBasic reads schedules but subscriptions need Calendars.Read; no Calendars role yet reads work (Exchange RBAC scoping) warns',
+  async (t) => {
+    // With PUBLIC_URL (subscriptions): ReadBasic is not enough.
+    const subscribing = await setUp(t)
+    subscribing.sims.identity.driver.setRoles(subscribing.sims.clientId, ['Calendars.ReadBasic', 'User.Read.All'])
+    t.match((await subscribing.check()).get('ms-roles'), {
+      state: 'fail',
+      detail: /^missing: Calendars.Read \(granted: Calendars.ReadBasic, User.Read.All\); .*subscriptions \(PUBLIC_URL\) need Calendars.Read/,
+      fix: /Application permissions: Calendars.Read\. Then press "Grant admin consent"/,
+      action: 'consent'
+    })
+
+    // Without PUBLIC_URL: getSchedule is all, and ReadBasic is the least it needs.
+    const polling = await setUp(t, { publicUrl: 'none' })
+    polling.sims.identity.driver.setRoles(polling.sims.clientId, ['Calendars.ReadBasic', 'User.Read.All'])
+    t.match((await polling.check()).get('ms-roles'), { state: 'ok', detail: 'granted: Calendars.ReadBasic, User.Read.All' })
+
+    // Scoped in Exchange: the token has no Calendars role, yet Graph answers getSchedule.
+    const scoped = await setUp(t, { publicUrl: 'none' })
+    await scoped.enrol()
+    scoped.sims.identity.driver.setRoles(scoped.sims.clientId, ['User.Read.All'])
+    let checks = await scoped.check()
+    t.match(checks.get('ms-schedule'), { state: 'ok' })
+    t.match(checks.get('ms-roles'), { state: 'warn', detail: /no Calendars permission .* yet Graph answered getSchedule: the app is scoped in Exchange/ })
+
+    // Not scoped, simply missing: nobody to read, so it stays a failure.
+    const missing = await setUp(t, { publicUrl: 'none' })
+    missing.sims.identity.driver.setRoles(missing.sims.clientId, ['User.Read.All'])
+    checks = await missing.check()
+    t.match(checks.get('ms-roles'), { state: 'fail', detail: /^missing: Calendars.ReadBasic/ })
+  }
+)
 
 t.test('Mattermost: a bot without permission, custom statuses off, no command token', async (t) => {
   const { check, sims } = await setUp(t, { mattermost: { botRoles: 'system_user' }, env: { MM_COMMAND_TOKEN: '' }, publicUrl: 'none' })
