@@ -286,7 +286,7 @@ export interface Lateness {
  * that falls on a miss is "> 60 s" (`watchedMs`: how long after the boundary a change still
  * counted), never a figure over the fast ones only.
  */
-export function lateness(landedMs: readonly number[], missed: number, watchedMs = MISS_AFTER_MS): Lateness {
+export function lateness(landedMs: readonly number[], missed: number, watchedMs = MISS_AFTER_MS, maxEarlyMs = MAX_EARLY_MS): Lateness {
   const s = [...landedMs].sort((a, b) => a - b)
   const n = s.length + missed
   const at = (q: number): Quantile => {
@@ -301,7 +301,7 @@ export function lateness(landedMs: readonly number[], missed: number, watchedMs 
     p99: at(0.99),
     max: at(1),
     earliest: s.length ? (s[0] as number) : NaN,
-    tooEarly: s.filter((d) => d < -MAX_EARLY_MS).length
+    tooEarly: s.filter((d) => d < -maxEarlyMs).length
   }
 }
 
