@@ -1,11 +1,7 @@
 import t, { type Test } from 'tap'
-import { Redis } from 'ioredis'
 import { createDrainInbox } from '../../src/app/drain-inbox'
-import { createJobQueue } from '../../src/queue/create-job-queue'
-import { closeQueues, createQueues } from '../../src/queue/create-queues'
 import { createNotificationInbox, type NotificationInbox } from '../../src/store/notification-inbox'
-import { usePrivateRedis } from '../helpers/redis-server'
-import { silentLogger } from '../helpers/web-app'
+import { useQueues } from '../helpers/queues'
 
 // The notification inbox and its drain (docs/architecture.md#notifications), on a real Redis and
 // real BullMQ queues: notified users become sync-user jobs, each user's notification is either
@@ -14,15 +10,8 @@ import { silentLogger } from '../helpers/web-app'
 const PREFIX = '{inbox}'
 
 async function setup(t: Test) {
-  const server = await usePrivateRedis(t)
-  const redis = new Redis(server.url)
-  const queues = createQueues(redis, PREFIX, silentLogger)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    redis.disconnect()
-  })
+  const { redis, queues, jobs } = await useQueues(t, PREFIX)
   const inbox = createNotificationInbox(redis, PREFIX)
-  const jobs = createJobQueue(queues)
   const pending = async (name: string) => (await queues.sync.getJobs(['delayed', 'waiting'])).filter((j) => j.name === name)
   return { redis, queues, inbox, jobs, pending }
 }

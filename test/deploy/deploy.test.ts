@@ -6,13 +6,13 @@ import t, { type Test } from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { CONFIG_VARIABLES } from '../../src/config-variables'
 import { PROBLEM_KINDS } from '../../src/app/admin-notices'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { freePort } from '../../sim/private-redis'
 import { assertBuilt, baseEnv, loggedUrl, procfileCommands, ROOT, startCommand, waitFor, type RunningProcess } from '../helpers/processes'
 
 const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8')
@@ -348,18 +348,6 @@ t.test('the env file example names only configuration variables and holds no sec
 
 // ---------------------------------------------------------------------------------------------
 // Proxies: a real round trip through deploy/nginx.conf and deploy/Caddyfile, when installed.
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Replace `from` by `to`, failing when `from` is not in the config exactly `times` times (the config changed shape). */
 function substitute(config: string, from: string | RegExp, to: string, times = 1): string {

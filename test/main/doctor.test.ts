@@ -9,6 +9,7 @@ import { loadSimTls } from '../../sim/shared/tls'
 import type { MattermostSimOptions } from '../../sim/mattermost/server'
 import { assertBuilt, baseEnv, startCommand, type Exit } from '../helpers/processes'
 import { usePrivateRedis } from '../helpers/redis-server'
+import { freePort } from '../../sim/private-redis'
 import { startWebApp } from '../helpers/web-app'
 
 // The built `npm run doctor` as an operator runs it: a child process with the environment the
@@ -20,14 +21,8 @@ assertBuilt()
 
 const PREFIX = '{doc}'
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A port nothing listens on (a free one, closed again). */
+const closedPort = freePort
 
 /**
  * PUBLIC_URL as in production: https at a reverse proxy that forwards to the web process's

@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../../src/config'
@@ -12,19 +11,14 @@ import type { SyncedUserStore } from '../../../src/app/services'
 import { startSimulators } from '../../../sim/index'
 import type { MattermostSimOptions } from '../../../sim/mattermost/server'
 import { usePrivateRedis } from '../../helpers/redis-server'
+import { freePort } from '../../../sim/private-redis'
 import { silentLogger as silent, startWebApp } from '../../helpers/web-app'
 
 // The setup checklist against the simulators and private Redis servers: all green, then each
 // failure it names, each seen as the line an admin reads.
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A port nothing listens on (a free one, closed again). */
+const closedPort = freePort
 
 interface SetUpOptions {
   env?: Record<string, string>

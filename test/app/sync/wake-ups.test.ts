@@ -1,11 +1,8 @@
 import t, { type Test } from 'tap'
-import { Redis } from 'ioredis'
 import { createWakeUps } from '../../../src/app/sync/wake-ups'
-import { cohortJobId, createJobQueue } from '../../../src/queue/create-job-queue'
-import { closeQueues, createQueues } from '../../../src/queue/create-queues'
+import { cohortJobId } from '../../../src/queue/create-job-queue'
 import { createWakeUpStore } from '../../../src/store/wake-up-store'
-import { usePrivateRedis } from '../../helpers/redis-server'
-import { silentLogger } from '../../helpers/web-app'
+import { useQueues } from '../../helpers/queues'
 
 // Wake-ups in cohorts (docs/architecture.md, "Wake-ups"), on a real Redis and real BullMQ queues.
 
@@ -13,15 +10,8 @@ const PREFIX = '{wk}'
 
 /** A private Redis and the queues on it, closed at teardown. */
 async function setup(t: Test) {
-  const server = await usePrivateRedis(t)
-  const redis = new Redis(server.url)
-  const queues = createQueues(redis, PREFIX, silentLogger)
-  t.teardown(async () => {
-    await closeQueues(queues)
-    redis.disconnect()
-  })
-  const markers = createWakeUpStore(redis, PREFIX)
-  return { redis, queues, markers, jobs: createJobQueue(queues) }
+  const { redis, queues, jobs } = await useQueues(t, PREFIX)
+  return { redis, queues, markers: createWakeUpStore(redis, PREFIX), jobs }
 }
 
 const delayedIds = async (queues: Awaited<ReturnType<typeof setup>>['queues']) => (await queues.sync.getJobs(['delayed'])).map((j) => j.id ?? '').sort()
