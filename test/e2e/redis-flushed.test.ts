@@ -72,6 +72,9 @@ t.test('FLUSHALL: schedulers back, /readyz red then green, everyone converged an
   await waitFor('web /readyz 200', 30 * S, async () => ((await httpStatus(`${svc.webUrl}/readyz`)) === 200 ? true : undefined))
   t.equal(await httpStatus(workerReadyz), 200, 'the worker is ready')
   const subsBefore = new Map(await Promise.all(everyone.map(async (p) => [p.name, (await store.byUser(p.mmUserId))!.id] as const)))
+  // alice's message goes after the statuses of her sync (docs/architecture.md#messages-after-statuses):
+  // counted before the flush, not after it.
+  await waitFor("alice's message", 30 * S, async () => (sims.mattermost.history.posts.some((x) => x.kind === 'create') ? true : undefined))
   const dmsBefore = sims.mattermost.history.posts.filter((x) => x.kind === 'create').length
   const enrolledBefore = await redis.scard(`${svc.prefix}:enrolled`)
 

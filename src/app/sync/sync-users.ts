@@ -361,13 +361,16 @@ function createLeasedPath(deps: SyncUsersDeps, now: () => number) {
     if (decision.statusWrites.length > 0 || decision.customStatus) summary.changes += 1
     if (outcome !== 'committed') return undefined
     // Only a decision that was remembered schedules its wake-up (a user who left has no record).
-    await deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
+    const scheduleWakeUp = (): Promise<void> => deps.wakeUps.schedule(user.mmUserId, decision.nextWakeAt)
     // The message goes out once the state that says "sent for this block" is saved, and after
-    // everyone's statuses of this run (`messagesLast`).
+    // everyone's statuses of this run (`messagesLast`); the wake-up after it, as ever: should
+    // scheduling fail (Redis away), the job runs again and schedules it, but a message not sent
+    // now is never sent.
     const message = decision.message
-    if (!message) return undefined
+    if (!message) return scheduleWakeUp().then(() => undefined)
     return async () => {
       if (await deps.sendNotice(user.mmUserId, message, { beforeSend: held.check })) summary.messages += 1
+      await scheduleWakeUp()
     }
   }
 
