@@ -111,7 +111,7 @@ const SCENARIOS: Scenario[] = [
   }
 ]
 const BIG = ['S3', 'S4']
-const maxEarlyMsOf = (sc: Scenario): number => (sc.maxEarlySeconds ?? MAX_EARLY_MS / 1000) * 1000
+const maxEarlyMsOf = (sc: Scenario): number => (sc.maxEarlySeconds !== undefined ? sc.maxEarlySeconds * 1000 : MAX_EARLY_MS)
 
 /** BURST_SCENARIOS=S1 runs only that one; by default S1 and S2, and S3 and S4 with BURST_BIG=1. */
 function chosen(): Scenario[] {
